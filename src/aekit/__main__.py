@@ -1,0 +1,5 @@
+"""`python -m aekit` (and `torchrun -m aekit`) run the CLI."""
+
+from aekit.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,143 @@
+"""The command line: a thin map from sub-commands to library functions.
+
+User mistakes raise AekitError and are printed as one line (`aekit: error: ...`), exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from aekit import commands
+from aekit.errors import AekitError
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated sizes like 300,150, got "
+                                         f"{text!r}") from None
+    if not sizes:
+        raise argparse.ArgumentTypeError("expected at least one size, like 300,150")
+    return sizes
+
+
+def _data_options(p: argparse.ArgumentParser, required: bool = False) -> None:
+    p.add_argument("--data", required=required,
+                   help="a named source (digits, mnist, mnist:test, fashion-mnist[:test], "
+                        "synthetic-3d[:test]) or a .npy/.npz/.csv/IDX file"
+                        + ("" if required else "; default: the run's own training source"))
+    p.add_argument("--data-dir", help="folder with the named data sets (then $AEKIT_DATA, "
+                                      "then the user cache, where missing sets are downloaded)")
+    p.add_argument("--limit", type=int, help="use only the first N samples")
+    p.add_argument("--array", help="array name inside an .npz (default: x; labels: y)")
+    p.add_argument("--label-column", help="CSV column holding labels (not a feature)")
+    p.add_argument("--time-column", help="CSV column holding time stamps (not a feature)")
+
+
+def _device_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--device", default="auto", help="auto (GPU when present), cpu or cuda")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="aekit", description="Build, train, evaluate and apply autoencoders.")
+    parser.add_argument("--version", action="version", version=f"aekit {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("demo", help="train a stacked AE on scikit-learn's digits (offline) and "
+                                    "compare it with PCA")
+    p.add_argument("--out", default="runs/demo", help="run directory (default: runs/demo)")
+    p.add_argument("--epochs", type=int, default=150, help="training epochs (default: 150)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _device_option(p)
+
+    p = sub.add_parser("train", help="train a model into a run directory")
+    p.add_argument("--preset", help="a seed system's settings (see `aekit presets`); "
+                                    "options given here override it")
+    p.add_argument("--model", help="architecture (see `aekit models`); default: stacked")
+    p.add_argument("--hidden", type=_sizes, help="encoder layer sizes, the last is the code "
+                                                 "size, e.g. 300,150")
+    p.add_argument("--activation", help="hidden activation: relu, elu, sigmoid, tanh, leaky_relu")
+    p.add_argument("--init", help="weight init: he, xavier or default")
+    p.add_argument("--output", help="output activation: sigmoid, tanh or none (default: sigmoid "
+                                    "for images, none for tabular data)")
+    p.add_argument("--loss", help="reconstruction loss: mse or bce (from logits)")
+    p.add_argument("--l2", type=float, help="L2 weight penalty: l2 * sum(W^2) / 2")
+    p.add_argument("--optimizer", help="adam, sgd, adadelta or rmsprop (Keras-2 defaults)")
+    p.add_argument("--lr", type=float, help="learning rate (default: the optimizer's)")
+    p.add_argument("--batch-size", type=int, help="mini-batch size (default: 128)")
+    p.add_argument("--epochs", type=int, help="epochs (default: 10); with --resume, the new total")
+    p.add_argument("--seed", type=int, help="seed for init, split and shuffling (default: 0)")
+    p.add_argument("--val-split", type=float, help="held-out fraction (default: 0.1)")
+    p.add_argument("--patience", type=int, help="stop after this many epochs without a better "
+                                                "validation loss")
+    _data_options(p)
+    p.add_argument("--out", help="run directory to write (required unless --resume)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing run in --out")
+    p.add_argument("--resume", metavar="RUN", help="continue an interrupted run from its last "
+                                                   "checkpoint")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    _device_option(p)
+
+    p = sub.add_parser("evaluate", help="print reconstruction metrics of a run on data, as JSON")
+    p.add_argument("run", help="run directory")
+    _data_options(p)
+    _device_option(p)
+
+    for name, what in (("encode", "write the codes of data as an (N, code) float32 .npy"),
+                       ("reconstruct", "write reconstructions of data as a .npy shaped like "
+                                       "the input, in its own units")):
+        p = sub.add_parser(name, help=what)
+        p.add_argument("run", help="run directory")
+        _data_options(p)
+        p.add_argument("--out", required=True, help="output .npy file")
+        if name == "reconstruct":
+            p.add_argument("--figure", help="also draw originals above reconstructions (PNG)")
+        _device_option(p)
+
+    sub.add_parser("models", help="list the registered architectures")
+    sub.add_parser("presets", help="list the presets, one line each")
+    return parser
+
+
+def _version() -> str:
+    import aekit
+
+    return aekit.__version__
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        result = getattr(commands, args.command.replace("-", "_"))(args)
+    except AekitError as exc:
+        print(f"aekit: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("aekit: interrupted", file=sys.stderr)
+        return 130
+    if result is not None:
+        _print(result)
+    return 0
+
+
+def _print(result: Any) -> None:
+    if isinstance(result, dict):
+        print(json.dumps(result, indent=2, default=_json_default))
+    else:
+        print(result)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")

@@ -1,0 +1,169 @@
+"""Typed, frozen configuration: what a run needs to be rebuilt, as JSON-native fields.
+
+Each section is a keyword-only frozen dataclass. `from_dict` is the only way JSON, TOML or CLI
+values enter, and it names the field of any unknown key, wrong type or out-of-range value, so a
+hand-edited config.json or a preset typo fails in one readable line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from aekit.errors import AekitError, option_name
+
+T = TypeVar("T")
+
+
+def _fail(section: str, name: str, message: str) -> typing.NoReturn:
+    raise AekitError(f"{section}.{name} ({option_name(name)}): {message}")
+
+
+def _coerce(section: str, name: str, value: Any, tp: Any) -> Any:
+    """Check `value` against the annotation `tp`, converting JSON lists to tuples."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(tp)
+        if value is None and type(None) in options:
+            return None
+        inner = [t for t in options if t is not type(None)]
+        return _coerce(section, name, value, inner[0])
+    if origin is tuple:
+        if not isinstance(value, list | tuple):
+            _fail(section, name, f"expected a list, got {value!r}")
+        (item,) = {t for t in typing.get_args(tp) if t is not Ellipsis}
+        return tuple(_coerce(section, name, v, item) for v in value)
+    if origin is dict:
+        if not isinstance(value, dict):
+            _fail(section, name, f"expected a table/object, got {value!r}")
+        return dict(value)
+    if tp is bool:
+        if not isinstance(value, bool):
+            _fail(section, name, f"expected true or false, got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            _fail(section, name, f"expected an integer, got {value!r}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            _fail(section, name, f"expected a number, got {value!r}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            _fail(section, name, f"expected a string, got {value!r}")
+        return value
+    raise TypeError(f"unsupported config annotation {tp!r} for {section}.{name}")
+
+
+def from_dict(cls: type[T], data: dict[str, Any], section: str) -> T:
+    """Build `cls` from a mapping, rejecting unknown keys and ill-typed values by name."""
+    if not isinstance(data, dict):
+        raise AekitError(f"{section}: expected a table/object, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise AekitError(
+            f"{section}: unknown key {unknown[0]!r}; known keys: {', '.join(sorted(known))}"
+        )
+    values = {k: _coerce(section, k, v, hints[k]) for k, v in data.items()}
+    return cls(**values)
+
+
+def to_dict(config: Any) -> dict[str, Any]:
+    """JSON-native dict of a config dataclass (tuples become lists)."""
+    return {
+        f.name: list(v) if isinstance(v := getattr(config, f.name), tuple) else v
+        for f in dataclasses.fields(config)
+    }
+
+
+def replace(config: T, **changes: Any) -> T:
+    """A copy with `changes` applied through the same checks as `from_dict`."""
+    merged = {**to_dict(config), **changes}
+    return from_dict(type(config), merged, _SECTIONS[type(config)])
+
+
+def _positive(section: str, name: str, value: float | None, strict: bool = True) -> None:
+    if value is not None and (value <= 0 if strict else value < 0):
+        _fail(section, name, f"must be {'> 0' if strict else '>= 0'}, got {value}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelConfig:
+    """Everything needed to rebuild an Autoencoder's modules (not its weights)."""
+
+    arch: str = "stacked"
+    input_shape: tuple[int, ...] = ()
+    hidden: tuple[int, ...] = (300, 150)
+    activation: str = "elu"
+    init: str = "he"
+    output: str = "sigmoid"
+    loss: str = "mse"
+    l2: float = 0.0
+
+    def __post_init__(self) -> None:
+        if any(d <= 0 for d in self.input_shape):
+            _fail("model", "input_shape", f"sizes must be > 0, got {list(self.input_shape)}")
+        if not self.hidden or any(h <= 0 for h in self.hidden):
+            _fail("model", "hidden", f"expected sizes > 0 like 300,150, got {list(self.hidden)}")
+        _positive("model", "l2", self.l2, strict=False)
+        if self.loss == "bce" and self.output not in ("sigmoid", "auto"):
+            _fail("model", "loss", f"bce needs output 'sigmoid', got output {self.output!r}")
+
+    @property
+    def code_size(self) -> int:
+        return self.hidden[-1]
+
+
+_DEFAULT_LR = {"adam": 1e-3, "sgd": 1e-2, "adadelta": 1.0, "rmsprop": 1e-3}
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainConfig:
+    """How the one training loop runs; lr None means the optimizer's Keras-2 default."""
+
+    optimizer: str = "adam"
+    lr: float | None = None
+    batch_size: int = 128
+    epochs: int = 10
+    seed: int = 0
+    val_split: float = 0.1
+    patience: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.optimizer not in _DEFAULT_LR:
+            _fail("train", "optimizer", f"expected one of {', '.join(_DEFAULT_LR)}, "
+                  f"got {self.optimizer!r}")
+        _positive("train", "lr", self.lr)
+        _positive("train", "batch_size", self.batch_size)
+        _positive("train", "epochs", self.epochs)
+        _positive("train", "patience", self.patience)
+        if not 0 <= self.val_split < 1:
+            _fail("train", "val_split", f"must be in [0, 1), got {self.val_split}")
+
+    @property
+    def learning_rate(self) -> float:
+        return self.lr if self.lr is not None else _DEFAULT_LR[self.optimizer]
+
+
+@dataclass(frozen=True, kw_only=True)
+class DataConfig:
+    """Where the training data came from and how it was read, so `resume` can read it again."""
+
+    source: str = "digits"
+    data_dir: str | None = None
+    limit: int | None = None
+    array: str | None = None
+    label_column: str | None = None
+    time_column: str | None = None
+
+    def __post_init__(self) -> None:
+        _positive("data", "limit", self.limit)
+
+
+_SECTIONS: dict[type, str] = {ModelConfig: "model", TrainConfig: "train", DataConfig: "data"}

@@ -1,0 +1,229 @@
+"""Named data sets and local files, as one `Dataset` of raw float32 values plus labels.
+
+A source is a short name (`digits`, `mnist`, `mnist:test`, `fashion-mnist`, `synthetic-3d`) or a
+file path. Known sets are looked up in `--data-dir`, then `$AEKIT_DATA`, then the user cache, and
+downloaded (checksum-verified) into the cache when absent.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from aekit.data import download, formats
+from aekit.errors import AekitError
+
+
+@dataclass
+class Dataset:
+    """Samples in their own units, shaped (N, *shape); images are (N, C, H, W)."""
+
+    x: np.ndarray
+    y: np.ndarray | None
+    name: str
+    kind: str  # "image": scaled by full_scale into [0, 1]; "tabular": standardised
+    full_scale: float = 1.0
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+
+@dataclass(frozen=True)
+class IdxSet:
+    folder: str
+    mirrors: tuple[str, ...]
+    splits: dict[str, tuple[str, str]]
+    md5: dict[str, frozenset[str]]
+
+
+# MD5s: of the gzip files as first published, and of their uncompressed content.
+IDX_SETS = {
+    "mnist": IdxSet(
+        folder="mnist",
+        mirrors=("https://ossci-datasets.s3.amazonaws.com/mnist/",
+                 "https://storage.googleapis.com/cvdf-datasets/mnist/"),
+        splits={"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+                "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")},
+        md5={
+            "train-images-idx3-ubyte": frozenset({"f68b3c2dcbeaaa9fbdd348bbdeb94873",
+                                                  "6bbc9ace898e44ae57da46a324031adb"}),
+            "train-labels-idx1-ubyte": frozenset({"d53e105ee54ea40749a09fcbcd1e9432",
+                                                  "a25bea736e30d166cdddb491f175f624"}),
+            "t10k-images-idx3-ubyte": frozenset({"9fb629c4189551a2d022fa330f9573f3",
+                                                 "2646ac647ad5339dbf082846283269ea"}),
+            "t10k-labels-idx1-ubyte": frozenset({"ec29112dd5afa0611ce80d1b7f02629c",
+                                                 "27ae3e4e09519cfbb04c329615203637"}),
+        },
+    ),
+    "fashion-mnist": IdxSet(
+        folder="fashion-mnist",
+        mirrors=("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
+        splits={"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+                "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")},
+        md5={
+            "train-images-idx3-ubyte": frozenset({"8d4fb7e6c68d591d4c3dfef9ec88bf0d"}),
+            "train-labels-idx1-ubyte": frozenset({"25c81989df183df01b3e8a0aad5dffbe"}),
+            "t10k-images-idx3-ubyte": frozenset({"bef4ecab320f06d8554ea6380940ec79"}),
+            "t10k-labels-idx1-ubyte": frozenset({"bb300cfdad3c16e7a12a480ee83cd310"}),
+        },
+    ),
+}
+GENERATED = ("digits", "synthetic-3d")
+FILE_SUFFIXES = (".npy", ".npz", ".csv", ".gz", ".idx")
+
+
+def known_sources() -> list[str]:
+    named = [*GENERATED, "digits:train", "digits:test", "synthetic-3d:test"]
+    for name in IDX_SETS:
+        named += [name, f"{name}:test"]
+    return sorted(named)
+
+
+def search_dirs(data_dir: str | Path | None) -> list[Path]:
+    """Where known sets are looked for, in order: --data-dir, $AEKIT_DATA, the user cache."""
+    dirs = [Path(data_dir)] if data_dir else []
+    if os.environ.get("AEKIT_DATA"):
+        dirs.append(Path(os.environ["AEKIT_DATA"]))
+    return [*dirs, cache_dir()]
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "aekit"
+
+
+def load_source(spec: str, data_dir: str | Path | None = None, limit: int | None = None,
+                array: str | None = None, label_column: str | None = None,
+                time_column: str | None = None) -> Dataset:
+    """Read a named set or a file; `limit` keeps the first N samples."""
+    name, _, split = spec.partition(":")
+    if name in IDX_SETS:
+        data = _load_idx_set(name, split or "train", data_dir)
+    elif name == "digits":
+        data = _digits(split)
+    elif name == "synthetic-3d":
+        data = _synthetic_3d(split or "train")
+    elif Path(spec).suffix in FILE_SUFFIXES or os.sep in spec or Path(spec).exists():
+        data = _load_file(Path(spec), array, label_column, time_column)
+    else:
+        raise AekitError(f"--data: unknown source {spec!r}; expected a file path or one of "
+                         + ", ".join(known_sources()))
+    if limit is not None:
+        data.x = data.x[:limit]
+        data.y = None if data.y is None else data.y[:limit]
+    if not np.isfinite(data.x).all():
+        raise AekitError(f"{spec}: data contains NaN or infinite values")
+    return data
+
+
+def _split_files(name: str, split: str) -> tuple[str, str]:
+    spec = IDX_SETS[name]
+    if split not in spec.splits:
+        raise AekitError(f"--data: {name} has splits {', '.join(spec.splits)}, got {split!r}")
+    return spec.splits[split]
+
+
+def locate(name: str, split: str, data_dir: str | Path | None) -> list[Path] | None:
+    """Paths of a known set's files in the first search dir that has them all, else None."""
+    files = _split_files(name, split)
+    for base in search_dirs(data_dir):
+        found = []
+        for stem in files:
+            for candidate in (base / IDX_SETS[name].folder / f"{stem}.gz",
+                              base / IDX_SETS[name].folder / stem):
+                if candidate.is_file():
+                    found.append(candidate)
+                    break
+        if len(found) == len(files):
+            return found
+    return None
+
+
+def ensure_files(name: str, split: str, data_dir: str | Path | None) -> list[Path]:
+    """A known set's files, downloading into the first search dir when none has them."""
+    found = locate(name, split, data_dir)
+    if found is not None:
+        return found
+    spec = IDX_SETS[name]
+    dest = search_dirs(data_dir)[0] / spec.folder
+    try:
+        return [download.fetch(f"{stem}.gz", set(spec.md5[stem]), list(spec.mirrors), dest)
+                for stem in _split_files(name, split)]
+    except AekitError as exc:
+        where = ", ".join(str(d / spec.folder) for d in search_dirs(data_dir))
+        raise AekitError(f"{name}:{split}: not found in {where} and could not be downloaded "
+                         f"({exc}); put {', '.join(s + '.gz' for s in _split_files(name, split))} "
+                         f"in one of those folders") from None
+
+
+def _load_idx_set(name: str, split: str, data_dir: str | Path | None) -> Dataset:
+    images_path, labels_path = ensure_files(name, split, data_dir)
+    images, labels = formats.read_idx(images_path), formats.read_idx(labels_path)
+    if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+        raise AekitError(f"{images_path}: expected (N, H, W) images and N labels, got "
+                         f"{images.shape} and {labels.shape}")
+    x = images[:, None].astype(np.float32)
+    return Dataset(x, labels.astype(np.int64), f"{name}:{split}", "image", 255.0)
+
+
+def _digits(split: str) -> Dataset:
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    x = bunch.images[:, None].astype(np.float32)
+    y = bunch.target.astype(np.int64)
+    cut = {"": slice(None), "train": slice(0, 1500), "test": slice(1500, None)}
+    if split not in cut:
+        raise AekitError(f"--data: digits has splits train and test, got {split!r}")
+    return Dataset(x[cut[split]], y[cut[split]], f"digits{':' + split if split else ''}",
+                   "image", 16.0)
+
+
+def _synthetic_3d(split: str) -> Dataset:
+    """Seed 000's 3-D set: m=200, w1=0.1, w2=0.3, noise=0.1, numpy seed 4; train = first 100."""
+    if split not in ("train", "test"):
+        raise AekitError(f"--data: synthetic-3d has splits train and test, got {split!r}")
+    rnd = np.random.RandomState(4)
+    m, w1, w2, noise = 200, 0.1, 0.3, 0.1
+    angles = rnd.rand(m) * 3 * np.pi / 2 - 0.5
+    data = np.empty((m, 3))
+    data[:, 0] = np.cos(angles) + np.sin(angles) / 2 + noise * rnd.randn(m) / 2
+    data[:, 1] = np.sin(angles) * 0.7 + noise * rnd.randn(m) / 2
+    data[:, 2] = data[:, 0] * w1 + data[:, 1] * w2 + noise * rnd.randn(m)
+    part = data[:100] if split == "train" else data[100:]
+    return Dataset(part.astype(np.float32), None, f"synthetic-3d:{split}", "tabular")
+
+
+def _load_file(path: Path, array: str | None, label_column: str | None,
+               time_column: str | None) -> Dataset:
+    suffix = path.suffix
+    y = None
+    if suffix == ".npy":
+        x = formats.read_npy(path)
+    elif suffix == ".npz":
+        x, y = formats.read_npz(path, array)
+    elif suffix == ".csv":
+        x, y, _ = formats.read_csv(path, label_column, time_column)
+    elif suffix in (".gz", ".idx") or path.name.endswith("-ubyte"):
+        x = formats.read_idx(path)
+    else:
+        raise AekitError(f"{path}: unsupported file type; expected one of "
+                         + ", ".join(FILE_SUFFIXES))
+    return _as_dataset(x, y, path)
+
+
+def _as_dataset(x: np.ndarray, y: np.ndarray | None, path: Path) -> Dataset:
+    if x.dtype.kind not in "uif" or x.ndim < 2:
+        raise AekitError(f"{path}: expected a numeric array of shape (N, features) or "
+                         f"(N, H, W), got dtype {x.dtype} and shape {x.shape}")
+    if y is not None and len(y) != len(x):
+        raise AekitError(f"{path}: {len(y)} labels for {len(x)} samples")
+    is_image = x.dtype == np.uint8 or x.ndim >= 3
+    full_scale = 255.0 if x.dtype == np.uint8 else 1.0
+    if x.ndim == 3:
+        x = x[:, None]
+    return Dataset(x.astype(np.float32), y, str(path), "image" if is_image else "tabular",
+                   full_scale)

@@ -1,0 +1,17 @@
+"""The one exception type users see.
+
+Everything a user can get wrong (a file, an option, a config field) raises `AekitError` with a
+single line that names the culprit and what was expected; the CLI prints that line and exits
+non-zero instead of showing a traceback.
+"""
+
+from __future__ import annotations
+
+
+class AekitError(ValueError):
+    """A user-facing error: one line naming the file, option or field, and what was expected."""
+
+
+def option_name(field: str) -> str:
+    """The command-line spelling of a config field, so errors name what the user typed."""
+    return "--" + field.replace("_", "-")

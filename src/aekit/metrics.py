@@ -1,0 +1,67 @@
+"""Figures of merit computed the same way for every model and every baseline."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from aekit.model import Autoencoder
+
+
+@torch.inference_mode()
+def reconstruct(model: Autoencoder, x: np.ndarray, batch_size: int = 4096) -> np.ndarray:
+    """Reconstructions in eval mode, in the model's (scaled) units."""
+    device = next(model.parameters()).device
+    model.eval()
+    parts = [model(torch.as_tensor(x[i:i + batch_size], device=device)).recon.cpu().numpy()
+             for i in range(0, len(x), batch_size)]
+    return np.concatenate(parts) if parts else np.empty_like(x)
+
+
+@torch.inference_mode()
+def encode(model: Autoencoder, x: np.ndarray, batch_size: int = 4096) -> np.ndarray:
+    device = next(model.parameters()).device
+    model.eval()
+    parts = [model.encode(torch.as_tensor(x[i:i + batch_size], device=device)).cpu().numpy()
+             for i in range(0, len(x), batch_size)]
+    return np.concatenate(parts).astype(np.float32)
+
+
+@torch.inference_mode()
+def loss_terms(model: Autoencoder, x: np.ndarray | torch.Tensor, batch_size: int = 4096
+               ) -> dict[str, float]:
+    """Sample-weighted mean of the model's loss and each of its terms, in eval mode."""
+    device = next(model.parameters()).device
+    x = torch.as_tensor(x, dtype=torch.float32, device=device)
+    was_training = model.training
+    model.eval()
+    sums: dict[str, torch.Tensor] = {}
+    for i in range(0, len(x), batch_size):
+        out = model(x[i:i + batch_size])
+        for name, value in {"loss": out.loss, **out.terms}.items():
+            sums[name] = sums.get(name, 0) + value * len(out.recon)
+    model.train(was_training)
+    return {name: float(total) / max(len(x), 1) for name, total in sums.items()}
+
+
+def recon_errors(x: np.ndarray, recon: np.ndarray) -> dict[str, float | None]:
+    """Element-mean MSE, and BCE when the data lie in [0, 1] (else None: BCE is undefined)."""
+    x64, r64 = x.astype(np.float64), recon.astype(np.float64)
+    mse = float(np.mean((x64 - r64) ** 2))
+    bce = None
+    if x.min() >= 0 and x.max() <= 1:
+        r = np.clip(r64, 1e-7, 1 - 1e-7)
+        bce = float(np.mean(-(x64 * np.log(r) + (1 - x64) * np.log(1 - r))))
+    return {"mse": mse, "bce": bce}
+
+
+def pca_mse(x_fit: np.ndarray, x_eval: np.ndarray, n_components: int) -> float | None:
+    """Test MSE of PCA with `n_components`, fitted on `x_fit`: the linear baseline to beat."""
+    from sklearn.decomposition import PCA
+
+    flat_fit, flat_eval = x_fit.reshape(len(x_fit), -1), x_eval.reshape(len(x_eval), -1)
+    if n_components >= min(flat_fit.shape) or len(flat_eval) == 0:
+        return None
+    pca = PCA(n_components=n_components, random_state=0).fit(flat_fit)
+    recon = pca.inverse_transform(pca.transform(flat_eval))
+    return float(np.mean((flat_eval.astype(np.float64) - recon) ** 2))

@@ -1,0 +1,78 @@
+"""One Autoencoder for every variant: encoder -> latent -> decoder, loss from parts.
+
+The model owns its loss (as nanoGPT's forward does), so the Trainer is the same loop for every
+variant and `forward` alone tells what a variant optimises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+import torch
+from torch import nn
+
+import aekit.parts  # noqa: F401  (registers every part)
+from aekit.config import ModelConfig, from_dict
+from aekit.errors import AekitError
+from aekit.parts.blocks import activation
+from aekit.parts.penalty import build_penalties
+from aekit.registry import create, lookup
+
+
+class AEOutput(NamedTuple):
+    """What one forward pass gives: total loss, reconstruction, code, and each loss term."""
+
+    loss: torch.Tensor
+    recon: torch.Tensor
+    code: torch.Tensor
+    terms: dict[str, torch.Tensor]
+
+
+class Autoencoder(nn.Module):
+    """An autoencoder assembled from registered parts named in a `ModelConfig`."""
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.config = config
+        self.encoder, self.decoder = lookup("arch", config.arch, "--model")(config)
+        self.latent = create("latent", "identity")
+        self.output_activation = activation(_output_name(config.output))
+        self._loss = lookup("loss", config.loss, "--loss")
+        self._penalties = build_penalties(config)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """Codes for inputs shaped (N, *input_shape)."""
+        code, _ = self.latent(self.encoder(x))
+        return code
+
+    def decode(self, code: torch.Tensor) -> torch.Tensor:
+        """Reconstructions (after the output activation) for codes shaped (N, code_size)."""
+        return self.output_activation(self.decoder(code))
+
+    def forward(self, x: torch.Tensor) -> AEOutput:
+        code, terms = self.latent(self.encoder(x))
+        logits = self.decoder(code)
+        recon = self.output_activation(logits)
+        terms = {"recon": self._loss(logits, recon, x), **terms}
+        for name, penalty in self._penalties.items():
+            terms[name] = penalty(self, x, code)
+        loss = sum(terms.values())
+        return AEOutput(loss, recon, code, terms)
+
+    def weight_matrices(self) -> Iterator[nn.Parameter]:
+        """Parameters that are weight matrices or kernels (what L2 penalises), each once."""
+        return (p for p in self.parameters() if p.dim() >= 2)
+
+
+def _output_name(output: str) -> str:
+    if output not in ("sigmoid", "tanh", "none"):
+        raise AekitError(f"--output: expected sigmoid, tanh or none, got {output!r}")
+    return output
+
+
+def create_model(name: str, **options: Any) -> Autoencoder:
+    """Build a registered architecture: `create_model("stacked", input_shape=(784,), hidden=(64,))`."""
+    if isinstance(options.get("input_shape"), int):
+        options["input_shape"] = (options["input_shape"],)
+    return Autoencoder(from_dict(ModelConfig, {"arch": name, **options}, "model"))

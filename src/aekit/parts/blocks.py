@@ -1,0 +1,47 @@
+"""The only place layers are built: activations, weight init, dense stacks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from torch import nn
+
+from aekit.errors import AekitError
+
+ACTIVATIONS: dict[str, type[nn.Module]] = {
+    "relu": nn.ReLU,
+    "elu": nn.ELU,
+    "sigmoid": nn.Sigmoid,
+    "tanh": nn.Tanh,
+    "leaky_relu": nn.LeakyReLU,
+    "none": nn.Identity,
+}
+
+
+def activation(name: str) -> nn.Module:
+    if name not in ACTIVATIONS:
+        raise AekitError(f"--activation: expected one of {', '.join(ACTIVATIONS)}, got {name!r}")
+    return ACTIVATIONS[name]()
+
+
+def init_linear(layer: nn.Linear, scheme: str) -> nn.Linear:
+    """He (TF1's variance_scaling_initializer, as seed 000) or Xavier (Keras' glorot_uniform)."""
+    if scheme == "he":
+        nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+    elif scheme == "xavier":
+        nn.init.xavier_uniform_(layer.weight)
+    elif scheme != "default":
+        raise AekitError(f"--init: expected he, xavier or default, got {scheme!r}")
+    if scheme != "default" and layer.bias is not None:
+        nn.init.zeros_(layer.bias)
+    return layer
+
+
+def mlp(sizes: Sequence[int], act: str, init: str, last_act: bool = True) -> nn.Sequential:
+    """Dense stack sizes[0] -> ... -> sizes[-1], `act` after every layer (the last optional)."""
+    layers: list[nn.Module] = []
+    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        layers.append(init_linear(nn.Linear(fan_in, fan_out), init))
+        if last_act or i < len(sizes) - 2:
+            layers.append(activation(act))
+    return nn.Sequential(*layers)

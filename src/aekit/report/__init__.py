@@ -1,0 +1,1 @@
+"""Figures and reports; matplotlib is imported only when a figure is drawn."""

@@ -1,0 +1,72 @@
+"""Figures a run writes: loss curves and originals-above-reconstructions grids (as the seeds)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from aekit.io import atomic_write
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig: Any, path: str | Path) -> Path:
+    plt = _pyplot()
+    out = atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110,
+                                                     bbox_inches="tight"))
+    plt.close(fig)
+    return out
+
+
+def loss_curves(history: list[dict[str, Any]], path: str | Path, title: str = "") -> Path:
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    epochs = [r["epoch"] for r in history]
+    marker = "o" if len(history) <= 40 else None  # markers only where they can be told apart
+    ax.plot(epochs, [r["train_loss"] for r in history], marker=marker, label="train")
+    if any(r["val_loss"] is not None for r in history):
+        ax.plot(epochs, [r["val_loss"] for r in history], marker=marker, label="validation")
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.set_title(title or "loss per epoch")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return _save(fig, path)
+
+
+def image_rows(rows: list[np.ndarray], labels: list[str], path: str | Path,
+               title: str = "") -> Path:
+    """One row of images per array (each (n, C, H, W) in [0, 1]), labelled on the left."""
+    plt = _pyplot()
+    n = max(len(r) for r in rows)
+    fig, axes = plt.subplots(len(rows), n, figsize=(1.1 * n, 1.2 * len(rows)), squeeze=False)
+    for r, (images, label) in enumerate(zip(rows, labels, strict=True)):
+        for c in range(n):
+            ax = axes[r][c]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+            if c < len(images):
+                ax.imshow(_to_hwc(images[c]), cmap="Greys" if images.shape[1] == 1 else None,
+                          vmin=0, vmax=1, interpolation="nearest")
+        axes[r][0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return _save(fig, path)
+
+
+def _to_hwc(image: np.ndarray) -> np.ndarray:
+    """(C, H, W) -> (H, W) for one channel, (H, W, C) otherwise; clipped to [0, 1]."""
+    image = np.clip(image, 0, 1)
+    return image[0] if image.shape[0] == 1 else np.moveaxis(image, 0, -1)

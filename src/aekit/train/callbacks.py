@@ -1,0 +1,74 @@
+"""Trainer hooks. Each hook takes keyword arguments and ignores those it does not need, so new
+hooks and arguments never break old callbacks (skorch's convention)."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+
+class Callback:
+    """Base class: override any of the hooks; all take **kwargs."""
+
+    def on_fit_start(self, **kwargs: Any) -> None: ...
+    def on_epoch_start(self, **kwargs: Any) -> None: ...
+    def on_batch_end(self, **kwargs: Any) -> None: ...
+    def on_epoch_end(self, **kwargs: Any) -> None: ...
+    def on_fit_end(self, **kwargs: Any) -> None: ...
+
+
+class Progress(Callback):
+    """A tqdm bar per epoch on a terminal; silent when quiet or not a TTY."""
+
+    def __init__(self, quiet: bool = False):
+        self.enabled = not quiet and sys.stderr.isatty()
+        self._bar: tqdm | None = None
+
+    def on_epoch_start(self, *, trainer: Any, n_batches: int, **kwargs: Any) -> None:
+        if self.enabled:
+            self._bar = tqdm(total=n_batches, desc=f"epoch {trainer.epoch + 1}/"
+                             f"{trainer.config.epochs}", leave=False, file=sys.stderr)
+
+    def on_batch_end(self, **kwargs: Any) -> None:
+        if self._bar is not None:
+            self._bar.update()
+
+    def on_epoch_end(self, *, record: dict[str, Any], **kwargs: Any) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+            val = record["val_loss"]
+            tqdm.write(f"epoch {record['epoch']}: train {record['train_loss']:.5f}"
+                       + (f"  val {val:.5f}" if val is not None else "")
+                       + f"  ({record['seconds']:.1f}s)", file=sys.stderr)
+
+
+class EarlyStopping(Callback):
+    """Stop when val_loss has not improved for `patience` epochs; state derives from history,
+    so a resumed run stops exactly where an uninterrupted one would."""
+
+    def __init__(self, patience: int):
+        self.patience = patience
+
+    def on_epoch_end(self, *, trainer: Any, **kwargs: Any) -> None:
+        losses = [r["val_loss"] for r in trainer.history if r["val_loss"] is not None]
+        if not losses:
+            return
+        best_at = min(range(len(losses)), key=losses.__getitem__)
+        if len(losses) - 1 - best_at >= self.patience:
+            trainer.stop = True
+
+
+class Checkpoint(Callback):
+    """Each epoch, write model, optimizer and trainer state to `directory` (atomically)."""
+
+    def __init__(self, directory: str | Path):
+        self.directory = Path(directory)
+
+    def on_epoch_end(self, *, trainer: Any, record: dict[str, Any], **kwargs: Any) -> None:
+        if math.isfinite(record["train_loss"]):
+            trainer.save_checkpoint(self.directory / "last.safetensors")

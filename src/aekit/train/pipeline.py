@@ -1,0 +1,155 @@
+"""From a source and configs to a finished run directory, and back again for `--resume`.
+
+This is what `aekit train` and the Python API share: read data, fit the scaling on the training
+split, train with checkpoints, then write weights, metrics and figures.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from aekit import metrics, run
+from aekit.config import DataConfig, ModelConfig, TrainConfig, from_dict, replace
+from aekit.data.batches import train_val_split
+from aekit.data.scaling import Scaling, fit_scaling
+from aekit.data.sources import Dataset, load_source
+from aekit.errors import AekitError
+from aekit.io import atomic_write_json
+from aekit.model import Autoencoder
+from aekit.report import plots
+from aekit.train.callbacks import Callback, Checkpoint, EarlyStopping, Progress
+from aekit.train.trainer import Trainer
+
+
+@dataclass
+class Prepared:
+    """Training data after splitting and scaling, with the scaling and model config it implies."""
+
+    train: np.ndarray
+    val: np.ndarray
+    scaling: Scaling
+    model_config: ModelConfig
+    data: Dataset
+
+
+def read_data(data_config: DataConfig) -> Dataset:
+    return load_source(data_config.source, data_config.data_dir, data_config.limit,
+                       data_config.array, data_config.label_column, data_config.time_column)
+
+
+def prepare_data(data: Dataset, model_config: ModelConfig, train_config: TrainConfig) -> Prepared:
+    """Split with the seeded permutation, fit the scaling on the training part, check the model."""
+    train_idx, val_idx = train_val_split(len(data), train_config.val_split, train_config.seed)
+    if len(train_idx) == 0:
+        raise AekitError(f"--data: {data.name} has {len(data)} samples, too few to train on")
+    scaling = fit_scaling(Dataset(data.x[train_idx], None, data.name, data.kind,
+                                  data.full_scale))
+    shape = tuple(data.x.shape[1:])
+    if not model_config.input_shape:
+        model_config = replace(model_config, input_shape=list(shape))
+    elif model_config.input_shape != shape:
+        raise AekitError(f"--data: samples of {data.name} have shape {shape}, the model expects "
+                         f"{model_config.input_shape}")
+    if model_config.output == "auto":
+        model_config = replace(model_config,
+                               output="sigmoid" if data.kind == "image" else "none")
+    train, val = scaling.apply(data.x[train_idx]), scaling.apply(data.x[val_idx])
+    if model_config.loss == "bce" and (train.min() < 0 or train.max() > 1):
+        raise AekitError("--loss: bce needs data in [0, 1] (images); this data is standardised, "
+                         "use --loss mse")
+    return Prepared(train, val, scaling, model_config, data)
+
+
+def fit_run(model_config: ModelConfig, train_config: TrainConfig, data_config: DataConfig,
+            out: str | Path, *, preset: str | None = None, overwrite: bool = False,
+            quiet: bool = True, device: str = "auto",
+            callbacks: Sequence[Callback] = ()) -> run.Run:
+    """Train a new run into `out` and return it loaded."""
+    prepared = prepare_data(read_data(data_config), model_config, train_config)
+    out = run.prepare(out, overwrite)
+    run.write_config(out, prepared.model_config, train_config, data_config, prepared.scaling,
+                     preset)
+    trainer = Trainer(Autoencoder(prepared.model_config), train_config,
+                      _callbacks(out, train_config, quiet, callbacks), device)
+    return _train_and_finish(out, trainer, prepared, data_config, preset)
+
+
+def resume_run(run_dir: str | Path, *, epochs: int | None = None, quiet: bool = True,
+               device: str = "auto", callbacks: Sequence[Callback] = ()) -> run.Run:
+    """Continue an interrupted run from its last checkpoint (optionally to more epochs)."""
+    run_dir = Path(run_dir)
+    config = run.read_config(run_dir)
+    model_config = from_dict(ModelConfig, config["model"], "model")
+    train_config = from_dict(TrainConfig, config["train"], "train")
+    data_config = from_dict(DataConfig, config["data"], "data")
+    if epochs is not None:
+        train_config = replace(train_config, epochs=epochs)
+    checkpoint = run_dir / "checkpoints" / "last.safetensors"
+    if not checkpoint.exists():
+        raise AekitError(f"--resume: {run_dir} has no checkpoint to resume from "
+                         f"({checkpoint} is missing)")
+    prepared = prepare_data(read_data(data_config), model_config, train_config)
+    trainer = Trainer(Autoencoder(prepared.model_config), train_config,
+                      _callbacks(run_dir, train_config, quiet, callbacks), device)
+    trainer.load_checkpoint(checkpoint)
+    run.write_config(run_dir, prepared.model_config, train_config, data_config,
+                     prepared.scaling, config.get("preset"))
+    return _train_and_finish(run_dir, trainer, prepared, data_config, config.get("preset"))
+
+
+def _callbacks(out: Path, config: TrainConfig, quiet: bool, extra: Sequence[Callback]
+               ) -> list[Callback]:
+    chosen: list[Callback] = [Progress(quiet), Checkpoint(out / "checkpoints")]
+    if config.patience is not None:
+        chosen.append(EarlyStopping(config.patience))
+    return [*chosen, *extra]
+
+
+def _train_and_finish(out: Path, trainer: Trainer, prepared: Prepared, data_config: DataConfig,
+                      preset: str | None) -> run.Run:
+    started = time.perf_counter()
+    trainer.fit(prepared.train, prepared.val)
+    weights = run.save_weights(out, trainer.model)
+    run.write_config(out, prepared.model_config, trainer.config, data_config, prepared.scaling,
+                     preset, weights)
+    final = final_metrics(trainer, prepared, time.perf_counter() - started)
+    atomic_write_json(out / "metrics.json", {"history": trainer.history, "final": final})
+    write_figures(out, trainer.model, trainer.history, prepared)
+    return run.load_run(out)
+
+
+def final_metrics(trainer: Trainer, prepared: Prepared, seconds: float) -> dict[str, Any]:
+    """Last losses, reconstruction errors on the held-out split, and PCA at the same code size."""
+    held_out = prepared.val if len(prepared.val) else prepared.train
+    errors = metrics.recon_errors(held_out, metrics.reconstruct(trainer.model, held_out))
+    last = trainer.history[-1] if trainer.history else {}
+    return {
+        "epochs": trainer.epoch,
+        "train_loss": last.get("train_loss"),
+        "val_loss": last.get("val_loss"),
+        "eval_split": "val" if len(prepared.val) else "train",
+        "mse": errors["mse"],
+        "bce": errors["bce"],
+        "pca_mse": metrics.pca_mse(prepared.train, held_out,
+                                   prepared.model_config.code_size),
+        "code_size": prepared.model_config.code_size,
+        "seconds": seconds,
+    }
+
+
+def write_figures(out: Path, model: Autoencoder, history: list[dict[str, Any]],
+                  prepared: Prepared) -> None:
+    figures = out / "figures"
+    if history:
+        plots.loss_curves(history, figures / "loss.png", f"{model.config.arch} on "
+                          f"{prepared.data.name}")
+    if prepared.data.kind == "image":
+        sample = (prepared.val if len(prepared.val) else prepared.train)[:10]
+        plots.image_rows([sample, metrics.reconstruct(model, sample)],
+                         ["original", "reconstruction"], figures / "reconstructions.png")
