@@ -7,15 +7,15 @@
 
 __version__ = "0.1.0"
 
-from aekit.config import DataConfig, ModelConfig, TrainConfig  # noqa: E402
-from aekit.data import Dataset, Scaling, fit_scaling, load_source, read_idx  # noqa: E402
-from aekit.errors import AekitError  # noqa: E402
-from aekit.model import AEOutput, Autoencoder, create_model  # noqa: E402
-from aekit.presets import load_preset, preset_names  # noqa: E402
-from aekit.registry import names  # noqa: E402
-from aekit.run import Run, load, load_run  # noqa: E402
-from aekit.train import Callback, Trainer  # noqa: E402
-from aekit.train.pipeline import fit_run, resume_run  # noqa: E402
+from aekit.config import DataConfig, ModelConfig, TrainConfig
+from aekit.data import Dataset, Scaling, fit_scaling, load_source, read_idx
+from aekit.errors import AekitError
+from aekit.model import AEOutput, Autoencoder, create_model
+from aekit.presets import load_preset, preset_names
+from aekit.registry import names
+from aekit.run import Run, load, load_run
+from aekit.train import Callback, Trainer
+from aekit.train.pipeline import fit_run, resume_run
 
 __all__ = [
     "AEOutput",

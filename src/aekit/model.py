@@ -72,7 +72,7 @@ def _output_name(output: str) -> str:
 
 
 def create_model(name: str, **options: Any) -> Autoencoder:
-    """Build a registered architecture: `create_model("stacked", input_shape=(784,), hidden=(64,))`."""
+    """A registered architecture: `create_model("stacked", input_shape=784, hidden=(64,))`."""
     if isinstance(options.get("input_shape"), int):
         options["input_shape"] = (options["input_shape"],)
     return Autoencoder(from_dict(ModelConfig, {"arch": name, **options}, "model"))

@@ -18,7 +18,7 @@ _REGISTRY: dict[str, dict[str, Callable[..., Any]]] = {}
 
 
 def register(kind: str, name: str) -> Callable[[F], F]:
-    """Decorator that files `fn` under (kind, name); a second registration is a bug, so it raises."""
+    """File `fn` under (kind, name); registering a name twice is a bug, so it raises."""
 
     def wrap(fn: F) -> F:
         table = _REGISTRY.setdefault(kind, {})

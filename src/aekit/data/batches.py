@@ -9,7 +9,7 @@ import torch
 def train_val_split(n: int, val_split: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Indices (train, val) from a seeded permutation; val gets round(n * val_split) samples."""
     order = np.random.default_rng(seed).permutation(n)
-    n_val = int(round(n * val_split))
+    n_val = round(n * val_split)
     return np.sort(order[n_val:]), np.sort(order[:n_val])
 
 

@@ -6,6 +6,7 @@ gunzipped content, so a recompressed mirror copy is accepted too); a bad copy le
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import os
@@ -22,10 +23,8 @@ def md5_digests(data: bytes) -> set[str]:
     """MD5 of the bytes, and of their gunzipped content when they are gzip."""
     digests = {hashlib.md5(data, usedforsecurity=False).hexdigest()}
     if data[:2] == b"\x1f\x8b":
-        try:
+        with contextlib.suppress(OSError, EOFError, zlib.error):
             digests.add(hashlib.md5(gzip.decompress(data), usedforsecurity=False).hexdigest())
-        except (OSError, EOFError, zlib.error):
-            pass
     return digests
 
 
@@ -39,7 +38,7 @@ def fetch(filename: str, accepted_md5: set[str], mirrors: list[str], dest: Path,
     failures = []
     for url in urls:
         try:
-            with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310
+            with urllib.request.urlopen(url, timeout=timeout) as response:
                 data = response.read()
         except (urllib.error.URLError, OSError, ValueError) as exc:
             failures.append(f"{url}: {getattr(exc, 'reason', exc)}")

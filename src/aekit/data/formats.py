@@ -42,7 +42,8 @@ def parse_idx(data: bytes, name: str) -> np.ndarray:
     if len(data) < 4:
         raise AekitError(f"{name}: too short for an IDX header ({len(data)} bytes)")
     if data[0] != 0 or data[1] != 0:
-        raise AekitError(f"{name}: bad IDX magic {data[:4].hex()}, expected 0000 then type and ndim")
+        raise AekitError(f"{name}: bad IDX magic {data[:4].hex()}, expected 0000 then "
+                         "type and ndim")
     code, ndim = data[2], data[3]
     if code not in _IDX_DTYPES:
         raise AekitError(f"{name}: unknown IDX type code 0x{code:02x}; expected one of "
@@ -59,8 +60,9 @@ def parse_idx(data: bytes, name: str) -> np.ndarray:
     dtype = np.dtype(_IDX_DTYPES[code])
     expected = header + math.prod(dims) * dtype.itemsize
     if len(data) != expected:
+        problem = "truncated" if len(data) < expected else "trailing data"
         raise AekitError(f"{name}: IDX dimensions {dims} need {expected} bytes, file has "
-                         f"{len(data)} ({'truncated' if len(data) < expected else 'trailing data'})")
+                         f"{len(data)} ({problem})")
     return np.frombuffer(data, dtype, offset=header).reshape(dims).astype(dtype.newbyteorder("="))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 from torch import nn
@@ -40,7 +41,7 @@ def init_linear(layer: nn.Linear, scheme: str) -> nn.Linear:
 def mlp(sizes: Sequence[int], act: str, init: str, last_act: bool = True) -> nn.Sequential:
     """Dense stack sizes[0] -> ... -> sizes[-1], `act` after every layer (the last optional)."""
     layers: list[nn.Module] = []
-    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+    for i, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
         layers.append(init_linear(nn.Linear(fan_in, fan_out), init))
         if last_act or i < len(sizes) - 2:
             layers.append(activation(act))

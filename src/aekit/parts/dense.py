@@ -75,7 +75,7 @@ class TiedDecoder(nn.Module):
 
 @register("arch", "tied")
 def tied(config: ModelConfig) -> tuple[nn.Module, nn.Module]:
-    """Stacked encoder; decoder uses the encoder's weights transposed (seed 000): half the weights."""
+    """Stacked encoder; the decoder reuses its weights transposed (seed 000): half the weights."""
     n_in = _input_size(config)
     encoder = nn.Sequential(nn.Flatten(), *mlp([n_in, *config.hidden], config.activation,
                                                config.init))

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from aekit.config import ModelConfig
-from aekit.registry import names, register, lookup
+from aekit.registry import lookup, names, register
 
 Penalty = Callable[[nn.Module, torch.Tensor, torch.Tensor], torch.Tensor]
 
