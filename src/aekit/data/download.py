@@ -31,10 +31,8 @@ def md5_digests(data: bytes) -> set[str]:
 def fetch(filename: str, accepted_md5: set[str], mirrors: list[str], dest: Path,
           timeout: float = 60.0) -> Path:
     """Download `filename` from the first mirror that serves a copy with an accepted checksum."""
-    override = os.environ.get("AEKIT_MIRROR")
-    urls = ([override.rstrip("/") + "/" + filename] if override else []) + [
-        m.rstrip("/") + "/" + filename for m in mirrors
-    ]
+    override = os.environ.get("AEKIT_MIRROR")  # a local or institutional mirror, used alone
+    urls = [m.rstrip("/") + "/" + filename for m in ([override] if override else mirrors)]
     failures = []
     for url in urls:
         try:

@@ -56,13 +56,13 @@ def prepare_data(data: Dataset, model_config: ModelConfig, train_config: TrainCo
     elif model_config.input_shape != shape:
         raise AekitError(f"--data: samples of {data.name} have shape {shape}, the model expects "
                          f"{model_config.input_shape}")
-    if model_config.output == "auto":
-        model_config = replace(model_config,
-                               output="sigmoid" if data.kind == "image" else "none")
     train, val = scaling.apply(data.x[train_idx]), scaling.apply(data.x[val_idx])
     if model_config.loss == "bce" and (train.min() < 0 or train.max() > 1):
         raise AekitError("--loss: bce needs data in [0, 1] (images); this data is standardised, "
                          "use --loss mse")
+    if model_config.output == "auto":
+        model_config = replace(model_config,
+                               output="sigmoid" if data.kind == "image" else "none")
     return Prepared(train, val, scaling, model_config, data)
 
 
