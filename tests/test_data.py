@@ -182,7 +182,7 @@ def test_unknown_source_lists_known_ones() -> None:
 
 def test_val_split_is_seeded_and_disjoint() -> None:
     a_train, a_val = train_val_split(100, 0.1, seed=3)
-    b_train, b_val = train_val_split(100, 0.1, seed=3)
+    _b_train, b_val = train_val_split(100, 0.1, seed=3)
     assert len(a_val) == 10 and not set(a_train) & set(a_val)
     np.testing.assert_array_equal(a_val, b_val)
     assert not np.array_equal(a_val, train_val_split(100, 0.1, seed=4)[1])

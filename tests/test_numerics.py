@@ -10,7 +10,7 @@ from scipy.linalg import subspace_angles
 from sklearn.decomposition import PCA
 
 import aekit
-from aekit.metrics import pca_mse, reconstruct, recon_errors
+from aekit.metrics import pca_mse, recon_errors, reconstruct
 
 
 def _train(model: aekit.Autoencoder, x: np.ndarray, **train: object) -> aekit.Trainer:

@@ -85,7 +85,7 @@ def test_cli_train_evaluate_encode_reconstruct(tmp_path: Path,
     recon = np.load(tmp_path / "recon.npy")
     original = aekit.load_source("digits:test").x
     assert recon.shape == original.shape
-    assert 0 <= recon.min() and recon.max() <= 16.0001  # the data's own units, not [0, 1]
+    assert recon.min() >= 0 and recon.max() <= 16.0001  # the data's own units, not [0, 1]
     assert np.mean((recon - original) ** 2) < np.mean((original - original.mean()) ** 2)
     assert (tmp_path / "recon.png").stat().st_size > 1000
 
@@ -125,4 +125,5 @@ def test_shape_mismatch_names_the_data(tmp_path: Path, capsys: pytest.CaptureFix
     run = tmp_path / "run"
     assert main(["train", "--epochs", "1", "--limit", "200", "--out", str(run), "--quiet"]) == 0
     assert main(["evaluate", str(run), "--data", "synthetic-3d"]) == 2
-    assert "synthetic-3d:train have shape (3,), the model expects (1, 8, 8)" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "synthetic-3d:train have shape (3,), the model expects (1, 8, 8)" in err
