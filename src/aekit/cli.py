@@ -121,7 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"aekit: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("aekit: interrupted", file=sys.stderr)
+        out = getattr(args, "resume", None) or getattr(args, "out", None)
+        hint = f"; continue with: aekit train --resume {out}" if args.command == "train" else ""
+        print(f"aekit: interrupted{hint}", file=sys.stderr)
         return 130
     if result is not None:
         _print(result)
