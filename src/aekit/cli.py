@@ -15,6 +15,7 @@ import numpy as np
 
 from aekit import commands
 from aekit.errors import AekitError
+from aekit.train.trainer import TrainingInterrupted
 
 
 def _sizes(text: str) -> list[int]:
@@ -78,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--val-split", type=float, help="held-out fraction (default: 0.1)")
     p.add_argument("--patience", type=int, help="stop after this many epochs without a better "
                                                 "validation loss")
+    p.add_argument("--clip-grad", type=float, help="clip the gradient norm to this value")
+    p.add_argument("--detect-anomaly", action="store_true", default=None,
+                   help="find the operation that made a NaN (slow; for debugging)")
     _data_options(p)
     p.add_argument("--out", help="run directory to write (required unless --resume)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run in --out")
@@ -117,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         result = getattr(commands, args.command.replace("-", "_"))(args)
+    except TrainingInterrupted as exc:
+        print(f"aekit: {exc}", file=sys.stderr)
+        return 130
     except AekitError as exc:
         print(f"aekit: error: {exc}", file=sys.stderr)
         return 2

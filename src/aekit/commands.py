@@ -20,7 +20,8 @@ from aekit.train.pipeline import fit_run, resume_run
 from aekit.train.trainer import resolve_device
 
 MODEL_OPTIONS = ("hidden", "activation", "init", "output", "loss", "l2")
-TRAIN_OPTIONS = ("optimizer", "lr", "batch_size", "epochs", "seed", "val_split", "patience")
+TRAIN_OPTIONS = ("optimizer", "lr", "batch_size", "epochs", "seed", "val_split", "patience",
+                 "clip_grad", "detect_anomaly")
 DATA_OPTIONS = ("data_dir", "limit", "array", "label_column", "time_column")
 
 

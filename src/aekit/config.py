@@ -134,8 +134,11 @@ class TrainConfig:
     seed: int = 0
     val_split: float = 0.1
     patience: int | None = None
+    clip_grad: float | None = None
+    detect_anomaly: bool = False
 
     def __post_init__(self) -> None:
+        _positive("train", "clip_grad", self.clip_grad)
         if self.optimizer not in _DEFAULT_LR:
             _fail("train", "optimizer", f"expected one of {', '.join(_DEFAULT_LR)}, "
                   f"got {self.optimizer!r}")

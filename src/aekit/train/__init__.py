@@ -1,6 +1,7 @@
 """Training: the Trainer loop, its callbacks, checkpoints, and the run pipeline."""
 
-from aekit.train.callbacks import Callback, Checkpoint, EarlyStopping, Progress
-from aekit.train.trainer import Trainer, resolve_device
+from aekit.train.callbacks import Callback, EarlyStopping, Progress
+from aekit.train.trainer import Trainer, TrainingInterrupted, resolve_device
 
-__all__ = ["Callback", "Checkpoint", "EarlyStopping", "Progress", "Trainer", "resolve_device"]
+__all__ = ["Callback", "EarlyStopping", "Progress", "Trainer", "TrainingInterrupted",
+           "resolve_device"]

@@ -3,9 +3,7 @@ hooks and arguments never break old callbacks (skorch's convention)."""
 
 from __future__ import annotations
 
-import math
 import sys
-from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
@@ -61,14 +59,3 @@ class EarlyStopping(Callback):
         best_at = min(range(len(losses)), key=losses.__getitem__)
         if len(losses) - 1 - best_at >= self.patience:
             trainer.stop = True
-
-
-class Checkpoint(Callback):
-    """Each epoch, write model, optimizer and trainer state to `directory` (atomically)."""
-
-    def __init__(self, directory: str | Path):
-        self.directory = Path(directory)
-
-    def on_epoch_end(self, *, trainer: Any, record: dict[str, Any], **kwargs: Any) -> None:
-        if math.isfinite(record["train_loss"]):
-            trainer.save_checkpoint(self.directory / "last.safetensors")

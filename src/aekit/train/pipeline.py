@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from aekit import metrics, run
 from aekit.config import DataConfig, ModelConfig, TrainConfig, from_dict, replace
@@ -23,7 +24,7 @@ from aekit.errors import AekitError
 from aekit.io import atomic_write_json
 from aekit.model import Autoencoder
 from aekit.report import plots
-from aekit.train.callbacks import Callback, Checkpoint, EarlyStopping, Progress
+from aekit.train.callbacks import Callback, EarlyStopping, Progress
 from aekit.train.trainer import Trainer
 
 
@@ -75,8 +76,10 @@ def fit_run(model_config: ModelConfig, train_config: TrainConfig, data_config: D
     out = run.prepare(out, overwrite)
     run.write_config(out, prepared.model_config, train_config, data_config, prepared.scaling,
                      preset)
+    torch.manual_seed(train_config.seed)  # --seed fixes the initial weights too
     trainer = Trainer(Autoencoder(prepared.model_config), train_config,
-                      _callbacks(out, train_config, quiet, callbacks), device)
+                      _callbacks(train_config, quiet, callbacks), device,
+                      checkpoint_dir=out / "checkpoints")
     return _train_and_finish(out, trainer, prepared, data_config, preset)
 
 
@@ -96,16 +99,17 @@ def resume_run(run_dir: str | Path, *, epochs: int | None = None, quiet: bool = 
                          f"({checkpoint} is missing)")
     prepared = prepare_data(read_data(data_config), model_config, train_config)
     trainer = Trainer(Autoencoder(prepared.model_config), train_config,
-                      _callbacks(run_dir, train_config, quiet, callbacks), device)
+                      _callbacks(train_config, quiet, callbacks), device,
+                      checkpoint_dir=run_dir / "checkpoints")
     trainer.load_checkpoint(checkpoint)
     run.write_config(run_dir, prepared.model_config, train_config, data_config,
                      prepared.scaling, config.get("preset"))
     return _train_and_finish(run_dir, trainer, prepared, data_config, config.get("preset"))
 
 
-def _callbacks(out: Path, config: TrainConfig, quiet: bool, extra: Sequence[Callback]
+def _callbacks(config: TrainConfig, quiet: bool, extra: Sequence[Callback]
                ) -> list[Callback]:
-    chosen: list[Callback] = [Progress(quiet), Checkpoint(out / "checkpoints")]
+    chosen: list[Callback] = [Progress(quiet)]
     if config.patience is not None:
         chosen.append(EarlyStopping(config.patience))
     return [*chosen, *extra]

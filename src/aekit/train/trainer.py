@@ -2,12 +2,17 @@
 
 Data that fits in memory stays one tensor on the device; each batch is an index slice of a
 per-epoch permutation, so there is no per-sample Python and no DataLoader on the hot path.
+SIGINT/SIGTERM finish the current step, write a checkpoint and stop; a non-finite loss stops
+before the optimizer step, so the last checkpoint stays good.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Sequence
+import signal
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from time import perf_counter
 from typing import Any
@@ -23,6 +28,12 @@ from aekit.model import Autoencoder
 from aekit.train import checkpoint as ckpt
 from aekit.train.callbacks import Callback
 from aekit.train.optim import make_optimizer
+
+CHECKPOINT = "last.safetensors"
+
+
+class TrainingInterrupted(AekitError):
+    """Training stopped on a signal after writing a checkpoint to resume from."""
 
 
 def resolve_device(device: str = "auto") -> torch.device:
@@ -41,18 +52,27 @@ def as_tensor(x: np.ndarray | torch.Tensor, device: torch.device) -> torch.Tenso
 
 
 class Trainer:
-    """Fits an Autoencoder: `Trainer(model, TrainConfig(...)).fit(x_train, x_val)`."""
+    """Fits an Autoencoder: `Trainer(model, TrainConfig(...)).fit(x_train, x_val)`.
+
+    With `checkpoint_dir`, model, optimizer, RNG and loop state are saved there after every
+    epoch (and on SIGINT/SIGTERM, mid-epoch), so `load_checkpoint` continues exactly.
+    """
 
     def __init__(self, model: Autoencoder, config: TrainConfig,
-                 callbacks: Sequence[Callback] = (), device: str = "auto"):
+                 callbacks: Sequence[Callback] = (), device: str = "auto",
+                 checkpoint_dir: str | Path | None = None):
         self.device = resolve_device(device)
         self.model = model.to(self.device)
         self.config = config
         self.callbacks = list(callbacks)
+        self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None
         self.optimizer = make_optimizer(model.parameters(), config)
         self.epoch = 0
+        self.step = 0  # batches done in the current epoch; non-zero only after an interrupt
+        self._partial_loss = 0.0
         self.history: list[dict[str, Any]] = []
         self.stop = False
+        self._signal: str | None = None
 
     def _emit(self, hook: str, **kwargs: Any) -> None:
         for callback in self.callbacks:
@@ -64,33 +84,42 @@ class Trainer:
         x = as_tensor(x_train, self.device)  # (N, *input_shape)
         val = None if x_val is None or len(x_val) == 0 else as_tensor(x_val, self.device)
         n, batch = len(x), self.config.batch_size
+        n_batches = math.ceil(n / batch)
         self.stop = False
         self._emit("on_fit_start")
-        while self.epoch < self.config.epochs and not self.stop:
-            perm = epoch_permutation(n, self.config.seed, self.epoch).to(self.device)
-            self.model.train()
-            self._emit("on_epoch_start", n_batches=math.ceil(n / batch))
-            total = torch.zeros((), device=self.device)
-            start = perf_counter()
-            for step, i in enumerate(range(0, n, batch)):
-                xb = x[perm[i:i + batch]]
-                out = self.model(xb)
-                self.optimizer.zero_grad(set_to_none=True)
-                out.loss.backward()
-                self.optimizer.step()
-                total += out.loss.detach() * len(xb)
-                self._emit("on_batch_end", step=step)
-            seconds = perf_counter() - start
-            train_loss = total.item() / n
-            if not math.isfinite(train_loss):
-                raise AekitError(f"training diverged: loss is {train_loss} in epoch "
-                                 f"{self.epoch + 1}; try a lower --lr")
-            record = {"epoch": self.epoch + 1, "train_loss": train_loss,
-                      "val_loss": self.evaluate(val)["loss"] if val is not None else None,
-                      "seconds": seconds}
-            self.history.append(record)
-            self.epoch += 1
-            self._emit("on_epoch_end", record=record)
+        with self._stop_on_signals(), torch.autograd.set_detect_anomaly(
+                self.config.detect_anomaly):
+            while self.epoch < self.config.epochs and not self.stop:
+                perm = epoch_permutation(n, self.config.seed, self.epoch).to(self.device)
+                self.model.train()
+                self._emit("on_epoch_start", n_batches=n_batches)
+                total = torch.tensor(self._partial_loss, device=self.device)
+                start = perf_counter()
+                for step in range(self.step, n_batches):
+                    xb = x[perm[step * batch:(step + 1) * batch]]
+                    loss = self.model(xb).loss
+                    if not torch.isfinite(loss):
+                        self._diverged(loss, step)
+                    self.optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                    if self.config.clip_grad is not None:
+                        torch.nn.utils.clip_grad_norm_(self.model.parameters(),
+                                                       self.config.clip_grad)
+                    self.optimizer.step()
+                    total += loss.detach() * len(xb)
+                    self._emit("on_batch_end", step=step)
+                    if self._signal:
+                        self._interrupt(step + 1, float(total))
+                seconds = perf_counter() - start
+                self.step, self._partial_loss = 0, 0.0
+                record = {"epoch": self.epoch + 1, "train_loss": total.item() / n,
+                          "val_loss": self.evaluate(val)["loss"] if val is not None else None,
+                          "seconds": seconds}
+                self.history.append(record)
+                self.epoch += 1
+                if self.checkpoint_dir:
+                    self.save_checkpoint(self.checkpoint_dir / CHECKPOINT)
+                self._emit("on_epoch_end", record=record)
         self._emit("on_fit_end")
         return self.history
 
@@ -98,13 +127,49 @@ class Trainer:
         """Mean of the loss and each of its terms over `x`, in eval mode (no corruption)."""
         return loss_terms(self.model, x)
 
+    def _diverged(self, loss: torch.Tensor, step: int) -> None:
+        kept = (f"; the last good checkpoint (epoch {self.epoch}) is kept in "
+                f"{self.checkpoint_dir}" if self.checkpoint_dir and self.epoch else "")
+        raise AekitError(f"loss became {loss.item()} in epoch {self.epoch + 1}, step {step + 1}"
+                         f"{kept}; try a lower --lr or --clip-grad 1.0 "
+                         "(--detect-anomaly finds the operation)")
+
+    def _interrupt(self, step: int, partial_loss: float) -> None:
+        self.step, self._partial_loss = step, partial_loss
+        where = f"epoch {self.epoch + 1}, step {step}"
+        if self.checkpoint_dir is None:
+            raise TrainingInterrupted(f"interrupted by {self._signal} in {where}")
+        self.save_checkpoint(self.checkpoint_dir / CHECKPOINT)
+        raise TrainingInterrupted(
+            f"interrupted by {self._signal} in {where}; checkpoint saved; continue with: "
+            f"aekit train --resume {self.checkpoint_dir.parent}")
+
+    @contextlib.contextmanager
+    def _stop_on_signals(self) -> Iterator[None]:
+        """Turn SIGINT/SIGTERM into a flag checked after each step (main thread only)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def handler(signum: int, frame: Any) -> None:
+            self._signal = signal.Signals(signum).name
+
+        previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, old in previous.items():
+                signal.signal(sig, old)
+            self._signal = None
+
     def save_checkpoint(self, path: str | Path) -> Path:
         """Model, optimizer, RNG and loop state in one safetensors file."""
         optim_tensors, optim_info = ckpt.optimizer_to_flat(self.optimizer)
         tensors = {f"model.{k}": v for k, v in self.model.state_dict().items()}
         tensors.update(optim_tensors)
         tensors["rng.torch"] = torch.get_rng_state()
-        meta = {"epoch": self.epoch, "history": self.history, "optimizer": optim_info}
+        meta = {"epoch": self.epoch, "step": self.step, "partial_loss": self._partial_loss,
+                "history": self.history, "optimizer": optim_info}
         return ckpt.save_tensors(path, tensors, ckpt.json_metadata(meta))
 
     def load_checkpoint(self, path: str | Path) -> None:
@@ -114,12 +179,13 @@ class Trainer:
         model_state = {k[6:]: v for k, v in tensors.items() if k.startswith("model.")}
         try:
             self.model.load_state_dict(model_state)
-        except RuntimeError as exc:
-            first = str(exc).splitlines()[0]
-            raise AekitError(f"{path}: weights do not fit the model ({first})") from None
-        ckpt.optimizer_from_flat(
-            self.optimizer, {k: v for k, v in tensors.items() if k.startswith("optim.")},
-            meta["optimizer"])
-        torch.set_rng_state(tensors["rng.torch"])
-        self.epoch = int(meta["epoch"])
-        self.history = list(meta["history"])
+            ckpt.optimizer_from_flat(
+                self.optimizer, {k: v for k, v in tensors.items() if k.startswith("optim.")},
+                meta["optimizer"])
+            torch.set_rng_state(tensors["rng.torch"])
+            self.epoch, self.step = int(meta["epoch"]), int(meta["step"])
+            self._partial_loss = float(meta["partial_loss"])
+            self.history = list(meta["history"])
+        except (RuntimeError, KeyError, ValueError, TypeError) as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise AekitError(f"{path}: checkpoint does not fit this model ({first})") from None
