@@ -194,3 +194,17 @@ def test_fuzz_csv_reader(tmp_path: Path, text: str) -> None:
         assert str(path) in str(exc)
     else:
         assert x.shape[1] == 2 and names == ["a", "b"]
+
+
+def test_nan_policy_and_memory_guard(tmp_path: Path, data_dir: Path) -> None:
+    x = np.ones((5, 3), np.float32)
+    x[1, 2] = np.nan
+    path = tmp_path / "nan.npy"
+    np.save(path, x)
+    with pytest.raises(AekitError, match=r"nan.npy: 1 samples contain NaN .*first: sample 1"):
+        aekit.load_source(str(path))
+    assert len(aekit.load_source(str(path), nan_policy="drop")) == 4
+    assert aekit.load_source(str(path), nan_policy="zero").x[1, 2] == 0
+    with pytest.raises(AekitError, match=r"mnist: needs 0.18 GiB as float32, more than the "
+                                         r"0.10 GiB allowed \(--max-memory\)"):
+        aekit.load_source("mnist", data_dir=data_dir, max_memory=0.1)

@@ -40,6 +40,10 @@ def _data_options(p: argparse.ArgumentParser, required: bool = False) -> None:
     p.add_argument("--array", help="array name inside an .npz (default: x; labels: y)")
     p.add_argument("--label-column", help="CSV column holding labels (not a feature)")
     p.add_argument("--time-column", help="CSV column holding time stamps (not a feature)")
+    p.add_argument("--nan-policy", choices=("error", "drop", "zero"),
+                   help="samples with NaN/inf: refuse (default), drop them, or set them to 0")
+    p.add_argument("--max-memory", type=float, metavar="GIB",
+                   help="refuse in-memory data larger than this (default: 80%% of RAM)")
 
 
 def _device_option(p: argparse.ArgumentParser) -> None:

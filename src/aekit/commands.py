@@ -22,7 +22,8 @@ from aekit.train.trainer import resolve_device
 MODEL_OPTIONS = ("hidden", "activation", "init", "output", "loss", "l2")
 TRAIN_OPTIONS = ("optimizer", "lr", "batch_size", "epochs", "seed", "val_split", "patience",
                  "clip_grad", "detect_anomaly")
-DATA_OPTIONS = ("data_dir", "limit", "array", "label_column", "time_column")
+DATA_OPTIONS = ("data_dir", "limit", "array", "label_column", "time_column", "nan_policy",
+                "max_memory")
 
 
 def train(args: argparse.Namespace) -> str | None:
@@ -150,7 +151,9 @@ def _run_and_data(args: argparse.Namespace) -> tuple[run.Run, Dataset, np.ndarra
                        given.get("data_dir", stored.data_dir), args.limit,
                        given.get("array", stored.array),
                        given.get("label_column", stored.label_column),
-                       given.get("time_column", stored.time_column))
+                       given.get("time_column", stored.time_column),
+                       given.get("nan_policy", stored.nan_policy),
+                       given.get("max_memory", stored.max_memory))
     check_shape(loaded.scaling, data.x, data.name)
     expected = loaded.model_config.input_shape
     if tuple(data.x.shape[1:]) != expected:

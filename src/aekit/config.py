@@ -164,9 +164,14 @@ class DataConfig:
     array: str | None = None
     label_column: str | None = None
     time_column: str | None = None
+    nan_policy: str = "error"
+    max_memory: float | None = None
 
     def __post_init__(self) -> None:
         _positive("data", "limit", self.limit)
+        _positive("data", "max_memory", self.max_memory)
+        if self.nan_policy not in ("error", "drop", "zero"):
+            _fail("data", "nan_policy", f"expected error, drop or zero, got {self.nan_policy!r}")
 
 
 _SECTIONS: dict[type, str] = {ModelConfig: "model", TrainConfig: "train", DataConfig: "data"}

@@ -97,8 +97,13 @@ def cache_dir() -> Path:
 
 def load_source(spec: str, data_dir: str | Path | None = None, limit: int | None = None,
                 array: str | None = None, label_column: str | None = None,
-                time_column: str | None = None) -> Dataset:
-    """Read a named set or a file; `limit` keeps the first N samples."""
+                time_column: str | None = None, nan_policy: str = "error",
+                max_memory: float | None = None) -> Dataset:
+    """Read a named set or a file; `limit` keeps the first N samples.
+
+    The float32 copy is checked against `max_memory` (GiB; default 80% of RAM) before it is
+    made, and NaN/inf values are refused unless `nan_policy` is `drop` (samples) or `zero`.
+    """
     name, _, split = spec.partition(":")
     if name in IDX_SETS:
         data = _load_idx_set(name, split or "train", data_dir)
@@ -114,8 +119,38 @@ def load_source(spec: str, data_dir: str | Path | None = None, limit: int | None
     if limit is not None:
         data.x = data.x[:limit]
         data.y = None if data.y is None else data.y[:limit]
-    if not np.isfinite(data.x).all():
-        raise AekitError(f"{spec}: data contains NaN or infinite values")
+    needed, allowed = data.x.size * 4 / 2**30, max_memory or 0.8 * ram_gib()
+    if needed > allowed:
+        raise AekitError(f"{spec}: needs {needed:.2f} GiB as float32, more than the "
+                         f"{allowed:.2f} GiB allowed (--max-memory); use --limit or a bigger "
+                         "--max-memory")
+    data.x = data.x.astype(np.float32, copy=False)
+    return _apply_nan_policy(data, nan_policy, spec)
+
+
+def ram_gib() -> float:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+
+
+NAN_POLICIES = ("error", "drop", "zero")
+
+
+def _apply_nan_policy(data: Dataset, policy: str, spec: str) -> Dataset:
+    if policy not in NAN_POLICIES:
+        raise AekitError(f"--nan-policy: expected one of {', '.join(NAN_POLICIES)}, "
+                         f"got {policy!r}")
+    finite = np.isfinite(data.x).reshape(len(data.x), -1).all(axis=1)
+    if finite.all():
+        return data
+    if policy == "error":
+        first = int(np.argmin(finite))
+        raise AekitError(f"{spec}: {int((~finite).sum())} samples contain NaN or infinite "
+                         f"values (first: sample {first}); pass --nan-policy drop or zero")
+    if policy == "drop":
+        data.x = data.x[finite]
+        data.y = None if data.y is None else data.y[finite]
+    else:
+        data.x = np.nan_to_num(data.x, nan=0.0, posinf=0.0, neginf=0.0)
     return data
 
 
@@ -165,8 +200,7 @@ def _load_idx_set(name: str, split: str, data_dir: str | Path | None) -> Dataset
     if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
         raise AekitError(f"{images_path}: expected (N, H, W) images and N labels, got "
                          f"{images.shape} and {labels.shape}")
-    x = images[:, None].astype(np.float32)
-    return Dataset(x, labels.astype(np.int64), f"{name}:{split}", "image", 255.0)
+    return Dataset(images[:, None], labels.astype(np.int64), f"{name}:{split}", "image", 255.0)
 
 
 def _digits(split: str) -> Dataset:
@@ -225,5 +259,4 @@ def _as_dataset(x: np.ndarray, y: np.ndarray | None, path: Path) -> Dataset:
     full_scale = 255.0 if x.dtype == np.uint8 else 1.0
     if x.ndim == 3:
         x = x[:, None]
-    return Dataset(x.astype(np.float32), y, str(path), "image" if is_image else "tabular",
-                   full_scale)
+    return Dataset(x, y, str(path), "image" if is_image else "tabular", full_scale)

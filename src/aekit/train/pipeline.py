@@ -41,7 +41,8 @@ class Prepared:
 
 def read_data(data_config: DataConfig) -> Dataset:
     return load_source(data_config.source, data_config.data_dir, data_config.limit,
-                       data_config.array, data_config.label_column, data_config.time_column)
+                       data_config.array, data_config.label_column, data_config.time_column,
+                       data_config.nan_policy, data_config.max_memory)
 
 
 def prepare_data(data: Dataset, model_config: ModelConfig, train_config: TrainConfig) -> Prepared:
