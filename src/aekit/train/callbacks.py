@@ -10,6 +10,8 @@ from typing import Any
 
 from tqdm import tqdm
 
+from aekit.metrics import encode
+
 
 class Callback:
     """Base class: override any of the hooks; all take **kwargs."""
@@ -72,3 +74,19 @@ class Checkpoint(Callback):
     def on_epoch_end(self, *, trainer: Any, record: dict[str, Any], **kwargs: Any) -> None:
         if math.isfinite(record["train_loss"]):
             trainer.save_checkpoint(self.directory / "last.safetensors")
+
+
+class CodeActivity(Callback):
+    """Adds `code_mean`, the mean code activation over the training inputs (eval mode, clean),
+    to each epoch's history record: what sparsity targets, so users can see it converge.
+
+    It must run before `Checkpoint`, so the saved history (and so a resumed run) carries it.
+    """
+
+    def __init__(self, x_train: Any, max_samples: int = 10_000):
+        self.x = x_train[:max_samples]
+
+    def on_epoch_end(self, *, trainer: Any, record: dict[str, Any], **kwargs: Any) -> None:
+        was_training = trainer.model.training
+        record["code_mean"] = float(encode(trainer.model, self.x).mean())
+        trainer.model.train(was_training)
