@@ -36,6 +36,8 @@ def _require_dense(model: Autoencoder) -> nn.Linear:
 
 def weight_grid(model: Autoencoder, path: str | Path, units: int = 30) -> Path:
     """The incoming weights of the first `units` units, each min-max scaled to [0, 1]."""
+    if units < 1:
+        raise AekitError(f"--units: expected at least 1, got {units}")
     weights = _require_dense(model).weight.detach().cpu().numpy()[:units]
     lo = weights.min(axis=1, keepdims=True)
     span = np.maximum(weights.max(axis=1, keepdims=True) - lo, 1e-12)
