@@ -48,7 +48,7 @@ def _clean_mse(net: aekit.Autoencoder, noisy: torch.Tensor, clean: torch.Tensor)
 
 
 def test_gaussian_denoising_beats_plain_on_noisy_test_images(mnist_train, mnist_test):
-    options = {"hidden": (256, 64), "activation": "relu", "output": "sigmoid"}
+    options = {"hidden": (128, 32), "activation": "relu", "output": "sigmoid"}
     plain = _fit(mnist_train, **options)
     denoising = _fit(mnist_train, noise="gaussian:0.5+clip", **options)
     clean = torch.as_tensor(mnist_test)
