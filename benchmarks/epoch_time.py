@@ -67,8 +67,9 @@ def main() -> None:
     a, p = statistics.median(aekit_times), statistics.median(plain_times)
     print(f"stacked-mnist, 60000 images, batch {preset.train['batch_size']}, "
           f"{torch.get_num_threads()} threads, torch {torch.__version__}")
-    print(f"aekit Trainer : {a:.3f} s/epoch  (epochs: {', '.join(f'{t:.3f}' for t in aekit_times)})")
-    print(f"plain PyTorch : {p:.3f} s/epoch  (epochs: {', '.join(f'{t:.3f}' for t in plain_times)})")
+    for label, median, times in (("aekit Trainer", a, aekit_times),
+                                 ("plain PyTorch", p, plain_times)):
+        print(f"{label} : {median:.3f} s/epoch  (epochs: {', '.join(f'{t:.3f}' for t in times)})")
     print(f"ratio aekit / plain = {a / p:.3f}  (target <= 1.05)")
 
 

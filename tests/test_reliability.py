@@ -133,13 +133,13 @@ def test_sigint_then_resume_matches_uninterrupted_run(tmp_path: Path) -> None:
 
 
 class _PoisonAfter(Callback):
-    """Puts a NaN into the weights after an epoch, as a diverging run would."""
+    """Puts a NaN into the weights after the first step of an epoch, as a diverging run would."""
 
     def __init__(self, epoch: int):
         self.epoch = epoch
 
-    def on_epoch_end(self, *, trainer: aekit.Trainer, **kwargs: object) -> None:
-        if trainer.epoch == self.epoch:
+    def on_batch_end(self, *, trainer: aekit.Trainer, step: int, **kwargs: object) -> None:
+        if trainer.epoch + 1 == self.epoch and step == 0:
             with torch.no_grad():
                 next(trainer.model.parameters()).fill_(float("nan"))
 
@@ -147,9 +147,9 @@ class _PoisonAfter(Callback):
 def test_nan_loss_stops_with_message_and_keeps_last_good_checkpoint(tmp_path: Path) -> None:
     configs = (ModelConfig(hidden=(16, 4)), TrainConfig(epochs=5, batch_size=100),
                DataConfig(source="digits", limit=400))
-    with pytest.raises(AekitError, match=r"loss became nan in epoch 3, step 1; the last good "
+    with pytest.raises(AekitError, match=r"loss became nan in epoch 3, step 2; the last good "
                                          r"checkpoint \(epoch 2\) is kept .*--clip-grad"):
-        aekit.fit_run(*configs, tmp_path / "run", device="cpu", callbacks=[_PoisonAfter(2)])
+        aekit.fit_run(*configs, tmp_path / "run", device="cpu", callbacks=[_PoisonAfter(3)])
     trainer = aekit.Trainer(aekit.create_model("stacked", input_shape=(1, 8, 8),
                                                hidden=(16, 4)), configs[1], device="cpu")
     trainer.load_checkpoint(tmp_path / "run" / "checkpoints" / "last.safetensors")

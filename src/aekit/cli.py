@@ -50,6 +50,45 @@ def _device_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="auto", help="auto (GPU when present), cpu or cuda")
 
 
+# --- regularised autoencoders (issue 4) ---------------------------------------------------------
+
+
+def _regularise_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--noise", help="corrupt inputs in training: KIND:LEVEL[+clip] with KIND "
+                                   "gaussian, dropout, masking or saltpepper, e.g. gaussian:1.0")
+    p.add_argument("--sparsity", help="code sparsity penalty: kl:TARGET:WEIGHT (sigmoid codes) "
+                                      "or l1:WEIGHT")
+    p.add_argument("--contractive", type=float, help="weight of the encoder Jacobian's squared "
+                                                     "Frobenius norm")
+    p.add_argument("--k-sparse", type=int, metavar="K", help="keep the K largest code units "
+                                                             "per sample")
+    p.add_argument("--k-sparse-lifetime", type=float, metavar="P",
+                   help="in training, each code unit keeps its top fraction P of the batch")
+
+
+def _regularised_commands(sub: Any) -> None:
+    p = sub.add_parser("denoise", help="corrupt data with seeded noise, clean it with a run, "
+                                       "write the cleaned (and noisy) arrays")
+    p.add_argument("run", help="run directory")
+    _data_options(p)
+    p.add_argument("--noise", help="KIND:LEVEL[+clip] (default: the run's training noise)")
+    p.add_argument("--seed", type=int, default=0, help="noise seed (default: 0)")
+    p.add_argument("--out", required=True, help="cleaned .npy, shaped like the input")
+    p.add_argument("--noisy-out", help="also write the noisy inputs (.npy)")
+    p.add_argument("--figure", help="also draw noisy / cleaned / original rows (PNG)")
+    _device_option(p)
+
+    p = sub.add_parser("features", help="draw first-layer weights and the inputs that "
+                                        "activate a unit most")
+    p.add_argument("run", help="run directory")
+    _data_options(p)
+    p.add_argument("--out", required=True, help="folder for the PNGs")
+    p.add_argument("--units", type=int, default=30, help="weight images to draw (default: 30)")
+    p.add_argument("--unit", type=int, default=0, help="unit whose top inputs to draw "
+                                                       "(default: 0)")
+    _device_option(p)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aekit", description="Build, train, evaluate and apply autoencoders.")
@@ -93,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                    "checkpoint")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     _device_option(p)
+    _regularise_options(p)
 
     p = sub.add_parser("evaluate", help="print reconstruction metrics of a run on data, as JSON")
     p.add_argument("run", help="run directory")
@@ -110,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--figure", help="also draw originals above reconstructions (PNG)")
         _device_option(p)
 
+    _regularised_commands(sub)
     sub.add_parser("models", help="list the registered architectures")
     sub.add_parser("presets", help="list the presets, one line each")
     return parser

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from aekit import metrics, registry, run
 from aekit.config import DataConfig, ModelConfig, TrainConfig, from_dict
@@ -14,7 +15,9 @@ from aekit.data.scaling import check_shape
 from aekit.data.sources import Dataset, load_source
 from aekit.errors import AekitError
 from aekit.io import atomic_write
+from aekit.parts.noise import corrupt, parse_noise
 from aekit.presets import load_preset, preset_names
+from aekit.report import features as report_features
 from aekit.report import plots
 from aekit.train.pipeline import fit_run, resume_run
 from aekit.train.trainer import resolve_device
@@ -24,6 +27,7 @@ TRAIN_OPTIONS = ("optimizer", "lr", "batch_size", "epochs", "seed", "val_split",
                  "clip_grad", "detect_anomaly")
 DATA_OPTIONS = ("data_dir", "limit", "array", "label_column", "time_column", "nan_policy",
                 "max_memory")
+REGULARISE_OPTIONS = ("noise", "sparsity", "contractive", "k_sparse", "k_sparse_lifetime")
 
 
 def train(args: argparse.Namespace) -> str | None:
@@ -39,6 +43,7 @@ def train(args: argparse.Namespace) -> str | None:
     if args.model:
         model["arch"] = args.model
     model.update(_given(args, MODEL_OPTIONS))
+    model.update(_given(args, REGULARISE_OPTIONS))
     train_options = {**(preset.train if preset else {}), **_given(args, TRAIN_OPTIONS)}
     data = {"source": args.data or (preset.data if preset else "digits"),
             **_given(args, DATA_OPTIONS)}
@@ -164,3 +169,42 @@ def _run_and_data(args: argparse.Namespace) -> tuple[run.Run, Dataset, np.ndarra
 
 def _given(args: argparse.Namespace, names: tuple[str, ...]) -> dict[str, Any]:
     return {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
+
+
+# --- regularised autoencoders (issue 4): denoise and features -----------------------------------
+
+
+def denoise(args: argparse.Namespace) -> str:
+    """Corrupt data with seeded noise (in the model's scaled units), clean it with the run, and
+    write both in the data's own units; the same --seed gives the same noise."""
+    loaded, data, x = _run_and_data(args)
+    spec_text = args.noise or loaded.model_config.noise
+    if spec_text is None:
+        raise AekitError("--noise: required (KIND:LEVEL), as this run was trained without noise")
+    spec = parse_noise(spec_text)
+    generator = torch.Generator().manual_seed(args.seed)
+    noisy = corrupt(torch.as_tensor(x), spec, generator).numpy()
+    cleaned = metrics.reconstruct(loaded.model, noisy)
+    save_npy(args.out, loaded.scaling.undo(cleaned))
+    message = f"wrote {args.out}: cleaned {cleaned.shape} ({spec_text}, seed {args.seed})"
+    if args.noisy_out:
+        save_npy(args.noisy_out, loaded.scaling.undo(noisy))
+        message += f"\nwrote {args.noisy_out}: noisy inputs"
+    if args.figure:
+        if data.kind != "image":
+            raise AekitError("--figure: only image data can be drawn")
+        plots.image_rows([noisy[:10], cleaned[:10], x[:10]], ["noisy", "cleaned", "original"],
+                         args.figure, f"{spec_text} on {data.name}")
+        message += f"\nwrote {args.figure}"
+    return message
+
+
+def features(args: argparse.Namespace) -> str:
+    """First-layer weight images and the inputs (default: the run's training source) that
+    activate one unit most, as PNGs in --out."""
+    loaded, _, x = _run_and_data(args)
+    out = Path(args.out)
+    grid = report_features.weight_grid(loaded.model, out / "features.png", args.units)
+    top = report_features.top_inputs(loaded.model, x, args.unit,
+                                     out / f"unit_{args.unit}_top.png")
+    return f"wrote {grid}\nwrote {top}"

@@ -105,6 +105,12 @@ class ModelConfig:
     output: str = "sigmoid"
     loss: str = "mse"
     l2: float = 0.0
+    # regularised autoencoders (issue 4)
+    noise: str | None = None
+    sparsity: str | None = None
+    contractive: float = 0.0
+    k_sparse: int | None = None
+    k_sparse_lifetime: float | None = None
 
     def __post_init__(self) -> None:
         if any(d <= 0 for d in self.input_shape):
@@ -114,10 +120,34 @@ class ModelConfig:
         _positive("model", "l2", self.l2, strict=False)
         if self.loss == "bce" and self.output not in ("sigmoid", "auto"):
             _fail("model", "loss", f"bce needs output 'sigmoid', got output {self.output!r}")
+        _check_regularisers(self)
 
     @property
     def code_size(self) -> int:
         return self.hidden[-1]
+
+
+def _check_regularisers(config: ModelConfig) -> None:
+    """Parse `noise` and `sparsity` once so a bad spec fails when the config is built, not in
+    training; the parsers live with their parts (imported here, not at the top, because the
+    parts import this module)."""
+    from aekit.parts.noise import parse_noise
+    from aekit.parts.penalty import parse_sparsity
+
+    if config.noise is not None:
+        parse_noise(config.noise)
+    if config.sparsity is not None and parse_sparsity(config.sparsity)[0] == "kl":
+        code_act = "none" if config.arch == "linear" else config.activation
+        if config.arch in ("linear", "stacked", "tied") and code_act != "sigmoid":
+            _fail("model", "sparsity", f"KL sparsity needs codes in (0, 1), but the {config.arch} "
+                  f"code activation is {code_act!r}; use --activation sigmoid")
+    _positive("model", "contractive", config.contractive, strict=False)
+    if config.k_sparse is not None and not 0 < config.k_sparse <= config.code_size:
+        _fail("model", "k_sparse", f"K must be in 1..{config.code_size} (the code size), "
+              f"got {config.k_sparse}")
+    lifetime = config.k_sparse_lifetime
+    if lifetime is not None and not 0 < lifetime <= 1:
+        _fail("model", "k_sparse_lifetime", f"must be a fraction in (0, 1], got {lifetime}")
 
 
 _DEFAULT_LR = {"adam": 1e-3, "sgd": 1e-2, "adadelta": 1.0, "rmsprop": 1e-3}

@@ -16,8 +16,10 @@ import aekit.parts  # noqa: F401  (registers every part)
 from aekit.config import ModelConfig, from_dict
 from aekit.errors import AekitError
 from aekit.parts.blocks import activation
+from aekit.parts.latent import build_latent
+from aekit.parts.noise import build_noise
 from aekit.parts.penalty import build_penalties
-from aekit.registry import create, lookup
+from aekit.registry import lookup
 
 
 class AEOutput(NamedTuple):
@@ -36,7 +38,8 @@ class Autoencoder(nn.Module):
         super().__init__()
         self.config = config
         self.encoder, self.decoder = lookup("arch", config.arch, "--model")(config)
-        self.latent = create("latent", "identity")
+        self.corrupt = build_noise(config.noise)
+        self.latent = build_latent(config)
         self.output_activation = activation(_output_name(config.output))
         self._loss = lookup("loss", config.loss, "--loss")
         self._penalties = build_penalties(config)
@@ -51,7 +54,8 @@ class Autoencoder(nn.Module):
         return self.output_activation(self.decoder(code))
 
     def forward(self, x: torch.Tensor) -> AEOutput:
-        code, terms = self.latent(self.encoder(x))
+        """Loss against the clean `x`; the encoder sees `x` corrupted in training mode only."""
+        code, terms = self.latent(self.encoder(self.corrupt(x)))
         logits = self.decoder(code)
         recon = self.output_activation(logits)
         terms = {"recon": self._loss(logits, recon, x), **terms}

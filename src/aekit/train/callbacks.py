@@ -8,6 +8,8 @@ from typing import Any
 
 from tqdm import tqdm
 
+from aekit.metrics import encode
+
 
 class Callback:
     """Base class: override any of the hooks; all take **kwargs."""
@@ -59,3 +61,19 @@ class EarlyStopping(Callback):
         best_at = min(range(len(losses)), key=losses.__getitem__)
         if len(losses) - 1 - best_at >= self.patience:
             trainer.stop = True
+
+
+class CodeActivity(Callback):
+    """Adds `code_mean`, the mean code activation over the training inputs (eval mode, clean),
+    to each epoch's history record: what sparsity targets, so users can see it converge.
+
+    The Trainer checkpoints after `on_epoch_end`, so the saved history carries it.
+    """
+
+    def __init__(self, x_train: Any, max_samples: int = 10_000):
+        self.x = x_train[:max_samples]
+
+    def on_epoch_end(self, *, trainer: Any, record: dict[str, Any], **kwargs: Any) -> None:
+        was_training = trainer.model.training
+        record["code_mean"] = float(encode(trainer.model, self.x).mean())
+        trainer.model.train(was_training)

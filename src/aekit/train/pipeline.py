@@ -23,8 +23,8 @@ from aekit.data.sources import Dataset, load_source
 from aekit.errors import AekitError
 from aekit.io import atomic_write_json
 from aekit.model import Autoencoder
-from aekit.report import plots
-from aekit.train.callbacks import Callback, EarlyStopping, Progress
+from aekit.report import features, plots
+from aekit.train.callbacks import Callback, CodeActivity, EarlyStopping, Progress
 from aekit.train.trainer import Trainer
 
 
@@ -119,6 +119,9 @@ def _callbacks(config: TrainConfig, quiet: bool, extra: Sequence[Callback]
 def _train_and_finish(out: Path, trainer: Trainer, prepared: Prepared, data_config: DataConfig,
                       preset: str | None) -> run.Run:
     started = time.perf_counter()
+    config = prepared.model_config
+    if config.sparsity or config.k_sparse or config.k_sparse_lifetime:
+        trainer.callbacks.insert(0, CodeActivity(prepared.train))
     trainer.fit(prepared.train, prepared.val)
     weights = run.save_weights(out, trainer.model)
     run.write_config(out, prepared.model_config, trainer.config, data_config, prepared.scaling,
@@ -158,3 +161,6 @@ def write_figures(out: Path, model: Autoencoder, history: list[dict[str, Any]],
         sample = (prepared.val if len(prepared.val) else prepared.train)[:10]
         plots.image_rows([sample, metrics.reconstruct(model, sample)],
                          ["original", "reconstruction"], figures / "reconstructions.png")
+        if features.first_dense(model) is not None:
+            features.weight_grid(model, figures / "features.png")
+            features.top_inputs(model, prepared.train, 0, figures / "unit_0_top.png")

@@ -117,9 +117,9 @@ class Trainer:
                           "seconds": seconds}
                 self.history.append(record)
                 self.epoch += 1
+                self._emit("on_epoch_end", record=record)  # may add to the record
                 if self.checkpoint_dir:
                     self.save_checkpoint(self.checkpoint_dir / CHECKPOINT)
-                self._emit("on_epoch_end", record=record)
         self._emit("on_fit_end")
         return self.history
 

@@ -1,0 +1,69 @@
+"""Feature visualisation (seed 000): what the first dense layer's units respond to.
+
+Two figures: each unit's incoming weights drawn as an image shaped like the input, and the
+inputs that drive one chosen unit hardest. Only dense first layers have such weight images.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from aekit.errors import AekitError
+from aekit.model import Autoencoder
+from aekit.report.plots import image_rows
+
+_PER_ROW = 10
+
+
+def first_dense(model: Autoencoder) -> nn.Linear | None:
+    """The encoder's first Linear layer when the input is an image (C, H, W), else None."""
+    if len(model.config.input_shape) != 3:
+        return None
+    return next((m for m in model.encoder.modules() if isinstance(m, nn.Linear)), None)
+
+
+def _require_dense(model: Autoencoder) -> nn.Linear:
+    linear = first_dense(model)
+    if linear is None:
+        raise AekitError(f"features: need image data and a dense first layer; this run is "
+                         f"{model.config.arch} on input shape {list(model.config.input_shape)}")
+    return linear
+
+
+def weight_grid(model: Autoencoder, path: str | Path, units: int = 30) -> Path:
+    """The incoming weights of the first `units` units, each min-max scaled to [0, 1]."""
+    if units < 1:
+        raise AekitError(f"--units: expected at least 1, got {units}")
+    weights = _require_dense(model).weight.detach().cpu().numpy()[:units]
+    lo = weights.min(axis=1, keepdims=True)
+    span = np.maximum(weights.max(axis=1, keepdims=True) - lo, 1e-12)
+    images = ((weights - lo) / span).reshape(-1, *model.config.input_shape)
+    rows = [images[i:i + _PER_ROW] for i in range(0, len(images), _PER_ROW)]
+    labels = [f"units {i}-{i + len(r) - 1}" for i, r in zip(range(0, len(images), _PER_ROW),
+                                                               rows, strict=True)]
+    return image_rows(rows, labels, path, f"first-layer weights of {len(images)} units")
+
+
+@torch.inference_mode()
+def top_inputs(model: Autoencoder, x: np.ndarray, unit: int, path: str | Path,
+               count: int = 10) -> Path:
+    """The `count` inputs of `x` (scaled units) with the largest pre-activation of `unit`;
+    pre-activation ranks the same as any monotonic activation and avoids saturation ties."""
+    linear = _require_dense(model)
+    if not 0 <= unit < linear.out_features:
+        raise AekitError(f"--unit: expected 0..{linear.out_features - 1}, got {unit}")
+    if len(x) == 0:
+        raise AekitError("--data: no samples to rank")
+    device = linear.weight.device
+    scores = np.concatenate([
+        (torch.as_tensor(x[i:i + 4096], device=device).flatten(1) @ linear.weight[unit]
+         + linear.bias[unit]).cpu().numpy() for i in range(0, len(x), 4096)])
+    best = np.argsort(-scores, kind="stable")[:count]
+    rows = [x[best[i:i + _PER_ROW]] for i in range(0, len(best), _PER_ROW)]
+    labels = ["top inputs"] + [""] * (len(rows) - 1)
+    return image_rows(rows, labels, path, f"the {len(best)} of {len(x)} inputs that activate "
+                      f"unit {unit} most")
