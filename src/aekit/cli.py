@@ -122,6 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--val-split", type=float, help="held-out fraction (default: 0.1)")
     p.add_argument("--patience", type=int, help="stop after this many epochs without a better "
                                                 "validation loss")
+    p.add_argument("--greedy", choices=("separate", "phases", "cached"),
+                   help="greedy layer-wise training: separate AEs, phases with frozen layers, "
+                        "or phases with the frozen layers' outputs cached")
+    p.add_argument("--greedy-epochs", type=int, help="epochs per greedy phase (default: --epochs)")
+    p.add_argument("--fine-tune-epochs", type=int,
+                   help="after greedy phases, epochs of training the whole stack (default: 0)")
     p.add_argument("--clip-grad", type=float, help="clip the gradient norm to this value")
     p.add_argument("--detect-anomaly", action="store_true", default=None,
                    help="find the operation that made a NaN (slow; for debugging)")

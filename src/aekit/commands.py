@@ -24,7 +24,7 @@ from aekit.train.trainer import resolve_device
 
 MODEL_OPTIONS = ("hidden", "activation", "init", "output", "loss", "l2")
 TRAIN_OPTIONS = ("optimizer", "lr", "batch_size", "epochs", "seed", "val_split", "patience",
-                 "clip_grad", "detect_anomaly")
+                 "clip_grad", "detect_anomaly", "greedy", "greedy_epochs", "fine_tune_epochs")
 DATA_OPTIONS = ("data_dir", "limit", "array", "label_column", "time_column", "nan_policy",
                 "max_memory")
 REGULARISE_OPTIONS = ("noise", "sparsity", "contractive", "k_sparse", "k_sparse_lifetime")

@@ -166,9 +166,16 @@ class TrainConfig:
     patience: int | None = None
     clip_grad: float | None = None
     detect_anomaly: bool = False
+    greedy: str | None = None
+    greedy_epochs: int | None = None
+    fine_tune_epochs: int = 0
 
     def __post_init__(self) -> None:
         _positive("train", "clip_grad", self.clip_grad)
+        _positive("train", "greedy_epochs", self.greedy_epochs)
+        _positive("train", "fine_tune_epochs", self.fine_tune_epochs, strict=False)
+        if self.greedy not in (None, "separate", "phases", "cached"):
+            _fail("train", "greedy", f"expected separate, phases or cached, got {self.greedy!r}")
         if self.optimizer not in _DEFAULT_LR:
             _fail("train", "optimizer", f"expected one of {', '.join(_DEFAULT_LR)}, "
                   f"got {self.optimizer!r}")

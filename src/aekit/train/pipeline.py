@@ -25,6 +25,7 @@ from aekit.io import atomic_write_json
 from aekit.model import Autoencoder
 from aekit.report import features, plots
 from aekit.train.callbacks import Callback, CodeActivity, EarlyStopping, Progress
+from aekit.train.greedy import check_greedy, greedy_pretrain
 from aekit.train.trainer import Trainer
 
 
@@ -74,14 +75,23 @@ def fit_run(model_config: ModelConfig, train_config: TrainConfig, data_config: D
             callbacks: Sequence[Callback] = ()) -> run.Run:
     """Train a new run into `out` and return it loaded."""
     prepared = prepare_data(read_data(data_config), model_config, train_config)
+    if train_config.greedy:
+        check_greedy(prepared.model_config, train_config.greedy)
+        train_config = replace(train_config,
+                               greedy_epochs=train_config.greedy_epochs or train_config.epochs)
     out = run.prepare(out, overwrite)
     run.write_config(out, prepared.model_config, train_config, data_config, prepared.scaling,
                      preset)
     torch.manual_seed(train_config.seed)  # --seed fixes the initial weights too
+    started = time.perf_counter()
     trainer = Trainer(Autoencoder(prepared.model_config), train_config,
                       _callbacks(train_config, quiet, callbacks), device,
                       checkpoint_dir=out / "checkpoints")
-    return _train_and_finish(out, trainer, prepared, data_config, preset)
+    if train_config.greedy:
+        trainer.history = greedy_pretrain(trainer.model, prepared.train, prepared.val,
+                                          train_config, device, [Progress(quiet)])
+        trainer.epoch = len(trainer.history)
+    return _train_and_finish(out, trainer, prepared, data_config, preset, started)
 
 
 def resume_run(run_dir: str | Path, *, epochs: int | None = None, quiet: bool = True,
@@ -105,7 +115,8 @@ def resume_run(run_dir: str | Path, *, epochs: int | None = None, quiet: bool = 
     trainer.load_checkpoint(checkpoint)
     run.write_config(run_dir, prepared.model_config, train_config, data_config,
                      prepared.scaling, config.get("preset"))
-    return _train_and_finish(run_dir, trainer, prepared, data_config, config.get("preset"))
+    return _train_and_finish(run_dir, trainer, prepared, data_config, config.get("preset"),
+                             time.perf_counter())
 
 
 def _callbacks(config: TrainConfig, quiet: bool, extra: Sequence[Callback]
@@ -116,9 +127,18 @@ def _callbacks(config: TrainConfig, quiet: bool, extra: Sequence[Callback]
     return [*chosen, *extra]
 
 
+def planned_epochs(config: TrainConfig, model_config: ModelConfig) -> int:
+    """The loop's last epoch: greedy phases (one per layer pair) plus fine-tuning, or --epochs."""
+    if not config.greedy:
+        return config.epochs
+    per_phase = config.greedy_epochs or config.epochs
+    return len(model_config.hidden) * per_phase + config.fine_tune_epochs
+
+
 def _train_and_finish(out: Path, trainer: Trainer, prepared: Prepared, data_config: DataConfig,
-                      preset: str | None) -> run.Run:
-    started = time.perf_counter()
+                      preset: str | None, started: float) -> run.Run:
+    trainer.config = replace(trainer.config,
+                             epochs=planned_epochs(trainer.config, prepared.model_config))
     config = prepared.model_config
     if config.sparsity or config.k_sparse or config.k_sparse_lifetime:
         trainer.callbacks.insert(0, CodeActivity(prepared.train))

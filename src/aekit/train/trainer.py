@@ -12,7 +12,7 @@ import contextlib
 import math
 import signal
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from time import perf_counter
 from typing import Any
@@ -79,8 +79,13 @@ class Trainer:
             getattr(callback, hook)(trainer=self, **kwargs)
 
     def fit(self, x_train: np.ndarray | torch.Tensor,
-            x_val: np.ndarray | torch.Tensor | None = None) -> list[dict[str, Any]]:
-        """Train until `config.epochs` (counting epochs already done) or a callback stops it."""
+            x_val: np.ndarray | torch.Tensor | None = None,
+            transform: Callable[[torch.Tensor], torch.Tensor] | None = None
+            ) -> list[dict[str, Any]]:
+        """Train until `config.epochs` (counting epochs already done) or a callback stops it.
+
+        `transform` maps each batch before the model sees it (greedy training's frozen layers).
+        """
         x = as_tensor(x_train, self.device)  # (N, *input_shape)
         val = None if x_val is None or len(x_val) == 0 else as_tensor(x_val, self.device)
         n, batch = len(x), self.config.batch_size
@@ -97,6 +102,8 @@ class Trainer:
                 start = perf_counter()
                 for step in range(self.step, n_batches):
                     xb = x[perm[step * batch:(step + 1) * batch]]
+                    if transform is not None:
+                        xb = transform(xb)
                     loss = self.model(xb).loss
                     if not torch.isfinite(loss):
                         self._diverged(loss, step)
