@@ -157,6 +157,21 @@ def build_parser() -> argparse.ArgumentParser:
         _device_option(p)
 
     _regularised_commands(sub)
+    p = sub.add_parser("pretrain", help="classify with few labels on a trained encoder, next to "
+                                        "the same net from scratch and a linear probe")
+    p.add_argument("run", help="run directory of the pretrained autoencoder")
+    _data_options(p)
+    p.add_argument("--labels", type=int, required=True,
+                   help="labelled samples to use (stratified by class, seeded)")
+    p.add_argument("--test-data", help="labelled test source (default: the --data set's :test)")
+    p.add_argument("--freeze", action="store_true", help="train only the softmax head")
+    p.add_argument("--epochs", type=int, default=200, help="fine-tuning epochs (default: 200)")
+    p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default: 1e-3)")
+    p.add_argument("--batch-size", type=int, default=32, help="mini-batch size (default: 32)")
+    p.add_argument("--seed", type=int, default=0, help="seed for the label choice and init")
+    p.add_argument("--out", required=True, help="classifier run directory to write")
+    _device_option(p)
+
     sub.add_parser("models", help="list the registered architectures")
     sub.add_parser("presets", help="list the presets, one line each")
     return parser

@@ -12,13 +12,14 @@ import torch
 from aekit import metrics, registry, run
 from aekit.config import DataConfig, ModelConfig, TrainConfig, from_dict
 from aekit.data.scaling import check_shape
-from aekit.data.sources import Dataset, load_source
+from aekit.data.sources import Dataset, known_sources, load_source
 from aekit.errors import AekitError
 from aekit.io import atomic_write
 from aekit.parts.noise import corrupt, parse_noise
 from aekit.presets import load_preset, preset_names
 from aekit.report import features as report_features
 from aekit.report import plots
+from aekit.tasks import classify
 from aekit.train.pipeline import fit_run, resume_run
 from aekit.train.trainer import resolve_device
 
@@ -112,7 +113,68 @@ def presets(args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
+def pretrain(args: argparse.Namespace) -> dict[str, Any]:
+    """Few-label classification: fine-tuned pretrained encoder vs scratch vs linear probe."""
+    loaded, data, x = _run_and_data(args)
+    if data.y is None:
+        raise AekitError(f"--data: {data.name} has no labels; pretraining for classification "
+                         "needs labelled data")
+    test_spec = args.test_data or _test_split(args.data or loaded.data_config.source)
+    test = _scaled(loaded, test_spec, args)
+    idx = classify.few_labels(data.y, args.labels, args.seed)
+    options = {"epochs": args.epochs, "lr": args.lr, "batch_size": args.batch_size,
+               "seed": args.seed, "device": str(resolve_device(args.device))}
+    tuned = classify.PretrainedClassifier(loaded.model, freeze=args.freeze, **options)
+    tuned.fit(x[idx], data.y[idx])
+    scratch = classify.PretrainedClassifier(loaded.model, from_scratch=True, **options)
+    scratch.fit(x[idx], data.y[idx])
+    results = {
+        "labels": int(args.labels), "n_test": len(test[1]), "freeze": args.freeze,
+        "accuracy": float(tuned.score(*test)),
+        "scratch_accuracy": float(scratch.score(*test)),
+        "probe_accuracy": classify.linear_probe_accuracy(loaded.model, x[idx], data.y[idx],
+                                                         *test),
+    }
+    out = classify.save_classifier(args.out, tuned, loaded, results)
+    _confusion_figure(tuned, *test, out / "figures" / "confusion.png")
+    return {**results, "run": str(out)}
+
+
+def _test_split(spec: str) -> str:
+    name = spec.partition(":")[0]
+    if name in known_sources() and f"{name}:test" in known_sources():
+        return f"{name}:test"
+    raise AekitError(f"--test-data: needed, {spec!r} has no known test split")
+
+
+def _scaled(loaded: run.Run, spec: str, args: argparse.Namespace
+            ) -> tuple[np.ndarray, np.ndarray]:
+    data = load_source(spec, args.data_dir or loaded.data_config.data_dir)
+    if data.y is None:
+        raise AekitError(f"--test-data: {data.name} has no labels")
+    if tuple(data.x.shape[1:]) != loaded.model_config.input_shape:
+        raise AekitError(f"--test-data: samples of {data.name} have shape {data.x.shape[1:]}, "
+                         f"the model expects {loaded.model_config.input_shape}")
+    return loaded.scaling.apply(data.x), data.y
+
+
+def _confusion_figure(clf: classify.PretrainedClassifier, x: np.ndarray, y: np.ndarray,
+                      path: Path) -> list[list[int]]:
+    from sklearn.metrics import confusion_matrix
+
+    matrix = confusion_matrix(y, clf.predict(x), labels=clf.classes_)
+    plots.confusion(matrix, [str(c) for c in clf.classes_], path)
+    return matrix.tolist()
+
+
 def evaluate(args: argparse.Namespace) -> dict[str, Any]:
+    if "classes" in run.read_config(args.run):
+        clf = classify.load_classifier(args.run)
+        loaded = run.load_run(args.run)
+        test = _scaled(loaded, args.data or _test_split(loaded.data_config.source), args)
+        matrix = _confusion_figure(clf, *test, Path(args.run) / "figures" / "confusion.png")
+        return {"run": str(args.run), "n": len(test[1]), "accuracy": float(clf.score(*test)),
+                "confusion_matrix": matrix}
     loaded, data, x = _run_and_data(args)
     recon = metrics.reconstruct(loaded.model, x)
     return {"run": str(loaded.path), "data": data.name, "n": len(x),

@@ -37,9 +37,10 @@ def loss_terms(model: Autoencoder, x: np.ndarray | torch.Tensor, batch_size: int
     model.eval()
     sums: dict[str, torch.Tensor] = {}
     for i in range(0, len(x), batch_size):
-        out = model(x[i:i + batch_size])
+        xb = x[i:i + batch_size]
+        out = model(xb)
         for name, value in {"loss": out.loss, **out.terms}.items():
-            sums[name] = sums.get(name, 0) + value * len(out.recon)
+            sums[name] = sums.get(name, 0) + value * len(xb)
     model.train(was_training)
     return {name: float(total) / max(len(x), 1) for name, total in sums.items()}
 

@@ -23,6 +23,7 @@ from aekit.model import Autoencoder
 from aekit.train.checkpoint import load_tensors, save_tensors, sha256_file
 
 FORMAT = "aekit-run/1"
+CLASSIFIER_FORMAT = "aekit-classifier/1"  # an encoder fine-tuned under a softmax head
 RUN_FILES = ("config.json", "model.safetensors", "metrics.json", "figures", "checkpoints")
 
 
@@ -60,10 +61,12 @@ def prepare(out: str | Path, overwrite: bool) -> Path:
 
 
 def write_config(out: Path, model: ModelConfig, train: TrainConfig, data: DataConfig,
-                 scaling: Scaling, preset: str | None, weights: dict[str, Any] | None = None
-                 ) -> None:
+                 scaling: Scaling, preset: str | None, weights: dict[str, Any] | None = None,
+                 **extra: Any) -> None:
+    """config.json; `extra` (e.g. a classifier's classes) marks a classifier run."""
     atomic_write_json(out / "config.json", {
-        "format": FORMAT,
+        "format": CLASSIFIER_FORMAT if extra else FORMAT,
+        **extra,
         "aekit_version": aekit.__version__,
         "torch_version": torch.__version__,
         "preset": preset,
@@ -75,7 +78,7 @@ def write_config(out: Path, model: ModelConfig, train: TrainConfig, data: DataCo
     })
 
 
-def save_weights(out: Path, model: Autoencoder) -> dict[str, Any]:
+def save_weights(out: Path, model: torch.nn.Module) -> dict[str, Any]:
     """Write model.safetensors; returns the record (sha256, shapes) for config.json."""
     state = model.state_dict()
     path = save_tensors(out / "model.safetensors", state)
@@ -92,7 +95,7 @@ def read_config(run_dir: str | Path) -> dict[str, Any]:
         raise AekitError(f"{run_dir}: not a run directory (no config.json)") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise AekitError(f"{path}: not valid JSON ({exc})") from None
-    if not isinstance(config, dict) or config.get("format") != FORMAT:
+    if not isinstance(config, dict) or config.get("format") not in (FORMAT, CLASSIFIER_FORMAT):
         raise AekitError(f"{path}: not an aekit run config (expected format {FORMAT!r})")
     return config
 
@@ -113,10 +116,13 @@ def load_run(run_dir: str | Path, device: str | torch.device = "cpu") -> Run:
         raise AekitError(f"{path}: SHA-256 does not match config.json; the file was changed "
                          "or swapped")
     tensors, _ = load_tensors(path)
+    if weights.get("shapes") != {k: list(v.shape) for k, v in tensors.items()}:
+        raise AekitError(f"{path}: tensor shapes do not match those recorded in config.json")
+    if config["format"] == CLASSIFIER_FORMAT:  # the fine-tuned autoencoder under the head
+        tensors = {k[3:]: v for k, v in tensors.items() if k.startswith("ae.")}
     model = Autoencoder(model_config)
     expected = {k: list(v.shape) for k, v in model.state_dict().items()}
-    actual = {k: list(v.shape) for k, v in tensors.items()}
-    if expected != actual or weights.get("shapes") != actual:
+    if expected != {k: list(v.shape) for k, v in tensors.items()}:
         raise AekitError(f"{path}: tensor names or shapes do not match the model in config.json")
     model.load_state_dict(tensors)
     model.to(device).eval()

@@ -70,3 +70,19 @@ def _to_hwc(image: np.ndarray) -> np.ndarray:
     """(C, H, W) -> (H, W) for one channel, (H, W, C) otherwise; clipped to [0, 1]."""
     image = np.clip(image, 0, 1)
     return image[0] if image.shape[0] == 1 else np.moveaxis(image, 0, -1)
+
+
+def confusion(matrix: np.ndarray, labels: list[str], path: str | Path) -> Path:
+    """Confusion matrix: rows true class, columns predicted, counts in the cells."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(0.5 * len(labels) + 2, 0.5 * len(labels) + 1.6))
+    ax.imshow(matrix, cmap="Blues")
+    ax.set_xticks(range(len(labels)), labels)
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    for (i, j), count in np.ndenumerate(matrix):
+        ax.text(j, i, str(count), ha="center", va="center", fontsize=7,
+                color="white" if count > matrix.max() / 2 else "black")
+    ax.set_title(f"accuracy {np.trace(matrix) / max(matrix.sum(), 1):.3f}")
+    return _save(fig, path)

@@ -19,12 +19,12 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
 
 from aekit.config import TrainConfig
 from aekit.data.batches import epoch_permutation
 from aekit.errors import AekitError
 from aekit.metrics import loss_terms
-from aekit.model import Autoencoder
 from aekit.train import checkpoint as ckpt
 from aekit.train.callbacks import Callback
 from aekit.train.optim import make_optimizer
@@ -58,7 +58,7 @@ class Trainer:
     epoch (and on SIGINT/SIGTERM, mid-epoch), so `load_checkpoint` continues exactly.
     """
 
-    def __init__(self, model: Autoencoder, config: TrainConfig,
+    def __init__(self, model: nn.Module, config: TrainConfig,
                  callbacks: Sequence[Callback] = (), device: str = "auto",
                  checkpoint_dir: str | Path | None = None):
         self.device = resolve_device(device)
@@ -80,13 +80,16 @@ class Trainer:
 
     def fit(self, x_train: np.ndarray | torch.Tensor,
             x_val: np.ndarray | torch.Tensor | None = None,
-            transform: Callable[[torch.Tensor], torch.Tensor] | None = None
-            ) -> list[dict[str, Any]]:
+            transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
+            y_train: np.ndarray | torch.Tensor | None = None) -> list[dict[str, Any]]:
         """Train until `config.epochs` (counting epochs already done) or a callback stops it.
 
-        `transform` maps each batch before the model sees it (greedy training's frozen layers).
+        `transform` maps each batch before the model sees it (greedy training's frozen layers);
+        with `y_train`, the model is called as `model(xb, yb)` (a classifier on a pretrained
+        encoder), so supervised fine-tuning runs through this same loop.
         """
         x = as_tensor(x_train, self.device)  # (N, *input_shape)
+        y = None if y_train is None else torch.as_tensor(y_train).to(self.device)
         val = None if x_val is None or len(x_val) == 0 else as_tensor(x_val, self.device)
         n, batch = len(x), self.config.batch_size
         n_batches = math.ceil(n / batch)
@@ -101,10 +104,9 @@ class Trainer:
                 total = torch.tensor(self._partial_loss, device=self.device)
                 start = perf_counter()
                 for step in range(self.step, n_batches):
-                    xb = x[perm[step * batch:(step + 1) * batch]]
-                    if transform is not None:
-                        xb = transform(xb)
-                    loss = self.model(xb).loss
+                    idx = perm[step * batch:(step + 1) * batch]
+                    xb = x[idx] if transform is None else transform(x[idx])
+                    loss = (self.model(xb) if y is None else self.model(xb, y[idx])).loss
                     if not torch.isfinite(loss):
                         self._diverged(loss, step)
                     self.optimizer.zero_grad(set_to_none=True)

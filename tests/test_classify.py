@@ -1,0 +1,77 @@
+"""Few-label classification on a pretrained encoder: the scikit-learn API, the CLI, and the
+comparison with the same net trained from scratch."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+
+import aekit
+from aekit.cli import main
+from aekit.config import DataConfig, ModelConfig, TrainConfig
+from aekit.tasks.classify import PretrainedClassifier, few_labels, linear_probe_accuracy
+
+
+@pytest.fixture(scope="module")
+def pretrained(tmp_path_factory: pytest.TempPathFactory) -> aekit.Run:
+    out = tmp_path_factory.mktemp("runs") / "ae"
+    return aekit.fit_run(ModelConfig(hidden=(32, 8), output="sigmoid"),
+                         TrainConfig(lr=3e-3, batch_size=64, epochs=60),
+                         DataConfig(source="digits:train"), out, device="cpu")
+
+
+def _digits(run: aekit.Run, split: str) -> tuple[np.ndarray, np.ndarray]:
+    data = aekit.load_source(f"digits:{split}")
+    return run.scaling.apply(data.x), data.y
+
+
+def test_classifier_api_and_pretraining_beats_scratch(pretrained: aekit.Run) -> None:
+    x, y = _digits(pretrained, "train")
+    x_test, y_test = _digits(pretrained, "test")
+    idx = few_labels(y, 50, seed=0)
+    assert len(idx) == 50 and set(np.bincount(y[idx])) <= {4, 5, 6}  # stratified
+    with pytest.raises(NotFittedError):
+        PretrainedClassifier(pretrained.model).predict(x_test)
+    tuned = PretrainedClassifier(pretrained.model, epochs=300).fit(x[idx], y[idx])
+    proba = tuned.predict_proba(x_test)
+    assert proba.shape == (len(x_test), 10)
+    np.testing.assert_allclose(proba.sum(1), 1, rtol=1e-5)
+    assert set(tuned.predict(x_test)) <= set(range(10))
+    scratch = PretrainedClassifier(pretrained.model, from_scratch=True, epochs=300)
+    scratch.fit(x[idx], y[idx])
+    assert tuned.score(x_test, y_test) > scratch.score(x_test, y_test)
+    assert linear_probe_accuracy(pretrained.model, x[idx], y[idx], x_test, y_test) > 0.6
+    assert tuned.net_.ae is not pretrained.model  # the user's model is never changed
+
+
+def test_cli_pretrain_then_evaluate_and_encode(pretrained: aekit.Run, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "clf"
+    assert main(["pretrain", str(pretrained.path), "--data", "digits:train", "--test-data",
+                 "digits:test", "--labels", "30", "--epochs", "20", "--out", str(out),
+                 "--device", "cpu"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["labels"] == 30 and report["n_test"] == 297
+    assert {"accuracy", "scratch_accuracy", "probe_accuracy"} <= set(report)
+    assert (out / "figures" / "confusion.png").stat().st_size > 1000
+    assert main(["evaluate", str(out), "--data", "digits:test"]) == 0
+    evaluated = json.loads(capsys.readouterr().out)
+    assert evaluated["accuracy"] == pytest.approx(report["accuracy"])
+    assert np.asarray(evaluated["confusion_matrix"]).sum() == 297
+    assert main(["encode", str(out), "--data", "digits:test", "--out",
+                 str(tmp_path / "codes.npy")]) == 0
+    assert np.load(tmp_path / "codes.npy").shape == (297, 8)
+
+
+def test_pretrain_bad_input(pretrained: aekit.Run, tmp_path: Path,
+                            capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["pretrain", str(pretrained.path), "--out", str(tmp_path / "c"), "--device", "cpu"]
+    assert main([*base, "--data", "digits:train", "--labels", "5000"]) == 2
+    assert "--labels: 5000 requested but the data has only 1500" in capsys.readouterr().err
+    np.save(tmp_path / "unlabelled.npy", aekit.load_source("digits").x[:, 0].astype(np.uint8))
+    assert main([*base, "--data", str(tmp_path / "unlabelled.npy"), "--labels", "20"]) == 2
+    assert "has no labels" in capsys.readouterr().err
