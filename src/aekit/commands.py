@@ -22,6 +22,10 @@ from aekit.train.trainer import resolve_device
 MODEL_OPTIONS = ("hidden", "activation", "init", "output", "loss", "l2")
 TRAIN_OPTIONS = ("optimizer", "lr", "batch_size", "epochs", "seed", "val_split", "patience")
 DATA_OPTIONS = ("data_dir", "limit", "array", "label_column", "time_column")
+# --- convolutional and sequence models (issue 7) ---
+MODEL_OPTIONS += ("conv_mode", "channels", "kernel")
+DATA_OPTIONS += ("kind", "window", "stride", "scaling")
+HANDLERS = {"map": "map_codes"}  # sub-commands whose function name would shadow a builtin
 
 
 def train(args: argparse.Namespace) -> str | None:
@@ -132,6 +136,19 @@ def reconstruct(args: argparse.Namespace) -> str:
     return message
 
 
+def map_codes(args: argparse.Namespace) -> str:
+    """Codes of labelled data as a 2-D scatter (seed 003); larger codes via PCA or t-SNE."""
+    loaded, data, x = _run_and_data(args)
+    if data.y is None:
+        raise AekitError(f"--data: {data.name} has no labels to colour the map by")
+    codes = metrics.encode(loaded.model, x)
+    points, how = plots.to_2d(codes, args.method)
+    title = f"{loaded.model_config.arch} codes of {data.name}" + (f" ({how})" if how else "")
+    plots.code_map(points, data.y, args.out, title)
+    return f"wrote {args.out}: {len(codes)} codes of size {codes.shape[1]}" + (
+        f", {how}" if how else "")
+
+
 def save_npy(path: str | Path, array: np.ndarray) -> None:
     def write(tmp: Path) -> None:
         with tmp.open("wb") as handle:
@@ -149,7 +166,10 @@ def _run_and_data(args: argparse.Namespace) -> tuple[run.Run, Dataset, np.ndarra
                        given.get("data_dir", stored.data_dir), args.limit,
                        given.get("array", stored.array),
                        given.get("label_column", stored.label_column),
-                       given.get("time_column", stored.time_column))
+                       given.get("time_column", stored.time_column),
+                       kind=given.get("kind", stored.kind),
+                       window=given.get("window", stored.window),
+                       stride=given.get("stride", stored.stride))
     check_shape(loaded.scaling, data.x, data.name)
     expected = loaded.model_config.input_shape
     if tuple(data.x.shape[1:]) != expected:
