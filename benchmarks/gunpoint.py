@@ -14,8 +14,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 import aekit
 from aekit import metrics
 from aekit.train.pipeline import fit_run
@@ -26,13 +24,6 @@ MODELS = {
     "conv1d": {"arch": "conv1d", "conv_mode": "stride", "channels": [16, 32, 32],
                "kernel": 5, "hidden": [64], "activation": "elu"},
 }
-
-
-def nn1_accuracy(train: np.ndarray, y_train: np.ndarray, test: np.ndarray,
-                 y_test: np.ndarray) -> float:
-    """1-NN (Euclidean) classification accuracy of test codes against train codes."""
-    d = ((test[:, None, :] - train[None, :, :]) ** 2).sum(-1)
-    return float((y_train[d.argmin(1)] == y_test).mean())
 
 
 def evaluate(name: str, code: int, epochs: int, lr: float, data_dir: Path = DATA
@@ -55,7 +46,6 @@ def evaluate(name: str, code: int, epochs: int, lr: float, data_dir: Path = DATA
         recon = metrics.reconstruct(result.model, x_test)
         codes_train = metrics.encode(result.model, x_train)
         codes_test = metrics.encode(result.model, x_test)
-    assert train.y is not None and test.y is not None  # GunPoint is labelled
     from sklearn.decomposition import PCA
 
     pca = PCA(code, random_state=0).fit(x_train.reshape(len(x_train), -1))
@@ -63,9 +53,9 @@ def evaluate(name: str, code: int, epochs: int, lr: float, data_dir: Path = DATA
     return {
         "test_mse": metrics.recon_errors(x_test, recon)["mse"],
         "pca_test_mse": metrics.pca_mse(x_train, x_test, code) or float("nan"),
-        "1nn_codes": nn1_accuracy(codes_train, train.y, codes_test, test.y),
-        "1nn_pca": nn1_accuracy(pca_codes[0], train.y, pca_codes[1], test.y),
-        "1nn_raw": nn1_accuracy(x_train.reshape(50, -1), train.y, x_test.reshape(150, -1),
+        "1nn_codes": metrics.nn1_accuracy(codes_train, train.y, codes_test, test.y),
+        "1nn_pca": metrics.nn1_accuracy(pca_codes[0], train.y, pca_codes[1], test.y),
+        "1nn_raw": metrics.nn1_accuracy(x_train.reshape(50, -1), train.y, x_test.reshape(150, -1),
                                 test.y),
         "seconds": seconds,
     }

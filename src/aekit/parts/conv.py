@@ -39,8 +39,9 @@ def _layout(config: ModelConfig) -> tuple[int, Sizes]:
 def plan(config: ModelConfig) -> list[Sizes]:
     """Spatial sizes before each encoder step and after the last, refusing steps that do not fit.
 
-    A step needs a map of at least 2 (something to halve) and the kernel must fit the (padded)
-    map; otherwise the error names --kernel and --channels, the options that set the depth.
+    A step needs a map of at least 2 (something to halve) and at least as wide as the kernel
+    (a wider kernel sees mostly padding); otherwise the error names --kernel and --channels,
+    the options that set the width and the depth.
     """
     _, spatial = _layout(config)
     k, sizes = config.kernel, [spatial]
@@ -48,7 +49,7 @@ def plan(config: ModelConfig) -> list[Sizes]:
         raise AekitError(f"--kernel {k}: larger than the input {'x'.join(map(str, spatial))}")
     for step in range(len(config.channels)):
         current = sizes[-1]
-        if min(current) < 2 or k > min(current) + 2 * ((k - 1) // 2):
+        if min(current) < max(2, k):
             raise AekitError(
                 f"--kernel {k} / --channels {','.join(map(str, config.channels))}: step "
                 f"{step + 1} of {len(config.channels)} gets a {'x'.join(map(str, current))} map "
