@@ -1,7 +1,7 @@
 """LSTM and conv1d autoencoders on UCR GunPoint: test reconstruction MSE (standardised series)
 next to PCA with the same code size, and 1-nearest-neighbour accuracy of the codes.
 
-    PYTHONPATH=src python benchmarks/gunpoint.py [--epochs 300] [--code 4]
+    PYTHONPATH=src python benchmarks/gunpoint.py [--models lstm,conv1d] [--code 2]
 
 Trains on GunPoint_TRAIN (50 series), evaluates on GunPoint_TEST (150), through the library's
 own pipeline (the run directory is a temporary folder).
@@ -19,18 +19,19 @@ from aekit import metrics
 from aekit.train.pipeline import fit_run
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "timeseries"
-MODELS = {
-    "lstm": {"arch": "lstm", "hidden": [64]},
-    "conv1d": {"arch": "conv1d", "conv_mode": "stride", "channels": [16, 32, 32],
-               "kernel": 5, "hidden": [64], "activation": "elu"},
+MODELS = {  # (model config without the code size, epochs, learning rate)
+    "lstm": ({"arch": "lstm", "hidden": [64]}, 600, 3e-3),
+    "conv1d": ({"arch": "conv1d", "conv_mode": "stride", "channels": [8, 16, 16], "kernel": 5,
+                "hidden": [32], "activation": "elu"}, 300, 2e-3),
 }
 
 
-def evaluate(name: str, code: int, epochs: int, lr: float, data_dir: Path = DATA
-             ) -> dict[str, float]:
+def evaluate(name: str, code: int, epochs: int | None = None, lr: float | None = None,
+             data_dir: Path = DATA) -> dict[str, float]:
     """Train one model on the train split; test MSE, PCA test MSE and 1-NN accuracies."""
-    model = dict(MODELS[name])
-    model["hidden"] = [*model["hidden"], code]
+    base, default_epochs, default_lr = MODELS[name]
+    model = {**base, "hidden": [*base["hidden"], code]}
+    epochs, lr = epochs or default_epochs, lr or default_lr
     train_src, test_src = (str(data_dir / f"GunPoint_{s}.ts") for s in ("TRAIN", "TEST"))
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
@@ -64,9 +65,9 @@ def evaluate(name: str, code: int, epochs: int, lr: float, data_dir: Path = DATA
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", default="lstm,conv1d")
-    parser.add_argument("--code", type=int, default=4)
-    parser.add_argument("--epochs", type=int, default=300)
-    parser.add_argument("--lr", type=float, default=3e-3)
+    parser.add_argument("--code", type=int, default=2)
+    parser.add_argument("--epochs", type=int, help="default: per model (lstm 600, conv1d 300)")
+    parser.add_argument("--lr", type=float, help="default: per model (lstm 3e-3, conv1d 2e-3)")
     args = parser.parse_args()
     for name in args.models.split(","):
         r = evaluate(name, args.code, args.epochs, args.lr)

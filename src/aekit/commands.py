@@ -82,7 +82,8 @@ def summary(result: run.Run) -> str:
         return "-" if value is None else f"{value:.5f}"
 
     rows = [
-        ("model", f"{cfg.arch} {'-'.join(map(str, cfg.hidden))} ({cfg.activation}, "
+        ("model", f"{cfg.arch} {'-'.join(map(str, cfg.hidden)) or f'code {cfg.code_size}'} "
+                  f"({cfg.activation}, "
                   f"{cfg.loss})" + (f", preset {result.preset}" if result.preset else "")),
         ("data", result.data_config.source),
         ("epochs", str(final["epochs"])),
