@@ -20,9 +20,9 @@ from aekit.train.pipeline import fit_run
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "timeseries"
 MODELS = {  # (model config without the code size, epochs, learning rate)
-    "lstm": ({"arch": "lstm", "hidden": [64]}, 600, 3e-3),
+    "lstm": ({"arch": "lstm", "hidden": [64], "output": "none"}, 600, 3e-3),
     "conv1d": ({"arch": "conv1d", "conv_mode": "stride", "channels": [8, 16, 16], "kernel": 5,
-                "hidden": [32], "activation": "elu"}, 300, 2e-3),
+                "hidden": [32], "activation": "elu", "output": "none"}, 300, 2e-3),
 }
 
 
