@@ -47,11 +47,15 @@ def test_preset_contract(name: str, tmp_path: Path) -> None:
     assert torch.equal(first, _preset_model(name)(x).loss)
 
 
+ARCH_SHAPES = {"conv": (1, 28, 28), "conv1d": (24, 2), "lstm": (24, 2)}
+
+
 @pytest.mark.parametrize("arch", aekit.names("arch"))
 def test_every_arch_builds_and_encodes(arch: str) -> None:
-    model = aekit.create_model(arch, input_shape=(1, 8, 8), hidden=(16, 4))
-    code = model.encode(torch.rand(3, 1, 8, 8))
-    assert code.shape == (3, 4) and model.decode(code).shape == (3, 1, 8, 8)
+    shape = ARCH_SHAPES.get(arch, (1, 8, 8))
+    model = aekit.create_model(arch, input_shape=shape, hidden=(16, 4))
+    code = model.encode(torch.rand(3, *shape))
+    assert code.shape == (3, 4) and model.decode(code).shape == (3, *shape)
 
 
 @pytest.mark.parametrize(("section", "data", "message"), [

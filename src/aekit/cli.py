@@ -19,6 +19,8 @@ from aekit.train.trainer import TrainingInterrupted
 
 
 def _sizes(text: str) -> list[int]:
+    if text.strip().lower() == "none":  # conv models: no dense layers
+        return []
     try:
         sizes = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
@@ -32,7 +34,7 @@ def _sizes(text: str) -> list[int]:
 def _data_options(p: argparse.ArgumentParser, required: bool = False) -> None:
     p.add_argument("--data", required=required,
                    help="a named source (digits, mnist, mnist:test, fashion-mnist[:test], "
-                        "synthetic-3d[:test]) or a .npy/.npz/.csv/IDX file"
+                        "synthetic-3d[:test]) or a .npy/.npz/.csv/.ts/IDX file"
                         + ("" if required else "; default: the run's own training source"))
     p.add_argument("--data-dir", help="folder with the named data sets (then $AEKIT_DATA, "
                                       "then the user cache, where missing sets are downloaded)")
@@ -44,6 +46,13 @@ def _data_options(p: argparse.ArgumentParser, required: bool = False) -> None:
                    help="samples with NaN/inf: refuse (default), drop them, or set them to 0")
     p.add_argument("--max-memory", type=float, metavar="GIB",
                    help="refuse in-memory data larger than this (default: 80%% of RAM)")
+    # --- series and image inputs (issue 7) ---
+    p.add_argument("--kind", choices=("image", "series", "tabular"),
+                   help="how a .npy/.npz array is meant: image (N,H,W[,C]) or (N,C,H,W), "
+                        "series (N,T[,C]), tabular (N,F); default: guessed from the shape")
+    p.add_argument("--window", type=int, help="cut one long series (CSV or .npy) into windows "
+                                              "of this many steps")
+    p.add_argument("--stride", type=int, help="steps between window starts (default: 1)")
 
 
 def _device_option(p: argparse.ArgumentParser) -> None:
@@ -107,13 +116,24 @@ def build_parser() -> argparse.ArgumentParser:
                                     "options given here override it")
     p.add_argument("--model", help="architecture (see `aekit models`); default: stacked")
     p.add_argument("--hidden", type=_sizes, help="encoder layer sizes, the last is the code "
-                                                 "size, e.g. 300,150")
+                                                 "size, e.g. 300,150; for conv/conv1d: dense "
+                                                 "layers after the convs, or none")
     p.add_argument("--activation", help="hidden activation: relu, elu, sigmoid, tanh, leaky_relu")
     p.add_argument("--init", help="weight init: he, xavier or default")
     p.add_argument("--output", help="output activation: sigmoid, tanh or none (default: sigmoid "
                                     "for images, none for tabular data)")
     p.add_argument("--loss", help="reconstruction loss: mse or bce (from logits)")
     p.add_argument("--l2", type=float, help="L2 weight penalty: l2 * sum(W^2) / 2")
+    # --- convolutional models (issue 7) ---
+    p.add_argument("--conv-mode", choices=("pool", "stride"),
+                   help="conv/conv1d: pool (conv + max-pool, upsampling; Keras blog) or stride "
+                        "(stride-2 convs, transposed convs)")
+    p.add_argument("--channels", type=_sizes, help="conv/conv1d channels per step, e.g. 16,8,8")
+    p.add_argument("--kernel", type=int, help="conv/conv1d kernel size (default: 3)")
+    p.add_argument("--scaling", choices=("auto", "unit", "symmetric", "standard"),
+                   help="input scaling stored in the run: unit [0,1], symmetric [-1,1], standard "
+                        "(mean 0, std 1); auto: images unit ([-1,1] for --output tanh), "
+                        "others standard")
     p.add_argument("--optimizer", help="adam, sgd, adadelta or rmsprop (Keras-2 defaults)")
     p.add_argument("--lr", type=float, help="learning rate (default: the optimizer's)")
     p.add_argument("--batch-size", type=int, help="mini-batch size (default: 128)")
@@ -172,6 +192,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="classifier run directory to write")
     _device_option(p)
 
+    p = sub.add_parser("map", help="scatter the codes of data in 2-D, coloured by label (PNG)")
+    p.add_argument("run", help="run directory")
+    _data_options(p)
+    p.add_argument("--out", required=True, help="output .png file")
+    p.add_argument("--method", choices=("pca", "tsne"), default="pca",
+                   help="how codes larger than 2-D are brought to 2-D (default: pca)")
+    _device_option(p)
+
     sub.add_parser("models", help="list the registered architectures")
     sub.add_parser("presets", help="list the presets, one line each")
     return parser
@@ -186,7 +214,8 @@ def _version() -> str:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        result = getattr(commands, args.command.replace("-", "_"))(args)
+        name = commands.HANDLERS.get(args.command, args.command.replace("-", "_"))
+        result = getattr(commands, name)(args)
     except TrainingInterrupted as exc:
         print(f"aekit: {exc}", file=sys.stderr)
         return 130

@@ -29,6 +29,10 @@ TRAIN_OPTIONS = ("optimizer", "lr", "batch_size", "epochs", "seed", "val_split",
 DATA_OPTIONS = ("data_dir", "limit", "array", "label_column", "time_column", "nan_policy",
                 "max_memory")
 REGULARISE_OPTIONS = ("noise", "sparsity", "contractive", "k_sparse", "k_sparse_lifetime")
+# --- convolutional and sequence models (issue 7) ---
+MODEL_OPTIONS += ("conv_mode", "channels", "kernel")
+DATA_OPTIONS += ("kind", "window", "stride", "scaling")
+HANDLERS = {"map": "map_codes"}  # sub-commands whose function name would shadow a builtin
 
 
 def train(args: argparse.Namespace) -> str | None:
@@ -86,7 +90,8 @@ def summary(result: run.Run) -> str:
         return "-" if value is None else f"{value:.5f}"
 
     rows = [
-        ("model", f"{cfg.arch} {'-'.join(map(str, cfg.hidden))} ({cfg.activation}, "
+        ("model", f"{cfg.arch} {'-'.join(map(str, cfg.hidden)) or f'code {cfg.code_size}'} "
+                  f"({cfg.activation}, "
                   f"{cfg.loss})" + (f", preset {result.preset}" if result.preset else "")),
         ("data", result.data_config.source),
         ("epochs", str(final["epochs"])),
@@ -201,6 +206,19 @@ def reconstruct(args: argparse.Namespace) -> str:
     return message
 
 
+def map_codes(args: argparse.Namespace) -> str:
+    """Codes of labelled data as a 2-D scatter (seed 003); larger codes via PCA or t-SNE."""
+    loaded, data, x = _run_and_data(args)
+    if data.y is None:
+        raise AekitError(f"--data: {data.name} has no labels to colour the map by")
+    codes = metrics.encode(loaded.model, x)
+    points, how = plots.to_2d(codes, args.method)
+    title = f"{loaded.model_config.arch} codes of {data.name}" + (f" ({how})" if how else "")
+    plots.code_map(points, data.y, args.out, title)
+    return f"wrote {args.out}: {len(codes)} codes of size {codes.shape[1]}" + (
+        f", {how}" if how else "")
+
+
 def save_npy(path: str | Path, array: np.ndarray) -> None:
     def write(tmp: Path) -> None:
         with tmp.open("wb") as handle:
@@ -220,7 +238,10 @@ def _run_and_data(args: argparse.Namespace) -> tuple[run.Run, Dataset, np.ndarra
                        given.get("label_column", stored.label_column),
                        given.get("time_column", stored.time_column),
                        given.get("nan_policy", stored.nan_policy),
-                       given.get("max_memory", stored.max_memory))
+                       given.get("max_memory", stored.max_memory),
+                       kind=given.get("kind", stored.kind),
+                       window=given.get("window", stored.window),
+                       stride=given.get("stride", stored.stride))
     check_shape(loaded.scaling, data.x, data.name)
     expected = loaded.model_config.input_shape
     if tuple(data.x.shape[1:]) != expected:

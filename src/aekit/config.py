@@ -111,20 +111,42 @@ class ModelConfig:
     contractive: float = 0.0
     k_sparse: int | None = None
     k_sparse_lifetime: float | None = None
+    # --- convolutional models (issue 7): conv / conv1d archs; hidden may then be empty ---
+    conv_mode: str = "pool"
+    channels: tuple[int, ...] = (16, 8, 8)
+    kernel: int = 3
 
     def __post_init__(self) -> None:
         if any(d <= 0 for d in self.input_shape):
             _fail("model", "input_shape", f"sizes must be > 0, got {list(self.input_shape)}")
-        if not self.hidden or any(h <= 0 for h in self.hidden):
+        if any(h <= 0 for h in self.hidden) or not (self.hidden or self.arch in CODE_FROM_MAPS):
             _fail("model", "hidden", f"expected sizes > 0 like 300,150, got {list(self.hidden)}")
+        self._check_conv()
         _positive("model", "l2", self.l2, strict=False)
         if self.loss == "bce" and self.output not in ("sigmoid", "auto"):
             _fail("model", "loss", f"bce needs output 'sigmoid', got output {self.output!r}")
         _check_regularisers(self)
 
+    def _check_conv(self) -> None:
+        if self.conv_mode not in ("pool", "stride"):
+            _fail("model", "conv_mode", f"expected pool or stride, got {self.conv_mode!r}")
+        if not self.channels or any(c <= 0 for c in self.channels):
+            _fail("model", "channels", f"expected sizes > 0 like 16,8,8, got "
+                  f"{list(self.channels)}")
+        _positive("model", "kernel", self.kernel)
+
     @property
     def code_size(self) -> int:
-        return self.hidden[-1]
+        """The last hidden size; for conv models without dense layers, the final feature map."""
+        if self.hidden:
+            return self.hidden[-1]
+        from aekit.parts.conv import feature_size  # lazy: parts import this module
+
+        return feature_size(self)
+
+
+CODE_FROM_MAPS = ("conv", "conv1d")
+"""Archs whose code may be the flattened last feature map (no dense layers, Keras blog)."""
 
 
 def _check_regularisers(config: ModelConfig) -> None:
@@ -203,12 +225,30 @@ class DataConfig:
     time_column: str | None = None
     nan_policy: str = "error"
     max_memory: float | None = None
+    # --- series and image inputs (issue 7) ---
+    kind: str | None = None
+    window: int | None = None
+    stride: int | None = None
+    scaling: str = "auto"
 
     def __post_init__(self) -> None:
         _positive("data", "limit", self.limit)
         _positive("data", "max_memory", self.max_memory)
         if self.nan_policy not in ("error", "drop", "zero"):
             _fail("data", "nan_policy", f"expected error, drop or zero, got {self.nan_policy!r}")
+        if self.kind not in (None, "image", "series", "tabular"):
+            _fail("data", "kind", f"expected image, series or tabular, got {self.kind!r}")
+        _positive("data", "window", self.window)
+        _positive("data", "stride", self.stride)
+        if self.stride is not None and self.window is None:
+            _fail("data", "stride", "needs --window (the length of each window)")
+        if self.scaling not in SCALINGS:
+            _fail("data", "scaling", f"expected one of {', '.join(SCALINGS)}, got "
+                  f"{self.scaling!r}")
+
+
+SCALINGS = ("auto", "unit", "symmetric", "standard")
+"""auto: images to [0, 1] ([-1, 1] for a tanh output), series and tables standardised."""
 
 
 _SECTIONS: dict[type, str] = {ModelConfig: "model", TrainConfig: "train", DataConfig: "data"}

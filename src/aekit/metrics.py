@@ -66,3 +66,11 @@ def pca_mse(x_fit: np.ndarray, x_eval: np.ndarray, n_components: int) -> float |
     pca = PCA(n_components=n_components, random_state=0).fit(flat_fit)
     recon = pca.inverse_transform(pca.transform(flat_eval))
     return float(np.mean((flat_eval.astype(np.float64) - recon) ** 2))
+
+
+def nn1_accuracy(train_codes: np.ndarray, train_labels: np.ndarray, test_codes: np.ndarray,
+                 test_labels: np.ndarray) -> float:
+    """Accuracy of 1-nearest-neighbour (Euclidean) labels: how well codes keep the classes apart."""
+    a, b = train_codes.reshape(len(train_codes), -1), test_codes.reshape(len(test_codes), -1)
+    distances = (b**2).sum(1)[:, None] - 2 * b @ a.T + (a**2).sum(1)[None, :]
+    return float((train_labels[distances.argmin(1)] == test_labels).mean())

@@ -1,5 +1,6 @@
 """The scaling fitted on training data and stored in the run, so every later command applies
-the same one: images divided by their full scale into [0, 1], tabular data standardised."""
+the same one: images divided by their full scale into [0, 1] (or [-1, 1] for a tanh output),
+tabular data and series standardised."""
 
 from __future__ import annotations
 
@@ -41,14 +42,39 @@ class Scaling:
         return cls(offset, scale)
 
 
-def fit_scaling(data: Dataset) -> Scaling:
-    """Images: [0, full_scale] -> [0, 1]. Tabular: per-feature mean 0, std 1 (std 0 -> 1)."""
-    if data.kind == "image":
-        return Scaling(np.zeros((), np.float32), np.full((), data.full_scale, np.float32))
-    mean = data.x.mean(axis=0, dtype=np.float64)
-    std = data.x.std(axis=0, dtype=np.float64)
-    std[std == 0] = 1.0
-    return Scaling(mean.astype(np.float32), std.astype(np.float32))
+def resolve(how: str, kind: str, output: str) -> str:
+    """The scaling `auto` stands for: a tanh output can only reach [-1, 1], so images go there."""
+    if how != "auto":
+        return how
+    if kind == "image":
+        return "symmetric" if output == "tanh" else "unit"
+    return "standard"
+
+
+def fit_scaling(data: Dataset, how: str = "auto") -> Scaling:
+    """Fit `how` (unit: [0, 1], symmetric: [-1, 1], standard: mean 0 std 1) on `data`.
+
+    Images use their full scale (not the sample's range) so every image maps the same way;
+    series are standardised per channel over all time steps, then broadcast to (T, C), so the
+    stored scaling has the sample shape that `check_shape` compares.
+    """
+    how = resolve(how, data.kind, "none")
+    if data.kind == "image" and how in ("unit", "symmetric"):
+        half = data.full_scale / 2 if how == "symmetric" else 0.0
+        return Scaling(np.full((), half, np.float32),
+                       np.full((), data.full_scale - half, np.float32))
+    axes = (0, 1) if data.kind == "series" else 0
+    x = data.x.astype(np.float64)
+    if how == "standard":
+        offset, scale = x.mean(axis=axes), x.std(axis=axes)
+    else:
+        low, high = x.min(axis=axes), x.max(axis=axes)
+        offset, scale = (low, high - low) if how == "unit" else ((high + low) / 2,
+                                                                  (high - low) / 2)
+    scale[scale == 0] = 1.0
+    if data.kind == "series":
+        offset, scale = (np.broadcast_to(a, data.x.shape[1:]) for a in (offset, scale))
+    return Scaling(offset.astype(np.float32), scale.astype(np.float32))
 
 
 def check_shape(scaling: Scaling, x: np.ndarray, source: str) -> None:

@@ -13,18 +13,18 @@ from pathlib import Path
 
 import numpy as np
 
-from aekit.data import download, formats
+from aekit.data import download, formats, series
 from aekit.errors import AekitError
 
 
 @dataclass
 class Dataset:
-    """Samples in their own units, shaped (N, *shape); images are (N, C, H, W)."""
+    """Samples in their own units, shaped (N, *shape); images (N, C, H, W), series (N, T, C)."""
 
     x: np.ndarray
     y: np.ndarray | None
     name: str
-    kind: str  # "image": scaled by full_scale into [0, 1]; "tabular": standardised
+    kind: str  # "image": scaled by full_scale into [0, 1]; "tabular"/"series": standardised
     full_scale: float = 1.0
 
     def __len__(self) -> int:
@@ -72,7 +72,7 @@ IDX_SETS = {
     ),
 }
 GENERATED = ("digits", "synthetic-3d")
-FILE_SUFFIXES = (".npy", ".npz", ".csv", ".gz", ".idx")
+FILE_SUFFIXES = (".npy", ".npz", ".csv", ".gz", ".idx", ".ts")
 
 
 def known_sources() -> list[str]:
@@ -98,9 +98,12 @@ def cache_dir() -> Path:
 def load_source(spec: str, data_dir: str | Path | None = None, limit: int | None = None,
                 array: str | None = None, label_column: str | None = None,
                 time_column: str | None = None, nan_policy: str = "error",
-                max_memory: float | None = None) -> Dataset:
+                max_memory: float | None = None, *, kind: str | None = None,
+                window: int | None = None, stride: int | None = None) -> Dataset:
     """Read a named set or a file; `limit` keeps the first N samples.
 
+    `kind` says how a file's array is meant (image, series, tabular) where its shape alone
+    cannot; `window`/`stride` cut one long series (a CSV or (T, C) array) into samples.
     The float32 copy is checked against `max_memory` (GiB; default 80% of RAM) before it is
     made, and NaN/inf values are refused unless `nan_policy` is `drop` (samples) or `zero`.
     """
@@ -112,7 +115,11 @@ def load_source(spec: str, data_dir: str | Path | None = None, limit: int | None
     elif name == "synthetic-3d":
         data = _synthetic_3d(split or "train")
     elif Path(spec).suffix in FILE_SUFFIXES or os.sep in spec or Path(spec).exists():
-        data = _load_file(Path(spec), array, label_column, time_column)
+        x, y = _load_file(Path(spec), array, label_column, time_column)
+        if window is not None:
+            x, y = series.windows(x, y, window, stride or 1, spec)
+            kind = "series"
+        data = _as_dataset(x, y, Path(spec), kind or ("series" if spec.endswith(".ts") else None))
     else:
         raise AekitError(f"--data: unknown source {spec!r}; expected a file path or one of "
                          + ", ".join(known_sources()))
@@ -232,7 +239,7 @@ def _synthetic_3d(split: str) -> Dataset:
 
 
 def _load_file(path: Path, array: str | None, label_column: str | None,
-               time_column: str | None) -> Dataset:
+               time_column: str | None) -> tuple[np.ndarray, np.ndarray | None]:
     suffix = path.suffix
     y = None
     if suffix == ".npy":
@@ -241,22 +248,28 @@ def _load_file(path: Path, array: str | None, label_column: str | None,
         x, y = formats.read_npz(path, array)
     elif suffix == ".csv":
         x, y, _ = formats.read_csv(path, label_column, time_column)
+    elif suffix == ".ts":
+        x, y = formats.read_ts(path)
     elif suffix in (".gz", ".idx") or path.name.endswith("-ubyte"):
         x = formats.read_idx(path)
     else:
         raise AekitError(f"{path}: unsupported file type; expected one of "
                          + ", ".join(FILE_SUFFIXES))
-    return _as_dataset(x, y, path)
+    return x, y
 
 
-def _as_dataset(x: np.ndarray, y: np.ndarray | None, path: Path) -> Dataset:
+def _as_dataset(x: np.ndarray, y: np.ndarray | None, path: Path, kind: str | None) -> Dataset:
+    """Images become (N, C, H, W), series (N, T, C); `kind` None guesses from the shape."""
     if x.dtype.kind not in "uif" or x.ndim < 2:
         raise AekitError(f"{path}: expected a numeric array of shape (N, features) or "
                          f"(N, H, W), got dtype {x.dtype} and shape {x.shape}")
     if y is not None and len(y) != len(x):
         raise AekitError(f"{path}: {len(y)} labels for {len(x)} samples")
-    is_image = x.dtype == np.uint8 or x.ndim >= 3
+    if kind is None:
+        kind = "image" if x.dtype == np.uint8 or x.ndim >= 3 else "tabular"
     full_scale = 255.0 if x.dtype == np.uint8 else 1.0
-    if x.ndim == 3:
-        x = x[:, None]
-    return Dataset(x, y, str(path), "image" if is_image else "tabular", full_scale)
+    if kind == "image":
+        x = series.image_layout(x, path)
+    elif kind == "series":
+        x = series.series_layout(x, path)
+    return Dataset(x, y, str(path), kind, full_scale)

@@ -1,5 +1,5 @@
 """Model parts. Importing this package registers every part in `aekit.registry`."""
 
-from aekit.parts import dense, latent, losses, noise, penalty
+from aekit.parts import conv, dense, latent, losses, noise, penalty, recurrent
 
-__all__ = ["dense", "latent", "losses", "noise", "penalty"]
+__all__ = ["conv", "dense", "latent", "losses", "noise", "penalty", "recurrent"]

@@ -86,3 +86,43 @@ def confusion(matrix: np.ndarray, labels: list[str], path: str | Path) -> Path:
                 color="white" if count > matrix.max() / 2 else "black")
     ax.set_title(f"accuracy {np.trace(matrix) / max(matrix.sum(), 1):.3f}")
     return _save(fig, path)
+
+
+def to_2d(codes: np.ndarray, method: str = "pca") -> tuple[np.ndarray, str]:
+    """Codes as 2-D points: 2-D codes as they are (seed 003), else PCA or t-SNE (named)."""
+    if codes.shape[1] == 2:
+        return codes, ""
+    if codes.shape[1] == 1:
+        return np.column_stack([codes[:, 0], np.zeros(len(codes))]), ""
+    if method == "tsne":
+        from sklearn.manifold import TSNE
+
+        perplexity = min(30.0, max(2.0, (len(codes) - 1) / 3))
+        return TSNE(2, perplexity=perplexity, init="pca", random_state=0).fit_transform(
+            codes), "t-SNE"
+    from sklearn.decomposition import PCA
+
+    return PCA(2, random_state=0).fit_transform(codes), "PCA"
+
+
+def code_map(points: np.ndarray, labels: np.ndarray, path: str | Path, title: str = "") -> Path:
+    """Scatter of 2-D codes, one colour per label with a legend (a colour bar past 20 labels)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    classes = np.unique(labels)
+    if len(classes) <= 20:
+        cmap = plt.get_cmap("tab10" if len(classes) <= 10 else "tab20")
+        for i, c in enumerate(classes):
+            chosen = labels == c
+            label = str(int(c)) if float(c).is_integer() else str(c)
+            ax.scatter(points[chosen, 0], points[chosen, 1], s=6, alpha=0.7, color=cmap(i),
+                       label=label, linewidths=0)
+        ax.legend(title="label", markerscale=3, fontsize=8, loc="best")
+    else:
+        scatter = ax.scatter(points[:, 0], points[:, 1], c=labels, s=6, cmap="viridis")
+        fig.colorbar(scatter, ax=ax, label="label")
+    ax.set_xlabel("$z_1$")
+    ax.set_ylabel("$z_2$")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    return _save(fig, path)

@@ -18,7 +18,7 @@ import torch
 from aekit import metrics, run
 from aekit.config import DataConfig, ModelConfig, TrainConfig, from_dict, replace
 from aekit.data.batches import train_val_split
-from aekit.data.scaling import Scaling, fit_scaling
+from aekit.data.scaling import Scaling, fit_scaling, resolve
 from aekit.data.sources import Dataset, load_source
 from aekit.errors import AekitError
 from aekit.io import atomic_write_json
@@ -43,16 +43,20 @@ class Prepared:
 def read_data(data_config: DataConfig) -> Dataset:
     return load_source(data_config.source, data_config.data_dir, data_config.limit,
                        data_config.array, data_config.label_column, data_config.time_column,
-                       data_config.nan_policy, data_config.max_memory)
+                       data_config.nan_policy, data_config.max_memory,
+                       kind=data_config.kind, window=data_config.window,
+                       stride=data_config.stride)
 
 
-def prepare_data(data: Dataset, model_config: ModelConfig, train_config: TrainConfig) -> Prepared:
+def prepare_data(data: Dataset, model_config: ModelConfig, train_config: TrainConfig,
+                 scaling_choice: str = "auto") -> Prepared:
     """Split with the seeded permutation, fit the scaling on the training part, check the model."""
     train_idx, val_idx = train_val_split(len(data), train_config.val_split, train_config.seed)
     if len(train_idx) == 0:
         raise AekitError(f"--data: {data.name} has {len(data)} samples, too few to train on")
+    how = resolve(scaling_choice, data.kind, model_config.output)
     scaling = fit_scaling(Dataset(data.x[train_idx], None, data.name, data.kind,
-                                  data.full_scale))
+                                  data.full_scale), how)
     shape = tuple(data.x.shape[1:])
     if not model_config.input_shape:
         model_config = replace(model_config, input_shape=list(shape))
@@ -74,7 +78,8 @@ def fit_run(model_config: ModelConfig, train_config: TrainConfig, data_config: D
             quiet: bool = True, device: str = "auto",
             callbacks: Sequence[Callback] = ()) -> run.Run:
     """Train a new run into `out` and return it loaded."""
-    prepared = prepare_data(read_data(data_config), model_config, train_config)
+    prepared = prepare_data(read_data(data_config), model_config, train_config,
+                            data_config.scaling)
     if train_config.greedy:
         check_greedy(prepared.model_config, train_config.greedy)
         train_config = replace(train_config,
@@ -108,7 +113,8 @@ def resume_run(run_dir: str | Path, *, epochs: int | None = None, quiet: bool = 
     if not checkpoint.exists():
         raise AekitError(f"--resume: {run_dir} has no checkpoint to resume from "
                          f"({checkpoint} is missing)")
-    prepared = prepare_data(read_data(data_config), model_config, train_config)
+    prepared = prepare_data(read_data(data_config), model_config, train_config,
+                            data_config.scaling)
     trainer = Trainer(Autoencoder(prepared.model_config), train_config,
                       _callbacks(train_config, quiet, callbacks), device,
                       checkpoint_dir=run_dir / "checkpoints")
@@ -179,8 +185,9 @@ def write_figures(out: Path, model: Autoencoder, history: list[dict[str, Any]],
                           f"{prepared.data.name}")
     if prepared.data.kind == "image":
         sample = (prepared.val if len(prepared.val) else prepared.train)[:10]
-        plots.image_rows([sample, metrics.reconstruct(model, sample)],
-                         ["original", "reconstruction"], figures / "reconstructions.png")
+        shown = [prepared.scaling.undo(a) / prepared.data.full_scale  # [0, 1] for any scaling
+                 for a in (sample, metrics.reconstruct(model, sample))]
+        plots.image_rows(shown, ["original", "reconstruction"], figures / "reconstructions.png")
         if features.first_dense(model) is not None:
             features.weight_grid(model, figures / "features.png")
             features.top_inputs(model, prepared.train, 0, figures / "unit_0_top.png")

@@ -1,0 +1,161 @@
+"""Convolutional architectures: `conv` for images (C, H, W) and `conv1d` for series (T, C).
+
+Two ways down and up, chosen by `conv_mode`: `pool` is the Keras blog's same-padded conv + 2x2
+max-pool, mirrored by conv + 2x upsampling (seed 004); `stride` is stride-2 convs mirrored by
+stride-2 transposed convs (seed 001). The spatial sizes of every encoder step are planned once
+from the input shape, and the decoder crops or output-pads back to exactly those sizes, so odd
+sizes (28 -> 14 -> 7 -> 4) round-trip. Optional dense layers (`hidden`) then give a small code;
+without them the code is the flattened last feature map (Keras blog: 8x4x4 = 128).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from aekit.config import ModelConfig
+from aekit.errors import AekitError
+from aekit.parts.blocks import activation, mlp
+from aekit.registry import register
+
+Sizes = tuple[int, ...]
+_LAYERS = {1: (nn.Conv1d, nn.ConvTranspose1d, nn.MaxPool1d),
+           2: (nn.Conv2d, nn.ConvTranspose2d, nn.MaxPool2d)}
+
+
+def _layout(config: ModelConfig) -> tuple[int, Sizes]:
+    """(input channels, spatial sizes) of one sample, checked against the arch."""
+    shape, arch = config.input_shape, config.arch
+    if arch == "conv" and len(shape) == 3:
+        return shape[0], shape[1:]
+    if arch == "conv1d" and len(shape) == 2:
+        return shape[1], shape[:1]
+    wanted = "images (C, H, W)" if arch == "conv" else "series (T, C): a .ts file, --kind series"
+    raise AekitError(f"--model {arch}: needs {wanted}; got samples shaped {list(shape)}")
+
+
+def plan(config: ModelConfig) -> list[Sizes]:
+    """Spatial sizes before each encoder step and after the last, refusing steps that do not fit.
+
+    A step needs a map of at least 2 (something to halve) and at least as wide as the kernel
+    (a wider kernel sees mostly padding); otherwise the error names --kernel and --channels,
+    the options that set the width and the depth.
+    """
+    _, spatial = _layout(config)
+    k, sizes = config.kernel, [spatial]
+    if k > min(spatial):
+        raise AekitError(f"--kernel {k}: larger than the input {'x'.join(map(str, spatial))}")
+    for step in range(len(config.channels)):
+        current = sizes[-1]
+        if min(current) < max(2, k):
+            raise AekitError(
+                f"--kernel {k} / --channels {','.join(map(str, config.channels))}: step "
+                f"{step + 1} of {len(config.channels)} gets a {'x'.join(map(str, current))} map "
+                f"(input {'x'.join(map(str, spatial))}); use a smaller --kernel or fewer channels")
+        if config.conv_mode == "pool":
+            sizes.append(tuple(math.ceil(s / 2) for s in current))
+        else:
+            sizes.append(tuple((s + 2 * ((k - 1) // 2) - k) // 2 + 1 for s in current))
+    return sizes
+
+
+def feature_size(config: ModelConfig) -> int:
+    """Elements of the last feature map: the code size when there are no dense layers."""
+    return config.channels[-1] * math.prod(plan(config)[-1])
+
+
+class Crop(nn.Module):
+    """Cut the trailing spatial dims to `sizes` (undoes the ceil of an odd halving)."""
+
+    def __init__(self, sizes: Sizes):
+        super().__init__()
+        self.sizes = sizes
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x[(..., *(slice(0, s) for s in self.sizes))]
+
+
+class Channels(nn.Module):
+    """Series (N, T, C) <-> (N, C, T) for conv1d; images pass, as channels_last on the CPU
+    (measured faster there, see benchmarks/conv_epoch.py)."""
+
+    def __init__(self, series: bool):
+        super().__init__()
+        self.series = series
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.series:
+            return x.transpose(1, 2)
+        if x.device.type == "cpu":
+            return x.contiguous(memory_format=torch.channels_last)
+        return x
+
+
+def _encoder_body(config: ModelConfig, dims: int, in_channels: int) -> list[nn.Module]:
+    conv, _, pool = _LAYERS[dims]
+    k, layers, prev = config.kernel, [], in_channels
+    for out in config.channels:
+        if config.conv_mode == "pool":
+            layers += [conv(prev, out, k, padding="same"), activation(config.activation),
+                       pool(2, ceil_mode=True)]
+        else:
+            layers += [conv(prev, out, k, stride=2, padding=(k - 1) // 2),
+                       activation(config.activation)]
+        prev = out
+    return layers
+
+
+def _decoder_body(config: ModelConfig, dims: int, out_channels: int, sizes: list[Sizes]
+                  ) -> list[nn.Module]:
+    conv, deconv, _ = _LAYERS[dims]
+    k, layers, prev = config.kernel, [], config.channels[-1]
+    targets = sizes[-2::-1]
+    if config.conv_mode == "pool":
+        for out, target in zip(config.channels[::-1], targets, strict=True):
+            layers += [conv(prev, out, k, padding="same"), activation(config.activation),
+                       nn.Upsample(scale_factor=2, mode="nearest"), Crop(target)]
+            prev = out
+        return [*layers, conv(prev, out_channels, k, padding="same")]
+    outs = [*config.channels[-2::-1], out_channels]
+    pad = (k - 1) // 2
+    for i, (out, source, target) in enumerate(zip(outs, sizes[:0:-1], targets, strict=True)):
+        natural = [(s - 1) * 2 - 2 * pad + k for s in source]
+        extra = tuple(max(t - n, 0) for t, n in zip(target, natural, strict=True))
+        layers += [deconv(prev, out, k, stride=2, padding=pad, output_padding=extra),
+                   Crop(target)]
+        if i < len(outs) - 1:
+            layers.append(activation(config.activation))
+        prev = out
+    return layers
+
+
+def _conv_pair(config: ModelConfig, dims: int) -> tuple[nn.Module, nn.Module]:
+    in_channels, _ = _layout(config)
+    sizes = plan(config)
+    last_map = (config.channels[-1], *sizes[-1])
+    features = math.prod(last_map)
+    dense = [features, *config.hidden]
+    series = dims == 1
+    encoder = nn.Sequential(Channels(series), *_encoder_body(config, dims, in_channels),
+                            nn.Flatten(),
+                            *(mlp(dense, config.activation, config.init) if config.hidden else []))
+    decoder = nn.Sequential(
+        *(mlp(dense[::-1], config.activation, config.init) if config.hidden else []),
+        nn.Unflatten(1, last_map), Channels(False) if not series else nn.Identity(),
+        *_decoder_body(config, dims, in_channels, sizes),
+        Channels(True) if series else nn.Identity())
+    return encoder, decoder
+
+
+@register("arch", "conv")
+def conv(config: ModelConfig) -> tuple[nn.Module, nn.Module]:
+    """Conv encoder/decoder for images: pool+upsample (seed 004) or strided (seed 001)."""
+    return _conv_pair(config, 2)
+
+
+@register("arch", "conv1d")
+def conv1d(config: ModelConfig) -> tuple[nn.Module, nn.Module]:
+    """1-D conv encoder/decoder for series (T, C), with an optional dense code."""
+    return _conv_pair(config, 1)

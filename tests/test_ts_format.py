@@ -1,0 +1,102 @@
+"""The `.ts` reader, layouts and sliding windows, on the real UCR files and small edited copies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import aekit
+from aekit.data.formats import read_ts
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+GUNPOINT = DATA / "timeseries" / "GunPoint_TRAIN.ts"
+ECG = DATA / "timeseries" / "ecg-diff-count-3_TEST.csv"
+
+
+def test_gunpoint_reads_as_series() -> None:
+    data = aekit.load_source(str(GUNPOINT))
+    assert data.kind == "series"
+    assert data.x.shape == (50, 150, 1)
+    assert set(np.unique(data.y)) == {1, 2}
+
+
+def test_italy_power_demand_test_split() -> None:
+    x, y = read_ts(DATA / "timeseries" / "ItalyPowerDemand_TEST.ts")
+    assert x.shape == (1029, 24, 1) and y is not None and len(y) == 1029
+
+
+def _edited(tmp_path: Path, change: str) -> Path:
+    """GunPoint's header and first 3 series, with the 3rd line replaced by `change`."""
+    lines = GUNPOINT.read_text().splitlines()
+    at = lines.index("@data") + 1
+    body = lines[at:at + 3]
+    body[2] = change.format(line=body[2])
+    path = tmp_path / "edited.ts"
+    path.write_text("\n".join(lines[:at] + body) + "\n")
+    return path
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ("1.0,2.0:1", "ragged series"),
+    ("nan,{line}", "missing or non-finite"),
+    ("?,{line}", "expected comma-separated numbers"),
+    ("1.0,abc,3.0:1", "expected comma-separated numbers"),
+    ("1.0,2.0", "expected values:label"),
+])
+def test_bad_ts_lines_name_file_and_line(tmp_path: Path, change: str, message: str) -> None:
+    path = _edited(tmp_path, change)
+    with pytest.raises(aekit.AekitError, match=message) as info:
+        aekit.load_source(str(path))
+    line = GUNPOINT.read_text().splitlines().index("@data") + 4  # the 3rd series, 1-based
+    assert f"{path}: line {line}:" in str(info.value)
+
+
+def test_multivariate_ts(tmp_path: Path) -> None:
+    path = tmp_path / "mv.ts"
+    path.write_text("@problemName mv\n@univariate false\n@classLabel true a b\n@data\n"
+                    "1,2,3:4,5,6:a\n7,8,9:1,2,3:b\n")
+    data = aekit.load_source(str(path))
+    assert data.x.shape == (2, 3, 2)
+    assert data.x[0, :, 1].tolist() == [4, 5, 6]
+    assert data.y.tolist() == [0, 1]
+
+
+def test_ragged_dimensions_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "rag.ts"
+    path.write_text("@univariate false\n@classLabel false\n@data\n1,2,3:4,5\n")
+    with pytest.raises(aekit.AekitError, match=r"rag\.ts: line 4: ragged"):
+        aekit.load_source(str(path))
+
+
+def test_sliding_windows_over_csv() -> None:
+    data = aekit.load_source(str(ECG), label_column="is_anomaly", window=100, stride=50)
+    assert data.kind == "series" and data.x.shape == (199, 100, 1)
+    assert data.y is not None and 0 < data.y.sum() < len(data.y)
+    raw = aekit.load_source(str(ECG), label_column="is_anomaly")
+    np.testing.assert_array_equal(data.x[3, :, 0], raw.x[150:250, 0])
+
+
+def test_window_longer_than_series_names_option() -> None:
+    with pytest.raises(aekit.AekitError, match="--window 20000 is longer than the series"):
+        aekit.load_source(str(ECG), window=20000)
+
+
+@pytest.mark.parametrize("layout", ["nhw", "nhwc", "nchw"])
+def test_npy_image_layouts(tmp_path: Path, layout: str) -> None:
+    images = aekit.load_source("mnist:test", data_dir=DATA, limit=4).x.astype(np.uint8)
+    arrays = {"nhw": images[:, 0], "nhwc": np.moveaxis(images, 1, -1), "nchw": images}
+    path = tmp_path / "images.npy"
+    np.save(path, arrays[layout], allow_pickle=False)
+    data = aekit.load_source(str(path))
+    assert data.kind == "image" and data.full_scale == 255.0
+    np.testing.assert_array_equal(data.x, images.astype(np.float32))
+
+
+def test_npy_series_needs_kind(tmp_path: Path) -> None:
+    x, _ = read_ts(GUNPOINT)
+    path = tmp_path / "series.npy"
+    np.save(path, x[:, :, 0], allow_pickle=False)
+    assert aekit.load_source(str(path), kind="series").x.shape == (50, 150, 1)
+    assert aekit.load_source(str(path)).kind == "tabular"
