@@ -208,3 +208,20 @@ def test_nan_policy_and_memory_guard(tmp_path: Path, data_dir: Path) -> None:
     with pytest.raises(AekitError, match=r"mnist: needs 0.18 GiB as float32, more than the "
                                          r"0.10 GiB allowed \(--max-memory\)"):
         aekit.load_source("mnist", data_dir=data_dir, max_memory=0.1)
+
+
+@settings(max_examples=2000, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(header=st.sampled_from(["@classLabel true 1 2\n", "@classLabel\n", "@timeStamps\n",
+                                "@classLabel false\n", ""]),
+       body=st.text(alphabet=st.sampled_from(list("0123456789.,:-?\n @abcdeflnrstuTF")),
+                    max_size=120))
+def test_fuzz_ts_reader(tmp_path: Path, header: str, body: str) -> None:
+    path = tmp_path / "fuzz.ts"
+    path.write_text("@problemName fuzz\n@univariate true\n" + header + "@data\n" + body)
+    try:
+        x, y = formats.read_ts(path)
+    except AekitError as exc:
+        assert str(path) in str(exc)
+    else:
+        assert x.ndim == 3 and np.isfinite(x).all() and (y is None or len(y) == len(x))

@@ -169,16 +169,21 @@ def read_ts(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
             in_data = key.lower() == "@data"
             continue
         fields = line.split(":")
-        if header.get("@classlabel", ["false"])[0] == "true":
+        if _flag(header, "@classlabel"):
             if len(fields) < 2:
                 raise AekitError(f"{path}: line {number}: expected values:label")
             labels.append(fields.pop().strip())
         series.append(_ts_values(fields, path, number, series[0].shape if series else None))
-    if header.get("@timestamps", ["false"])[0] == "true":
+    if _flag(header, "@timestamps"):
         raise AekitError(f"{path}: time-stamped .ts series (@timeStamps true) are not supported")
     if not series:
         raise AekitError(f"{path}: no series after @data" if in_data else f"{path}: no @data line")
     return np.stack(series), _ts_labels(labels, header.get("@classlabel", [])) if labels else None
+
+
+def _flag(header: dict[str, list[str]], key: str) -> bool:
+    """A `.ts` boolean header (`@classLabel true 1 2`); absent or bare means false."""
+    return header.get(key, ["false"])[:1] == ["true"]
 
 
 def _ts_values(fields: list[str], path: Path, line: int,
