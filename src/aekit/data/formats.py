@@ -200,7 +200,8 @@ def _ts_values(fields: list[str], path: Path, line: int,
     if len(lengths) != 1:
         raise AekitError(f"{path}: line {line}: ragged series (dimension lengths "
                          f"{sorted(lengths)}); only equal-length series are supported")
-    values = np.array(dims, np.float32).T
+    with np.errstate(over="ignore"):  # 1e39 becomes inf and is refused just below
+        values = np.array(dims, np.float32).T
     if not np.isfinite(values).all():
         raise AekitError(f"{path}: line {line}: missing or non-finite values (NaN, '?')")
     if expected is not None and values.shape != expected:
