@@ -53,6 +53,8 @@ def _data_options(p: argparse.ArgumentParser, required: bool = False) -> None:
     p.add_argument("--window", type=int, help="cut one long series (CSV or .npy) into windows "
                                               "of this many steps")
     p.add_argument("--stride", type=int, help="steps between window starts (default: 1)")
+    p.add_argument("--image-size", type=int, metavar="N",
+                   help="resize the images of a folder source to N x N")
 
 
 def _device_option(p: argparse.ArgumentParser) -> None:

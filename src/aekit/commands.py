@@ -31,7 +31,7 @@ DATA_OPTIONS = ("data_dir", "limit", "array", "label_column", "time_column", "na
 REGULARISE_OPTIONS = ("noise", "sparsity", "contractive", "k_sparse", "k_sparse_lifetime")
 # --- convolutional and sequence models (issue 7) ---
 MODEL_OPTIONS += ("conv_mode", "channels", "kernel")
-DATA_OPTIONS += ("kind", "window", "stride", "scaling")
+DATA_OPTIONS += ("kind", "window", "stride", "scaling", "image_size")
 HANDLERS = {"map": "map_codes"}  # sub-commands whose function name would shadow a builtin
 
 
@@ -241,7 +241,8 @@ def _run_and_data(args: argparse.Namespace) -> tuple[run.Run, Dataset, np.ndarra
                        given.get("max_memory", stored.max_memory),
                        kind=given.get("kind", stored.kind),
                        window=given.get("window", stored.window),
-                       stride=given.get("stride", stored.stride))
+                       stride=given.get("stride", stored.stride),
+                       image_size=given.get("image_size", stored.image_size))
     check_shape(loaded.scaling, data.x, data.name)
     expected = loaded.model_config.input_shape
     if tuple(data.x.shape[1:]) != expected:

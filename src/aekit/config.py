@@ -230,9 +230,11 @@ class DataConfig:
     window: int | None = None
     stride: int | None = None
     scaling: str = "auto"
+    image_size: int | None = None
 
     def __post_init__(self) -> None:
         _positive("data", "limit", self.limit)
+        _positive("data", "image_size", self.image_size)
         _positive("data", "max_memory", self.max_memory)
         if self.nan_policy not in ("error", "drop", "zero"):
             _fail("data", "nan_policy", f"expected error, drop or zero, got {self.nan_policy!r}")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from aekit.data import download, formats, series
+from aekit.data import download, formats, images, series
 from aekit.errors import AekitError
 
 
@@ -99,11 +99,13 @@ def load_source(spec: str, data_dir: str | Path | None = None, limit: int | None
                 array: str | None = None, label_column: str | None = None,
                 time_column: str | None = None, nan_policy: str = "error",
                 max_memory: float | None = None, *, kind: str | None = None,
-                window: int | None = None, stride: int | None = None) -> Dataset:
+                window: int | None = None, stride: int | None = None,
+                image_size: int | None = None) -> Dataset:
     """Read a named set or a file; `limit` keeps the first N samples.
 
     `kind` says how a file's array is meant (image, series, tabular) where its shape alone
-    cannot; `window`/`stride` cut one long series (a CSV or (T, C) array) into samples.
+    cannot; `window`/`stride` cut one long series (a CSV or (T, C) array) into samples; a
+    folder is read as PNG/JPEG images (`image_size` resizes them to a square).
     The float32 copy is checked against `max_memory` (GiB; default 80% of RAM) before it is
     made, and NaN/inf values are refused unless `nan_policy` is `drop` (samples) or `zero`.
     """
@@ -114,6 +116,9 @@ def load_source(spec: str, data_dir: str | Path | None = None, limit: int | None
         data = _digits(split)
     elif name == "synthetic-3d":
         data = _synthetic_3d(split or "train")
+    elif Path(spec).is_dir():
+        x, y = images.read_image_folder(Path(spec), image_size)
+        data = _as_dataset(x, y, Path(spec), "image")
     elif Path(spec).suffix in FILE_SUFFIXES or os.sep in spec or Path(spec).exists():
         x, y = _load_file(Path(spec), array, label_column, time_column)
         if window is not None:

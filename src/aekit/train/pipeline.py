@@ -45,7 +45,7 @@ def read_data(data_config: DataConfig) -> Dataset:
                        data_config.array, data_config.label_column, data_config.time_column,
                        data_config.nan_policy, data_config.max_memory,
                        kind=data_config.kind, window=data_config.window,
-                       stride=data_config.stride)
+                       stride=data_config.stride, image_size=data_config.image_size)
 
 
 def prepare_data(data: Dataset, model_config: ModelConfig, train_config: TrainConfig,

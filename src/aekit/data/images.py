@@ -1,0 +1,66 @@
+"""A folder of PNG/JPEG images as one uint8 array, with labels from class sub-folders.
+
+`folder/*.png` gives unlabelled images; `folder/CLASS/*.png` (torchvision's ImageFolder layout)
+gives labels numbered by sorted class name. Sizes must agree unless `image_size` resizes them;
+an unreadable or odd-sized file is named in the error, never skipped silently.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from aekit.errors import AekitError
+
+SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+def _image_files(folder: Path) -> tuple[list[Path], list[int] | None]:
+    def images_in(path: Path) -> list[Path]:
+        return sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
+
+    direct = images_in(folder)
+    classes = sorted(p for p in folder.iterdir() if p.is_dir())
+    if direct or not classes:
+        if not direct:
+            raise AekitError(f"{folder}: no {'/'.join(SUFFIXES)} images in this folder or "
+                             "its class sub-folders")
+        return direct, None
+    files: list[Path] = []
+    labels: list[int] = []
+    for index, sub in enumerate(classes):
+        found = images_in(sub)
+        files += found
+        labels += [index] * len(found)
+    if not files:
+        raise AekitError(f"{folder}: class sub-folders hold no {'/'.join(SUFFIXES)} images")
+    return files, labels
+
+
+def read_image_folder(folder: Path, image_size: int | None = None
+                      ) -> tuple[np.ndarray, np.ndarray | None]:
+    """(N, H, W) grayscale or (N, H, W, 3) colour uint8 images, and labels or None."""
+    from PIL import Image, UnidentifiedImageError
+
+    files, labels = _image_files(folder)
+    loaded = []
+    for path in files:
+        try:
+            with Image.open(path) as image:
+                image.load()
+                loaded.append(image.copy())
+        except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+            raise AekitError(f"{path}: not a readable image ({exc})") from None
+    mode = "L" if all(im.mode in ("1", "L", "I;16", "I") for im in loaded) else "RGB"
+    arrays = []
+    first = loaded[0].size
+    for path, image in zip(files, loaded, strict=True):
+        if image_size:
+            image = image.resize((image_size, image_size), Image.Resampling.BILINEAR)
+        elif image.size != first:
+            raise AekitError(f"{path}: size {image.size[0]}x{image.size[1]} differs from "
+                             f"{files[0].name}'s {first[0]}x{first[1]}; pass --image-size N "
+                             "to resize all images to N x N")
+        arrays.append(np.asarray(image.convert(mode), dtype=np.uint8))
+    return np.stack(arrays), None if labels is None else np.asarray(labels, np.int64)
