@@ -225,3 +225,24 @@ def test_fuzz_ts_reader(tmp_path: Path, header: str, body: str) -> None:
         assert str(path) in str(exc)
     else:
         assert x.ndim == 3 and np.isfinite(x).all() and (y is None or len(y) == len(x))
+
+
+class _SendSignal(Callback):
+    """Sends this process a signal in the middle of an epoch, as `kill` or a scheduler would."""
+
+    def on_batch_end(self, *, trainer: aekit.Trainer, step: int, **kwargs: object) -> None:
+        if trainer.epoch == 1 and step == 3:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+
+def test_sigterm_finishes_the_step_and_checkpoints(tmp_path: Path) -> None:
+    configs = (ModelConfig(hidden=(16, 4)), TrainConfig(epochs=3, batch_size=100),
+               DataConfig(source="digits", limit=1000))
+    with pytest.raises(aekit.train.TrainingInterrupted,
+                       match=r"interrupted by SIGTERM in epoch 2, step 4; checkpoint saved"):
+        aekit.fit_run(*configs, tmp_path / "run", device="cpu", callbacks=[_SendSignal()])
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # handler restored
+    resumed = aekit.resume_run(tmp_path / "run", device="cpu")
+    full = aekit.fit_run(*configs, tmp_path / "full", device="cpu")
+    assert all(torch.equal(a, b) for a, b in zip(resumed.model.state_dict().values(),
+                                                 full.model.state_dict().values(), strict=True))
