@@ -103,6 +103,7 @@ def test_cli_bad_input_is_one_clear_line(argv: list[str], message: str, tmp_path
     if argv[0] == "train":
         argv = [*argv, "--out", str(tmp_path / "run"), "--quiet"]
     assert main(argv) == 2
+    assert not (tmp_path / "run").exists()  # a refused run leaves nothing behind
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and err.startswith("aekit: error:")
     assert __import__("re").search(message, err), err

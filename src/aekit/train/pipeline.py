@@ -84,13 +84,13 @@ def fit_run(model_config: ModelConfig, train_config: TrainConfig, data_config: D
         check_greedy(prepared.model_config, train_config.greedy)
         train_config = replace(train_config,
                                greedy_epochs=train_config.greedy_epochs or train_config.epochs)
+    torch.manual_seed(train_config.seed)  # --seed fixes the initial weights too
+    model = Autoencoder(prepared.model_config)  # built first: a bad option leaves --out alone
     out = run.prepare(out, overwrite)
     run.write_config(out, prepared.model_config, train_config, data_config, prepared.scaling,
                      preset)
-    torch.manual_seed(train_config.seed)  # --seed fixes the initial weights too
     started = time.perf_counter()
-    trainer = Trainer(Autoencoder(prepared.model_config), train_config,
-                      _callbacks(train_config, quiet, callbacks), device,
+    trainer = Trainer(model, train_config, _callbacks(train_config, quiet, callbacks), device,
                       checkpoint_dir=out / "checkpoints")
     if train_config.greedy:
         trainer.history = greedy_pretrain(trainer.model, prepared.train, prepared.val,
