@@ -85,3 +85,16 @@ def test_keras_defaults_for_adadelta() -> None:
     trainer = aekit.Trainer(model, TrainConfig(optimizer="adadelta"), device="cpu")
     group = trainer.optimizer.param_groups[0]
     assert (group["lr"], group["rho"], group["eps"]) == (1.0, 0.95, 1e-7)
+
+
+def test_code_activation_gives_a_linear_code_layer() -> None:
+    torch.manual_seed(0)
+    model = aekit.create_model("stacked", input_shape=(6,), hidden=(5, 2), activation="sigmoid",
+                               code_activation="none")
+    codes = model.encode(torch.randn(200, 6) * 5)
+    assert codes.min() < 0 or codes.max() > 1  # not squashed into sigmoid's (0, 1)
+    hidden = model.encoder[:-2](torch.randn(3, 6))
+    assert hidden.min() > 0 and hidden.max() < 1  # the other layers keep their activation
+    with pytest.raises(AekitError, match=r"model.code_activation \(--code-activation\): "
+                                         r"expected one of"):
+        aekit.create_model("stacked", input_shape=4, hidden=(2,), code_activation="softmax")

@@ -121,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                  "size, e.g. 300,150; for conv/conv1d: dense "
                                                  "layers after the convs, or none")
     p.add_argument("--activation", help="hidden activation: relu, elu, sigmoid, tanh, leaky_relu")
+    p.add_argument("--code-activation", help="activation of the code layer (default: as "
+                                             "--activation; none gives a linear code)")
     p.add_argument("--init", help="weight init: he, xavier or default")
     p.add_argument("--output", help="output activation: sigmoid, tanh or none (default: sigmoid "
                                     "for images, none for tabular data)")

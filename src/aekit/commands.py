@@ -23,7 +23,7 @@ from aekit.tasks import classify
 from aekit.train.pipeline import fit_run, resume_run
 from aekit.train.trainer import resolve_device
 
-MODEL_OPTIONS = ("hidden", "activation", "init", "output", "loss", "l2")
+MODEL_OPTIONS = ("hidden", "activation", "code_activation", "init", "output", "loss", "l2")
 TRAIN_OPTIONS = ("optimizer", "lr", "batch_size", "epochs", "seed", "val_split", "patience",
                  "clip_grad", "detect_anomaly", "greedy", "greedy_epochs", "fine_tune_epochs")
 DATA_OPTIONS = ("data_dir", "limit", "array", "label_column", "time_column", "nan_policy",

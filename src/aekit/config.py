@@ -101,6 +101,7 @@ class ModelConfig:
     input_shape: tuple[int, ...] = ()
     hidden: tuple[int, ...] = (300, 150)
     activation: str = "elu"
+    code_activation: str | None = None  # None: as `activation`; "none": a linear code (seed 003)
     init: str = "he"
     output: str = "sigmoid"
     loss: str = "mse"
@@ -126,6 +127,11 @@ class ModelConfig:
         if self.loss == "bce" and self.output not in ("sigmoid", "auto"):
             _fail("model", "loss", f"bce needs output 'sigmoid', got output {self.output!r}")
         _check_regularisers(self)
+        from aekit.parts.blocks import ACTIVATIONS  # lazy: the parts import this module
+
+        if self.code_activation is not None and self.code_activation not in ACTIVATIONS:
+            _fail("model", "code_activation", f"expected one of {', '.join(ACTIVATIONS)}, got "
+                  f"{self.code_activation!r}")
 
     def _check_conv(self) -> None:
         if self.conv_mode not in ("pool", "stride"):
@@ -134,6 +140,11 @@ class ModelConfig:
             _fail("model", "channels", f"expected sizes > 0 like 16,8,8, got "
                   f"{list(self.channels)}")
         _positive("model", "kernel", self.kernel)
+
+    @property
+    def code_act(self) -> str:
+        """The code layer's activation in a dense stack."""
+        return "none" if self.arch == "linear" else self.code_activation or self.activation
 
     @property
     def code_size(self) -> int:
@@ -159,7 +170,7 @@ def _check_regularisers(config: ModelConfig) -> None:
     if config.noise is not None:
         parse_noise(config.noise)
     if config.sparsity is not None and parse_sparsity(config.sparsity)[0] == "kl":
-        code_act = "none" if config.arch == "linear" else config.activation
+        code_act = config.code_act
         if config.arch in ("linear", "stacked", "tied") and code_act != "sigmoid":
             _fail("model", "sparsity", f"KL sparsity needs codes in (0, 1), but the {config.arch} "
                   f"code activation is {code_act!r}; use --activation sigmoid")

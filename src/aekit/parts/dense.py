@@ -28,7 +28,8 @@ def _input_size(config: ModelConfig) -> int:
 def _dense_pair(config: ModelConfig, act: str, init: str) -> tuple[nn.Module, nn.Module]:
     n_in = _input_size(config)
     sizes = [n_in, *config.hidden]
-    encoder = nn.Sequential(nn.Flatten(), *mlp(sizes, act, init))
+    encoder = nn.Sequential(nn.Flatten(), *mlp(sizes, act, init, last_act=False),
+                            activation(config.code_act))
     decoder = nn.Sequential(
         *mlp(sizes[::-1], act, init, last_act=False), nn.Unflatten(1, config.input_shape)
     )
@@ -78,6 +79,7 @@ def tied(config: ModelConfig) -> tuple[nn.Module, nn.Module]:
     """Stacked encoder; the decoder reuses its weights transposed (seed 000): half the weights."""
     n_in = _input_size(config)
     encoder = nn.Sequential(nn.Flatten(), *mlp([n_in, *config.hidden], config.activation,
-                                               config.init))
+                                               config.init, last_act=False),
+                            activation(config.code_act))
     linears = [m for m in encoder if isinstance(m, nn.Linear)]
     return encoder, TiedDecoder(linears, config.activation, config.input_shape)

@@ -52,7 +52,9 @@ def _shallow_config(config: ModelConfig, phase: int) -> ModelConfig:
     outer = phase == 0
     return replace(config, input_shape=list(config.input_shape) if outer else [sizes[phase]],
                    hidden=[sizes[phase + 1]], output=config.output if outer else "none",
-                   loss=config.loss if outer else "mse", noise=None, sparsity=None,
+                   loss=config.loss if outer else "mse",
+                   code_activation=config.code_activation if phase == len(config.hidden) - 1
+                   else None, noise=None, sparsity=None,
                    contractive=0.0, k_sparse=None, k_sparse_lifetime=None)
 
 
