@@ -152,7 +152,10 @@ def _conv_pair(config: ModelConfig, dims: int) -> tuple[nn.Module, nn.Module]:
 @register("arch", "conv")
 def conv(config: ModelConfig) -> tuple[nn.Module, nn.Module]:
     """Conv encoder/decoder for images: pool+upsample (seed 004) or strided (seed 001)."""
-    return _conv_pair(config, 2)
+    encoder, decoder = _conv_pair(config, 2)
+    # kernels channels_last too, so the CPU conv kernels need no per-step layout conversions
+    return (encoder.to(memory_format=torch.channels_last),
+            decoder.to(memory_format=torch.channels_last))
 
 
 @register("arch", "conv1d")
