@@ -222,3 +222,20 @@ def test_resumed_noisy_k_sparse_run_matches_uninterrupted_run(tmp_path):
         torch.testing.assert_close(resumed.model.state_dict()[name], value, rtol=0, atol=0)
     assert [r["code_mean"] for r in resumed.metrics["history"]] == [
         r["code_mean"] for r in whole.metrics["history"]]
+
+
+SEQUENCE_SHAPES = {"conv": (1, 28, 28), "conv1d": (24, 2), "lstm": (24, 2)}
+
+
+@pytest.mark.filterwarnings("ignore:There is a performance drop:UserWarning")  # vmap over LSTM
+@pytest.mark.parametrize("arch", sorted(SEQUENCE_SHAPES))
+@pytest.mark.parametrize("part", ["gaussian", "dropout", "l1", "contractive", "k-sparse"])
+def test_parts_combine_with_conv_and_sequence_architectures(arch, part):
+    shape = SEQUENCE_SHAPES[arch]
+    options = {"hidden": (16, 8), "output": "none", **PARTS[part]}
+    net = create_model(arch, input_shape=shape, **options).train()
+    out = net(torch.rand(4, *shape))
+    assert torch.isfinite(out.loss) and out.recon.shape == (4, *shape)
+    out.loss.backward()
+    for name, param in net.named_parameters():
+        assert param.grad is not None, name
