@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 
@@ -9,22 +11,25 @@ from aekit.model import Autoencoder
 
 
 @torch.inference_mode()
+def infer(model: torch.nn.Module, x: np.ndarray,
+          step: Callable[[torch.Tensor], torch.Tensor], batch_size: int = 4096) -> np.ndarray:
+    """`step` over `x` in large eval-mode batches on the model's device, as one numpy array."""
+    device = next(model.parameters()).device
+    model.eval()
+    starts = range(0, len(x), batch_size) if len(x) else [0]  # an empty x still gives a shape
+    return np.concatenate([step(torch.as_tensor(x[i:i + batch_size], dtype=torch.float32,
+                                                 device=device)).cpu().numpy()
+                           for i in starts])
+
+
 def reconstruct(model: Autoencoder, x: np.ndarray, batch_size: int = 4096) -> np.ndarray:
     """Reconstructions in eval mode, in the model's (scaled) units."""
-    device = next(model.parameters()).device
-    model.eval()
-    parts = [model(torch.as_tensor(x[i:i + batch_size], device=device)).recon.cpu().numpy()
-             for i in range(0, len(x), batch_size)]
-    return np.concatenate(parts) if parts else np.empty_like(x)
+    return infer(model, x, lambda xb: model(xb).recon, batch_size)
 
 
-@torch.inference_mode()
 def encode(model: Autoencoder, x: np.ndarray, batch_size: int = 4096) -> np.ndarray:
-    device = next(model.parameters()).device
-    model.eval()
-    parts = [model.encode(torch.as_tensor(x[i:i + batch_size], device=device)).cpu().numpy()
-             for i in range(0, len(x), batch_size)]
-    return np.concatenate(parts).astype(np.float32)
+    """Codes in eval mode, as float32."""
+    return infer(model, x, model.encode, batch_size).astype(np.float32)
 
 
 @torch.inference_mode()

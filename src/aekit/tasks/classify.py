@@ -23,7 +23,7 @@ from torch import nn
 from aekit.config import TrainConfig
 from aekit.errors import AekitError
 from aekit.io import atomic_write_json
-from aekit.metrics import encode
+from aekit.metrics import encode, infer
 from aekit.model import Autoencoder
 from aekit.train.checkpoint import load_tensors
 from aekit.train.trainer import Trainer
@@ -96,15 +96,10 @@ class PretrainedClassifier(ClassifierMixin, BaseEstimator):
         Trainer(self.net_, config, device=self.device).fit(X, y_train=y_index)
         return self
 
-    @torch.inference_mode()
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         check_is_fitted(self, "net_")
-        self.net_.eval()
-        device = next(self.net_.parameters()).device
-        x = torch.as_tensor(np.asarray(X, np.float32))
-        parts = [self.net_(x[i:i + 4096].to(device)).logits.softmax(1).cpu()
-                 for i in range(0, len(x), 4096)]
-        return torch.cat(parts).numpy()
+        return infer(self.net_, np.asarray(X, np.float32),
+                     lambda xb: self.net_(xb).logits.softmax(1))
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         proba = self.predict_proba(X)  # checks fitted first
