@@ -154,12 +154,11 @@ def _test_split(spec: str) -> str:
 
 def _scaled(loaded: run.Run, spec: str, args: argparse.Namespace
             ) -> tuple[np.ndarray, np.ndarray]:
-    data = load_source(spec, args.data_dir or loaded.data_config.data_dir)
+    """Labelled test data for a classifier, read and scaled like the run's training data."""
+    data = _load_for_run(loaded, spec, args, "--test-data" if args.command == "pretrain"
+                         else "--data")
     if data.y is None:
         raise AekitError(f"--test-data: {data.name} has no labels")
-    if tuple(data.x.shape[1:]) != loaded.model_config.input_shape:
-        raise AekitError(f"--test-data: samples of {data.name} have shape {data.x.shape[1:]}, "
-                         f"the model expects {loaded.model_config.input_shape}")
     return loaded.scaling.apply(data.x), data.y
 
 
@@ -230,10 +229,18 @@ def save_npy(path: str | Path, array: np.ndarray) -> None:
 def _run_and_data(args: argparse.Namespace) -> tuple[run.Run, Dataset, np.ndarray]:
     """The run (on the chosen device) and the data scaled as at training time."""
     loaded = run.load_run(args.run, resolve_device(args.device))
+    data = _load_for_run(loaded, args.data or loaded.data_config.source, args, "--data",
+                         args.limit)
+    return loaded, data, loaded.scaling.apply(data.x)
+
+
+def _load_for_run(loaded: run.Run, spec: str, args: argparse.Namespace, option: str,
+                  limit: int | None = None) -> Dataset:
+    """`spec` read with the run's own data options (overridden by those given), and checked
+    against the shape the model was trained on."""
     stored = loaded.data_config
     given = _given(args, DATA_OPTIONS)
-    data = load_source(args.data or stored.source,
-                       given.get("data_dir", stored.data_dir), args.limit,
+    data = load_source(spec, given.get("data_dir", stored.data_dir), limit,
                        given.get("array", stored.array),
                        given.get("label_column", stored.label_column),
                        given.get("time_column", stored.time_column),
@@ -246,9 +253,9 @@ def _run_and_data(args: argparse.Namespace) -> tuple[run.Run, Dataset, np.ndarra
     check_shape(loaded.scaling, data.x, data.name)
     expected = loaded.model_config.input_shape
     if tuple(data.x.shape[1:]) != expected:
-        raise AekitError(f"--data: samples of {data.name} have shape {data.x.shape[1:]}, "
+        raise AekitError(f"{option}: samples of {data.name} have shape {data.x.shape[1:]}, "
                          f"the model expects {expected}")
-    return loaded, data, loaded.scaling.apply(data.x)
+    return data
 
 
 def _given(args: argparse.Namespace, names: tuple[str, ...]) -> dict[str, Any]:
