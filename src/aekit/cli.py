@@ -100,6 +100,26 @@ def _regularised_commands(sub: Any) -> None:
     _device_option(p)
 
 
+# --- report and export (issue 10) -----------------------------------------------------------------
+
+
+def _ecosystem_commands(sub: Any) -> None:
+    p = sub.add_parser("report", help="write RUN/report.html: one self-contained page with the "
+                                      "configuration, figures and metrics")
+    p.add_argument("run", help="run directory")
+    p.add_argument("--out", help="write the page here instead of RUN/report.html")
+
+    p = sub.add_parser("export", help="export a run's encoder, decoder or whole model (ONNX), "
+                                      "checked against onnxruntime")
+    p.add_argument("run", help="run directory")
+    p.add_argument("--format", default="onnx", help="file format: onnx (default)")
+    p.add_argument("--part", default="full", help="encoder (x -> code), decoder (code -> "
+                                                  "reconstruction) or full (default)")
+    p.add_argument("--out", required=True, help="output file, e.g. model.onnx")
+    _data_options(p)
+    p.set_defaults(limit=64)  # check samples; --limit N checks on N
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aekit", description="Build, train, evaluate and apply autoencoders.")
@@ -155,6 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clip-grad", type=float, help="clip the gradient norm to this value")
     p.add_argument("--detect-anomaly", action="store_true", default=None,
                    help="find the operation that made a NaN (slow; for debugging)")
+    p.add_argument("--tensorboard", action="store_true", default=None,
+                   help="log losses, learning rate, reconstructions and code histograms each "
+                        "epoch to RUN/tensorboard/ (needs pip install 'aekit[tensorboard]')")
     _data_options(p)
     p.add_argument("--out", help="run directory to write (required unless --resume)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run in --out")
@@ -204,6 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how codes larger than 2-D are brought to 2-D (default: pca)")
     _device_option(p)
 
+    _ecosystem_commands(sub)
     sub.add_parser("models", help="list the registered architectures")
     sub.add_parser("presets", help="list the presets, one line each")
     return parser

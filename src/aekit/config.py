@@ -202,6 +202,7 @@ class TrainConfig:
     greedy: str | None = None
     greedy_epochs: int | None = None
     fine_tune_epochs: int = 0
+    tensorboard: bool = False  # log each epoch to RUN/tensorboard/ (the optional extra)
 
     def __post_init__(self) -> None:
         _positive("train", "clip_grad", self.clip_grad)

@@ -7,7 +7,7 @@ split, train with checkpoints, then write weights, metrics and figures.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,8 +24,10 @@ from aekit.errors import AekitError
 from aekit.io import atomic_write_json
 from aekit.model import Autoencoder
 from aekit.report import features, plots
+from aekit.report.html import write_report
 from aekit.train.callbacks import Callback, CodeActivity, EarlyStopping, Progress
 from aekit.train.greedy import check_greedy, greedy_pretrain
+from aekit.train.tensorboard import TensorBoardLogger
 from aekit.train.trainer import Trainer
 
 
@@ -86,12 +88,12 @@ def fit_run(model_config: ModelConfig, train_config: TrainConfig, data_config: D
                                greedy_epochs=train_config.greedy_epochs or train_config.epochs)
     torch.manual_seed(train_config.seed)  # --seed fixes the initial weights too
     model = Autoencoder(prepared.model_config)  # built first: a bad option leaves --out alone
+    chosen = _callbacks(train_config, quiet, callbacks, Path(out), prepared)
     out = run.prepare(out, overwrite)
     run.write_config(out, prepared.model_config, train_config, data_config, prepared.scaling,
                      preset)
     started = time.perf_counter()
-    trainer = Trainer(model, train_config, _callbacks(train_config, quiet, callbacks), device,
-                      checkpoint_dir=out / "checkpoints")
+    trainer = Trainer(model, train_config, chosen, device, checkpoint_dir=out / "checkpoints")
     if train_config.greedy:
         trainer.history = greedy_pretrain(trainer.model, prepared.train, prepared.val,
                                           train_config, device, [Progress(quiet)])
@@ -116,7 +118,7 @@ def resume_run(run_dir: str | Path, *, epochs: int | None = None, quiet: bool = 
     prepared = prepare_data(read_data(data_config), model_config, train_config,
                             data_config.scaling)
     trainer = Trainer(Autoencoder(prepared.model_config), train_config,
-                      _callbacks(train_config, quiet, callbacks), device,
+                      _callbacks(train_config, quiet, callbacks, run_dir, prepared), device,
                       checkpoint_dir=run_dir / "checkpoints")
     trainer.load_checkpoint(checkpoint)
     run.write_config(run_dir, prepared.model_config, train_config, data_config,
@@ -125,12 +127,26 @@ def resume_run(run_dir: str | Path, *, epochs: int | None = None, quiet: bool = 
                              time.perf_counter())
 
 
-def _callbacks(config: TrainConfig, quiet: bool, extra: Sequence[Callback]
-               ) -> list[Callback]:
+def _callbacks(config: TrainConfig, quiet: bool, extra: Sequence[Callback], out: Path,
+               prepared: Prepared) -> list[Callback]:
     chosen: list[Callback] = [Progress(quiet)]
     if config.patience is not None:
         chosen.append(EarlyStopping(config.patience))
+    if config.tensorboard:  # built before the run dir is touched: a missing package fails first
+        chosen.append(TensorBoardLogger(out / "tensorboard", _held_out(prepared),
+                                        _to_unit(prepared)))
     return [*chosen, *extra]
+
+
+def _held_out(prepared: Prepared) -> np.ndarray:
+    return prepared.val if len(prepared.val) else prepared.train
+
+
+def _to_unit(prepared: Prepared) -> Callable[[np.ndarray], np.ndarray] | None:
+    """Scaled image inputs back to [0, 1] for display, whatever the scaling; None otherwise."""
+    if prepared.data.kind != "image":
+        return None
+    return lambda x: prepared.scaling.undo(x) / prepared.data.full_scale
 
 
 def planned_epochs(config: TrainConfig, model_config: ModelConfig) -> int:
@@ -155,12 +171,13 @@ def _train_and_finish(out: Path, trainer: Trainer, prepared: Prepared, data_conf
     final = final_metrics(trainer, prepared, time.perf_counter() - started)
     atomic_write_json(out / "metrics.json", {"history": trainer.history, "final": final})
     write_figures(out, trainer.model, trainer.history, prepared)
+    write_report(out)
     return run.load_run(out)
 
 
 def final_metrics(trainer: Trainer, prepared: Prepared, seconds: float) -> dict[str, Any]:
     """Last losses, reconstruction errors on the held-out split, and PCA at the same code size."""
-    held_out = prepared.val if len(prepared.val) else prepared.train
+    held_out = _held_out(prepared)
     errors = metrics.recon_errors(held_out, metrics.reconstruct(trainer.model, held_out))
     last = trainer.history[-1] if trainer.history else {}
     return {
@@ -183,10 +200,10 @@ def write_figures(out: Path, model: Autoencoder, history: list[dict[str, Any]],
     if history:
         plots.loss_curves(history, figures / "loss.png", f"{model.config.arch} on "
                           f"{prepared.data.name}")
-    if prepared.data.kind == "image":
-        sample = (prepared.val if len(prepared.val) else prepared.train)[:10]
-        shown = [prepared.scaling.undo(a) / prepared.data.full_scale  # [0, 1] for any scaling
-                 for a in (sample, metrics.reconstruct(model, sample))]
+    to_unit = _to_unit(prepared)
+    if to_unit is not None:
+        sample = _held_out(prepared)[:10]
+        shown = [to_unit(a) for a in (sample, metrics.reconstruct(model, sample))]
         plots.image_rows(shown, ["original", "reconstruction"], figures / "reconstructions.png")
         if features.first_dense(model) is not None:
             features.weight_grid(model, figures / "features.png")
