@@ -13,6 +13,7 @@ that exists is one that loads, has a free batch dimension and agrees with PyTorc
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import logging
 import warnings
@@ -91,7 +92,9 @@ def export_onnx(model: Autoencoder, path: str | Path, x: np.ndarray, part: str =
     ort = _require_onnx()
     if len(x) < 2:
         raise AekitError(f"export: needs at least 2 check samples, got {len(x)}")
-    model = model.cpu().eval()
+    if next(model.parameters()).device.type != "cpu":  # checked on onnxruntime's CPU provider
+        model = copy.deepcopy(model).cpu()
+    model.eval()
     inputs = part_inputs(model, part, x)
     module = _Part(model, part).eval()
     example = torch.as_tensor(inputs[:2])
