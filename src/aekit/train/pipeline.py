@@ -24,6 +24,7 @@ from aekit.errors import AekitError
 from aekit.io import atomic_write_json
 from aekit.model import Autoencoder
 from aekit.report import features, plots
+from aekit.train import distributed
 from aekit.train.callbacks import Callback, CodeActivity, EarlyStopping, Progress
 from aekit.train.greedy import check_greedy, greedy_pretrain
 from aekit.train.trainer import Trainer
@@ -77,18 +78,26 @@ def fit_run(model_config: ModelConfig, train_config: TrainConfig, data_config: D
             out: str | Path, *, preset: str | None = None, overwrite: bool = False,
             quiet: bool = True, device: str = "auto",
             callbacks: Sequence[Callback] = ()) -> run.Run:
-    """Train a new run into `out` and return it loaded."""
+    """Train a new run into `out` and return it loaded.
+
+    Under torchrun every rank reads the data and trains its share; rank 0 alone writes `out`.
+    """
     prepared = prepare_data(read_data(data_config), model_config, train_config,
                             data_config.scaling)
     if train_config.greedy:
+        if distributed.is_distributed():
+            raise AekitError("--greedy: not supported under torchrun yet; train greedily in "
+                             "one process")
         check_greedy(prepared.model_config, train_config.greedy)
         train_config = replace(train_config,
                                greedy_epochs=train_config.greedy_epochs or train_config.epochs)
     torch.manual_seed(train_config.seed)  # --seed fixes the initial weights too
     model = Autoencoder(prepared.model_config)  # built first: a bad option leaves --out alone
-    out = run.prepare(out, overwrite)
-    run.write_config(out, prepared.model_config, train_config, data_config, prepared.scaling,
-                     preset)
+    out = Path(out)
+    if distributed.is_main():
+        out = run.prepare(out, overwrite)
+        run.write_config(out, prepared.model_config, train_config, data_config,
+                         prepared.scaling, preset)
     started = time.perf_counter()
     trainer = Trainer(model, train_config, _callbacks(train_config, quiet, callbacks), device,
                       checkpoint_dir=out / "checkpoints")
@@ -118,9 +127,10 @@ def resume_run(run_dir: str | Path, *, epochs: int | None = None, quiet: bool = 
     trainer = Trainer(Autoencoder(prepared.model_config), train_config,
                       _callbacks(train_config, quiet, callbacks), device,
                       checkpoint_dir=run_dir / "checkpoints")
-    trainer.load_checkpoint(checkpoint)
-    run.write_config(run_dir, prepared.model_config, train_config, data_config,
-                     prepared.scaling, config.get("preset"))
+    trainer.load_checkpoint(checkpoint)  # global steps: any number of ranks can resume it
+    if distributed.is_main():
+        run.write_config(run_dir, prepared.model_config, train_config, data_config,
+                         prepared.scaling, config.get("preset"))
     return _train_and_finish(run_dir, trainer, prepared, data_config, config.get("preset"),
                              time.perf_counter())
 
@@ -149,12 +159,14 @@ def _train_and_finish(out: Path, trainer: Trainer, prepared: Prepared, data_conf
     if config.sparsity or config.k_sparse or config.k_sparse_lifetime:
         trainer.callbacks.insert(0, CodeActivity(prepared.train))
     trainer.fit(prepared.train, prepared.val)
-    weights = run.save_weights(out, trainer.model)
-    run.write_config(out, prepared.model_config, trainer.config, data_config, prepared.scaling,
-                     preset, weights)
-    final = final_metrics(trainer, prepared, time.perf_counter() - started)
-    atomic_write_json(out / "metrics.json", {"history": trainer.history, "final": final})
-    write_figures(out, trainer.model, trainer.history, prepared)
+    if distributed.is_main():
+        weights = run.save_weights(out, trainer.model)
+        run.write_config(out, prepared.model_config, trainer.config, data_config,
+                         prepared.scaling, preset, weights)
+        final = final_metrics(trainer, prepared, time.perf_counter() - started)
+        atomic_write_json(out / "metrics.json", {"history": trainer.history, "final": final})
+        write_figures(out, trainer.model, trainer.history, prepared)
+    distributed.barrier()  # the other ranks read the run only once rank 0 has written it
     return run.load_run(out)
 
 
