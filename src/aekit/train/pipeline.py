@@ -17,6 +17,7 @@ import torch
 
 from aekit import metrics, run
 from aekit.config import DataConfig, ModelConfig, TrainConfig, from_dict, replace
+from aekit.data import stream
 from aekit.data.batches import train_val_split
 from aekit.data.scaling import Scaling, fit_scaling, resolve
 from aekit.data.sources import Dataset, load_source
@@ -27,21 +28,27 @@ from aekit.report import features, plots
 from aekit.train import distributed
 from aekit.train.callbacks import Callback, CodeActivity, EarlyStopping, Progress
 from aekit.train.greedy import check_greedy, greedy_pretrain
-from aekit.train.trainer import Trainer
+from aekit.train.trainer import Trainer, resolve_device
 
 
 @dataclass
 class Prepared:
     """Training data after splitting and scaling, with the scaling and model config it implies."""
 
-    train: np.ndarray
+    train: np.ndarray  # in memory: for metrics, figures and callbacks (a sample when streamed)
     val: np.ndarray
     scaling: Scaling
     model_config: ModelConfig
     data: Dataset
+    fit_train: Any = None  # what Trainer.fit gets when not `train` itself: streamed batches
+    fit_val: Any = None
 
 
 def read_data(data_config: DataConfig) -> Dataset:
+    """In memory when the float32 copy fits under --max-memory; streamed when it does not, or
+    with --stream."""
+    if stream.wants_stream(data_config):
+        return stream.open_stream(data_config)
     return load_source(data_config.source, data_config.data_dir, data_config.limit,
                        data_config.array, data_config.label_column, data_config.time_column,
                        data_config.nan_policy, data_config.max_memory,
@@ -50,28 +57,43 @@ def read_data(data_config: DataConfig) -> Dataset:
 
 
 def prepare_data(data: Dataset, model_config: ModelConfig, train_config: TrainConfig,
-                 scaling_choice: str = "auto") -> Prepared:
-    """Split with the seeded permutation, fit the scaling on the training part, check the model."""
+                 scaling_choice: str = "auto", *, workers: int = 2,
+                 device: str = "cpu") -> Prepared:
+    """Split with the seeded permutation, fit the scaling on the training part, check the model.
+
+    Streamed data get the same split and scaling (fitted in one pass) and become batch sources
+    read by `workers` DataLoader processes onto `device`.
+    """
     train_idx, val_idx = train_val_split(len(data), train_config.val_split, train_config.seed)
     if len(train_idx) == 0:
         raise AekitError(f"--data: {data.name} has {len(data)} samples, too few to train on")
     how = resolve(scaling_choice, data.kind, model_config.output)
-    scaling = fit_scaling(Dataset(data.x[train_idx], None, data.name, data.kind,
-                                  data.full_scale), how)
+    streamed = isinstance(data, stream.Streamed)
+    scaling = stream.fit_scaling_streamed(data, train_idx, how) if streamed else fit_scaling(
+        Dataset(data.x[train_idx], None, data.name, data.kind, data.full_scale), how)
     shape = tuple(data.x.shape[1:])
     if not model_config.input_shape:
         model_config = replace(model_config, input_shape=list(shape))
     elif model_config.input_shape != shape:
         raise AekitError(f"--data: samples of {data.name} have shape {shape}, the model expects "
                          f"{model_config.input_shape}")
-    train, val = scaling.apply(data.x[train_idx]), scaling.apply(data.x[val_idx])
+    fit_train = fit_val = None
+    if streamed:
+        train, val = (stream.sample(data, idx, scaling) for idx in (train_idx, val_idx))
+        here, on = distributed.world(), distributed.rank_device(resolve_device(device))
+        fit_train, fit_val = (stream.StreamBatches(
+            data, idx, scaling, train_config.batch_size, train_config.seed, workers=workers,
+            rank=here.rank, size=here.size, device=on) if len(idx) else None
+            for idx in (train_idx, val_idx))
+    else:
+        train, val = scaling.apply(data.x[train_idx]), scaling.apply(data.x[val_idx])
     if model_config.loss == "bce" and (train.min() < 0 or train.max() > 1):
         raise AekitError("--loss: bce needs data in [0, 1] (images); this data is standardised, "
                          "use --loss mse")
     if model_config.output == "auto":
         model_config = replace(model_config,
                                output="sigmoid" if data.kind == "image" else "none")
-    return Prepared(train, val, scaling, model_config, data)
+    return Prepared(train, val, scaling, model_config, data, fit_train, fit_val)
 
 
 def fit_run(model_config: ModelConfig, train_config: TrainConfig, data_config: DataConfig,
@@ -83,8 +105,11 @@ def fit_run(model_config: ModelConfig, train_config: TrainConfig, data_config: D
     Under torchrun every rank reads the data and trains its share; rank 0 alone writes `out`.
     """
     prepared = prepare_data(read_data(data_config), model_config, train_config,
-                            data_config.scaling)
+                            data_config.scaling, workers=data_config.workers, device=device)
     if train_config.greedy:
+        if prepared.fit_train is not None:
+            raise AekitError("--greedy: needs in-memory data; this source is streamed "
+                             "(drop --stream or raise --max-memory)")
         if distributed.is_distributed():
             raise AekitError("--greedy: not supported under torchrun yet; train greedily in "
                              "one process")
@@ -123,7 +148,7 @@ def resume_run(run_dir: str | Path, *, epochs: int | None = None, quiet: bool = 
         raise AekitError(f"--resume: {run_dir} has no checkpoint to resume from "
                          f"({checkpoint} is missing)")
     prepared = prepare_data(read_data(data_config), model_config, train_config,
-                            data_config.scaling)
+                            data_config.scaling, workers=data_config.workers, device=device)
     trainer = Trainer(Autoencoder(prepared.model_config), train_config,
                       _callbacks(train_config, quiet, callbacks), device,
                       checkpoint_dir=run_dir / "checkpoints")
@@ -158,7 +183,10 @@ def _train_and_finish(out: Path, trainer: Trainer, prepared: Prepared, data_conf
     config = prepared.model_config
     if config.sparsity or config.k_sparse or config.k_sparse_lifetime:
         trainer.callbacks.insert(0, CodeActivity(prepared.train))
-    trainer.fit(prepared.train, prepared.val)
+    if prepared.fit_train is None:
+        trainer.fit(prepared.train, prepared.val)
+    else:
+        trainer.fit(prepared.fit_train, prepared.fit_val)
     if distributed.is_main():
         weights = run.save_weights(out, trainer.model)
         run.write_config(out, prepared.model_config, trainer.config, data_config,
