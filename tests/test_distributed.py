@@ -21,7 +21,8 @@ import torch
 from safetensors.torch import load_file
 
 from aekit.config import TrainConfig
-from aekit.train.pipeline import fit_run
+from aekit.train.callbacks import Callback
+from aekit.train.pipeline import fit_run, resume_run
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKER = ROOT / "tests" / "ddp_worker.py"
@@ -46,12 +47,25 @@ def _check(proc: subprocess.CompletedProcess | subprocess.Popen, output: str) ->
     assert proc.returncode == 0, output[-3000:]
 
 
-def _single(tmp_path: Path, epochs: int) -> tuple[list[dict], dict[str, torch.Tensor]]:
-    """The same job in one process: (history, weights)."""
-    train = TrainConfig(**{**SETTINGS["train"].__dict__, "epochs": epochs})
-    result = fit_run(SETTINGS["model"], train, SETTINGS["data"], tmp_path / "single",
-                     device="cpu")
-    return result.metrics["history"], result.model.state_dict()
+class _Snapshots(Callback):
+    """Weights after each epoch."""
+
+    def __init__(self) -> None:
+        self.weights: list[dict[str, torch.Tensor]] = []
+
+    def on_epoch_end(self, *, trainer, **kwargs) -> None:
+        self.weights.append({k: v.clone() for k, v in trainer.model.state_dict().items()})
+
+
+@pytest.fixture(scope="module")
+def single(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict], list[dict]]:
+    """The same job in one process, two epochs: (history, weights after each epoch)."""
+    snapshots = _Snapshots()
+    train = TrainConfig(**{**SETTINGS["train"].__dict__, "epochs": 2})
+    result = fit_run(SETTINGS["model"], train, SETTINGS["data"],
+                     tmp_path_factory.mktemp("single") / "run", device="cpu",
+                     callbacks=[snapshots])
+    return result.metrics["history"], snapshots.weights
 
 
 def _history(run_dir: Path) -> list[dict]:
@@ -63,72 +77,78 @@ def _written(dump: Path, rank: int, run_dir: Path) -> set[str]:
     return {Path(p).name for p in paths if Path(p).parent == run_dir.resolve()}
 
 
-def _compare_to_single(tmp_path: Path, run_dir: Path, dump: Path, epochs: int) -> None:
-    history, single = _single(tmp_path, epochs)
+def _compare_to_single(single: tuple, run_dir: Path, dump: Path) -> None:
+    """One DDP epoch: identical weights on both ranks, within 1e-4 of one process; losses
+    within 1e-4; only rank 0 wrote into the run directory."""
+    history, weights = single
     ranks = [load_file(str(dump / f"rank{r}.safetensors")) for r in (0, 1)]
     for name, value in ranks[0].items():
         assert torch.equal(value, ranks[1][name]), f"{name} differs between the ranks"
-        torch.testing.assert_close(value, single[name], rtol=0, atol=1e-4)
-    for ddp_epoch, one_epoch in zip(_history(run_dir), history, strict=True):
-        assert abs(ddp_epoch["train_loss"] - one_epoch["train_loss"]) < 1e-4
-        assert abs(ddp_epoch["val_loss"] - one_epoch["val_loss"]) < 1e-4
+        torch.testing.assert_close(value, weights[0][name], rtol=0, atol=1e-4)
+    (ddp_epoch,) = _history(run_dir)
+    assert abs(ddp_epoch["train_loss"] - history[0]["train_loss"]) < 1e-4
+    assert abs(ddp_epoch["val_loss"] - history[0]["val_loss"]) < 1e-4
     assert _written(dump, 1, run_dir) == set(), "rank 1 wrote into the run directory"
-    assert RUN_FILES <= _written(dump, 0, run_dir)
+    assert _written(dump, 0, run_dir) >= RUN_FILES
     assert sorted(p.name for p in run_dir.iterdir()) == ["checkpoints", "config.json",
                                                          "figures", "metrics.json",
                                                          "model.safetensors"]
 
 
-def test_two_processes_match_one_and_write_once(tmp_path: Path) -> None:
+def test_two_processes_match_one_and_write_once_then_resume_on_one(
+        tmp_path: Path, single: tuple) -> None:
+    """2 ranks on CPU (gloo) for one epoch; then the run resumes in this single process to
+    two epochs and ends where two single-process epochs end (checkpoints count global
+    batches, so the number of processes may change)."""
     run_dir, dump = tmp_path / "ddp", tmp_path / "dump"
     dump.mkdir()
     proc = subprocess.run([*TORCHRUN, "--standalone", "--nproc-per-node", "2", str(WORKER),
                            str(run_dir), str(dump), "1"], capture_output=True, text=True,
                           env=_env(), timeout=300, cwd=tmp_path)
     _check(proc, proc.stdout + proc.stderr)
-    _compare_to_single(tmp_path, run_dir, dump, epochs=1)
+    _compare_to_single(single, run_dir, dump)
+    resumed = resume_run(run_dir, epochs=2, device="cpu")
+    for name, value in resumed.model.state_dict().items():
+        torch.testing.assert_close(value, single[1][1][name], rtol=0, atol=1e-4)
+    assert [r["train_loss"] for r in resumed.metrics["history"]] == pytest.approx(
+        [r["train_loss"] for r in single[0]], abs=1e-4)
 
 
-def test_two_nodes_c10d_rendezvous(tmp_path: Path) -> None:
-    """Two torchrun agents, one process each, meeting through a c10d store on 127.0.0.1."""
+def test_two_nodes_c10d_rendezvous(tmp_path: Path, single: tuple) -> None:
+    """Two torchrun agents ("nodes"), one process each, meeting through a c10d store on
+    127.0.0.1: weights equal one process's to 1e-4 after one epoch, run written once."""
     run_dir, dump = tmp_path / "ddp", tmp_path / "dump"
     dump.mkdir()
     port = _free_port()
     command = [*TORCHRUN, "--nnodes", "2", "--nproc-per-node", "1", "--rdzv-backend", "c10d",
                "--rdzv-endpoint", f"127.0.0.1:{port}", "--rdzv-id", "aekit-test",
                "--local-addr", "127.0.0.1", "--max-restarts", "0",
-               str(WORKER), str(run_dir), str(dump), "2"]
+               str(WORKER), str(run_dir), str(dump), "1"]
     nodes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True, env=_env(), cwd=tmp_path) for _ in range(2)]
     outputs = [node.communicate(timeout=300)[0] for node in nodes]
     for node, output in zip(nodes, outputs, strict=True):
         _check(node, output)
-    _compare_to_single(tmp_path, run_dir, dump, epochs=2)
+    _compare_to_single(single, run_dir, dump)
 
 
-def test_cli_nproc_then_resume_on_one_process(tmp_path: Path) -> None:
-    """`aekit train --nproc 2` for one epoch, then `--resume` on one process to two epochs,
-    ends where two single-process epochs end (the checkpoint counts global batches)."""
+def test_cli_nproc_streams_and_matches_one_process(tmp_path: Path, single: tuple) -> None:
+    """`aekit train --nproc 2 --stream` (torchrun underneath, DataLoader workers in each rank)
+    trains the same first epoch as the in-memory single process."""
     run_dir = tmp_path / "ddp"
-    options = ["--model", "stacked", "--hidden", "32,8", "--output", "sigmoid", "--lr", "3e-3",
-               "--batch-size", "64", "--seed", "3", "--data", "digits", "--device", "cpu",
-               "--quiet"]
-    cli = [sys.executable, "-m", "aekit", "train"]
-    proc = subprocess.run([*cli, "--nproc", "2", "--epochs", "1", *options, "--out",
-                           str(run_dir)], capture_output=True, text=True, env=_env(),
-                          timeout=300, cwd=tmp_path)
-    _check(proc, proc.stdout + proc.stderr)
-    assert len(_history(run_dir)) == 1
-    proc = subprocess.run([*cli, "--resume", str(run_dir), "--epochs", "2", "--quiet"],
-                          capture_output=True, text=True, env=_env(), timeout=300,
+    command = [sys.executable, "-m", "aekit", "train", "--nproc", "2", "--stream",
+               "--workers", "1", "--model", "stacked", "--hidden", "32,8", "--output",
+               "sigmoid", "--lr", "3e-3", "--batch-size", "64", "--seed", "3", "--epochs", "1",
+               "--data", "digits", "--device", "cpu", "--out", str(run_dir)]
+    proc = subprocess.run(command, capture_output=True, text=True, env=_env(), timeout=300,
                           cwd=tmp_path)
     _check(proc, proc.stdout + proc.stderr)
-    history, single = _single(tmp_path, epochs=2)
-    resumed = load_file(str(run_dir / "model.safetensors"))
-    for name, value in resumed.items():
-        torch.testing.assert_close(value, single[name], rtol=0, atol=1e-4)
-    assert [round(r["train_loss"], 4) for r in _history(run_dir)] == pytest.approx(
-        [r["train_loss"] for r in history], abs=1e-4)
+    assert proc.stdout.count("run directory") == 1  # rank 0 alone prints the summary
+    (epoch,) = _history(run_dir)
+    assert abs(epoch["train_loss"] - single[0][0]["train_loss"]) < 1e-4
+    run_weights = load_file(str(run_dir / "model.safetensors"))
+    for name, value in run_weights.items():
+        torch.testing.assert_close(value, single[1][0][name], rtol=0, atol=1e-4)
 
 
 def test_nproc_is_refused_below_one(capsys: pytest.CaptureFixture[str]) -> None:

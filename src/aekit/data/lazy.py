@@ -96,7 +96,9 @@ def _npz_header(path: Path, array: str) -> tuple[tuple[int, ...], np.dtype]:
     try:
         with zipfile.ZipFile(path) as archive, archive.open(f"{array}.npy") as member:
             version = np.lib.format.read_magic(member)
-            shape, _, dtype = np.lib.format._read_array_header(member, version)
+            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                           else np.lib.format.read_array_header_2_0)
+            shape, _, dtype = read_header(member)
     except KeyError:
         raise AekitError(f"{path}: no array {array!r} (--array)") from None
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
