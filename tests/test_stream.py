@@ -104,6 +104,9 @@ def test_image_folder_streams_the_same_images_as_the_in_memory_reader(
     assert data.x.shape == whole.x.shape == (12, 1, 28, 28)
     np.testing.assert_array_equal(data.x[np.arange(12)], whole.x.astype(np.uint8))
     np.testing.assert_array_equal(data.y, whole.y)
+    tiny = DataConfig(source=config.source, max_memory=12 * 28 * 28 * 4 / 2**30 * 0.99)
+    assert stream.wants_stream(tiny)
+    assert not stream.wants_stream(DataConfig(source=config.source))
 
 
 def test_csv_series_windows_and_one_pass_standardisation(data_dir: Path) -> None:

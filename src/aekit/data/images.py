@@ -88,3 +88,17 @@ def scan_image_folder(folder: Path, image_size: int | None = None
                              "images to N x N")
     mode = "L" if modes <= {"1", "L", "I;16", "I"} else "RGB"
     return files, None if labels is None else np.asarray(labels, np.int64), mode
+
+
+def folder_nbytes_float32(folder: Path, image_size: int | None = None) -> int:
+    """Estimated float32 bytes of a folder's images, from the first image's size and bands."""
+    from PIL import Image, UnidentifiedImageError
+
+    files, _ = _image_files(folder)
+    try:
+        with Image.open(files[0]) as image:
+            width, height = (image_size, image_size) if image_size else image.size
+            bands = 1 if image.mode in ("1", "L", "I;16", "I") else 3
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        raise AekitError(f"{files[0]}: not a readable image ({exc})") from None
+    return len(files) * width * height * bands * 4

@@ -20,7 +20,7 @@ from torch.utils.data import DataLoader
 from torch.utils.data import Dataset as TorchDataset
 
 from aekit.config import DataConfig
-from aekit.data import lazy
+from aekit.data import images, lazy
 from aekit.data.batches import Step, epoch_permutation, rank_share
 from aekit.data.scaling import Scaling, finish_scaling, resolve
 from aekit.data.sources import Dataset, ram_gib, read_raw
@@ -53,7 +53,7 @@ def wants_stream(config: DataConfig) -> bool:
     elif path.is_dir() and any(p.suffix in lazy.SHARD_SUFFIXES for p in path.iterdir()):
         gib = lazy.open_shards(path, config.array).nbytes_float32 / 2**30
     elif path.is_dir():
-        gib = open_stream(config).x.nbytes_float32 / 2**30
+        gib = images.folder_nbytes_float32(path, config.image_size) / 2**30
     else:
         return False
     return gib > memory_limit_gib(config)
