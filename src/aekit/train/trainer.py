@@ -92,8 +92,8 @@ class Trainer:
         A `BatchSource` (e.g. streamed data) may stand for `x_train` and `x_val`.
         """
         source = x_train if hasattr(x_train, "epoch") else self._memory_batches(x_train, y_train)
-        val = x_val if hasattr(x_val, "epoch") or x_val is None or len(x_val) == 0 else (
-            as_tensor(x_val, self.device))
+        val = x_val if hasattr(x_val, "epoch") else (
+            None if x_val is None or len(x_val) == 0 else as_tensor(x_val, self.device))
         n, n_batches = source.n, source.n_batches
         self.stop = False
         self._emit("on_fit_start")
