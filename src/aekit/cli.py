@@ -15,6 +15,7 @@ import numpy as np
 
 from aekit import commands
 from aekit.errors import AekitError
+from aekit.train import distributed
 from aekit.train.trainer import TrainingInterrupted
 
 
@@ -120,6 +121,35 @@ def _ecosystem_commands(sub: Any) -> None:
     p.set_defaults(limit=64)  # check samples; --limit N checks on N
 
 
+# --- scale: streaming and torchrun (issue 13) ---------------------------------------------------
+
+
+def _scale_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--stream", action="store_true", default=None,
+                   help="stream batches from disk through DataLoader workers even when the "
+                        "data would fit under --max-memory (larger data streams anyway)")
+    p.add_argument("--workers", type=int, help="DataLoader worker processes when streaming "
+                                               "(default: 2)")
+    p.add_argument("--nproc", type=int, metavar="N",
+                   help="train on N local processes with DDP: runs torchrun --standalone "
+                        "--nproc-per-node N -m aekit train ... (for several machines, call "
+                        "torchrun yourself; see the README)")
+
+
+def _without_nproc(argv: list[str]) -> list[str]:
+    """The command line torchrun passes on to each rank: the same, minus --nproc N."""
+    kept: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--nproc":
+            skip = True
+        elif not arg.startswith("--nproc="):
+            kept.append(arg)
+    return kept
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aekit", description="Build, train, evaluate and apply autoencoders.")
@@ -186,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     _device_option(p)
     _regularise_options(p)
+    _scale_options(p)
 
     p = sub.add_parser("evaluate", help="print reconstruction metrics of a run on data, as JSON")
     p.add_argument("run", help="run directory")
@@ -240,8 +271,14 @@ def _version() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
     try:
+        if getattr(args, "nproc", None) is not None:
+            if args.nproc < 1:
+                raise AekitError(f"--nproc: expected a number of processes >= 1, got "
+                                 f"{args.nproc}")
+            distributed.exec_torchrun(args.nproc, _without_nproc(argv))
         name = commands.HANDLERS.get(args.command, args.command.replace("-", "_"))
         result = getattr(commands, name)(args)
     except TrainingInterrupted as exc:
@@ -255,6 +292,8 @@ def main(argv: list[str] | None = None) -> int:
         hint = f"; continue with: aekit train --resume {out}" if args.command == "train" else ""
         print(f"aekit: interrupted{hint}", file=sys.stderr)
         return 130
+    finally:
+        distributed.shutdown()
     if result is not None:
         _print(result)
     return 0

@@ -21,6 +21,7 @@ from aekit.report import features as report_features
 from aekit.report import plots
 from aekit.report.html import write_report
 from aekit.tasks import classify
+from aekit.train import distributed
 from aekit.train.pipeline import fit_run, resume_run
 from aekit.train.trainer import resolve_device
 
@@ -34,14 +35,16 @@ REGULARISE_OPTIONS = ("noise", "sparsity", "contractive", "k_sparse", "k_sparse_
 # --- convolutional and sequence models (issue 7) ---
 MODEL_OPTIONS += ("conv_mode", "channels", "kernel")
 DATA_OPTIONS += ("kind", "window", "stride", "scaling", "image_size")
+STREAM_OPTIONS = ("stream", "workers")  # train only (issue 13)
 HANDLERS = {"map": "map_codes"}  # sub-commands whose function name would shadow a builtin
 
 
 def train(args: argparse.Namespace) -> str | None:
+    quiet = args.quiet or not distributed.is_main()  # under torchrun, rank 0 alone reports
     if args.resume:
-        result = resume_run(args.resume, epochs=args.epochs, quiet=args.quiet,
+        result = resume_run(args.resume, epochs=args.epochs, quiet=quiet,
                             device=args.device)
-        return None if args.quiet else summary(result)
+        return None if quiet else summary(result)
     if not args.out:
         raise AekitError("--out: required (the run directory to write), unless --resume")
     preset = load_preset(args.preset) if args.preset else None
@@ -53,15 +56,15 @@ def train(args: argparse.Namespace) -> str | None:
     model.update(_given(args, REGULARISE_OPTIONS))
     train_options = {**(preset.train if preset else {}), **_given(args, TRAIN_OPTIONS)}
     data = {"source": args.data or (preset.data if preset else "digits"),
-            **_given(args, DATA_OPTIONS)}
+            **_given(args, DATA_OPTIONS), **_given(args, STREAM_OPTIONS)}
     if data.get("data_dir"):
         data["data_dir"] = str(Path(data["data_dir"]).resolve())
     result = fit_run(from_dict(ModelConfig, model, "model"),
                      from_dict(TrainConfig, train_options, "train"),
                      from_dict(DataConfig, data, "data"), args.out,
-                     preset=args.preset, overwrite=args.overwrite, quiet=args.quiet,
+                     preset=args.preset, overwrite=args.overwrite, quiet=quiet,
                      device=args.device)
-    return None if args.quiet else summary(result)
+    return None if quiet else summary(result)
 
 
 def demo(args: argparse.Namespace) -> str:

@@ -243,6 +243,9 @@ class DataConfig:
     stride: int | None = None
     scaling: str = "auto"
     image_size: int | None = None
+    # --- out-of-core data (issue 13) ---
+    stream: bool = False  # stream from disk even when the data fit under max_memory
+    workers: int = 2  # DataLoader worker processes when streaming
 
     def __post_init__(self) -> None:
         _positive("data", "limit", self.limit)
@@ -254,6 +257,7 @@ class DataConfig:
             _fail("data", "kind", f"expected image, series or tabular, got {self.kind!r}")
         _positive("data", "window", self.window)
         _positive("data", "stride", self.stride)
+        _positive("data", "workers", self.workers, strict=False)
         if self.stride is not None and self.window is None:
             _fail("data", "stride", "needs --window (the length of each window)")
         if self.scaling not in SCALINGS:
