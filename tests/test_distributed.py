@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from ddp_worker import SETTINGS  # noqa: E402
 
 TORCHRUN = [sys.executable, "-m", "torch.distributed.run"]
-RUN_FILES = {"config.json", "model.safetensors", "metrics.json"}
+RUN_FILES = {"config.json", "model.safetensors", "metrics.json", "report.html"}
 
 
 def _env() -> dict[str, str]:
@@ -92,7 +92,7 @@ def _compare_to_single(single: tuple, run_dir: Path, dump: Path) -> None:
     assert _written(dump, 0, run_dir) >= RUN_FILES
     assert sorted(p.name for p in run_dir.iterdir()) == ["checkpoints", "config.json",
                                                          "figures", "metrics.json",
-                                                         "model.safetensors"]
+                                                         "model.safetensors", "report.html"]
 
 
 def test_two_processes_match_one_and_write_once_then_resume_on_one(
