@@ -100,6 +100,29 @@ def _regularised_commands(sub: Any) -> None:
     _device_option(p)
 
 
+# --- anomaly detection (issue 8) ----------------------------------------------------------------
+
+
+def _detect_command(sub: Any) -> None:
+    p = sub.add_parser("detect", help="score data for anomalies with a run: scores.csv with "
+                                      "score and flag; with 0/1 labels, ROC-AUC, AP, best F1 "
+                                      "and a figure")
+    p.add_argument("run", help="run directory (trained on normal data)")
+    _data_options(p)
+    p.add_argument("--out", required=True, help="scores CSV: one row per sample or time point")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--threshold", type=float, help="flag scores above this value")
+    how.add_argument("--contamination", type=float,
+                     help="flag this fraction of the training data, in (0, 0.5] (default 0.05); "
+                          "the threshold is a quantile of the training scores kept in the run")
+    p.add_argument("--score", default="mse", help="anomaly score: mse (default), bce, l1, l2 "
+                                                  "or linf")
+    p.add_argument("--figure", help="PNG: score histogram by class, or the series with its "
+                                    "scores and flagged points (default with labels: --out "
+                                    "with .png)")
+    _device_option(p)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aekit", description="Build, train, evaluate and apply autoencoders.")
@@ -156,6 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--detect-anomaly", action="store_true", default=None,
                    help="find the operation that made a NaN (slow; for debugging)")
     _data_options(p)
+    p.add_argument("--train-normal-only", action="store_true", default=None,
+                   help="drop samples labelled 1 (anomaly; y in an .npz, --label-column in a "
+                        "CSV; windows holding one) before training")
     p.add_argument("--out", help="run directory to write (required unless --resume)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run in --out")
     p.add_argument("--resume", metavar="RUN", help="continue an interrupted run from its last "
@@ -204,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how codes larger than 2-D are brought to 2-D (default: pca)")
     _device_option(p)
 
+    _detect_command(sub)
     sub.add_parser("models", help="list the registered architectures")
     sub.add_parser("presets", help="list the presets, one line each")
     return parser

@@ -242,6 +242,8 @@ class DataConfig:
     stride: int | None = None
     scaling: str = "auto"
     image_size: int | None = None
+    # --- anomaly detection (issue 8): drop samples labelled 1 (anomaly) before training ---
+    train_normal_only: bool = False
 
     def __post_init__(self) -> None:
         _positive("data", "limit", self.limit)
