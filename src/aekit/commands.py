@@ -11,7 +11,7 @@ import torch
 
 from aekit import metrics, registry, run
 from aekit.config import DataConfig, ModelConfig, TrainConfig, from_dict
-from aekit.data.formats import read_time_column
+from aekit.data.formats import csv_header, read_time_column
 from aekit.data.labels import anomaly_labels
 from aekit.data.scaling import check_shape
 from aekit.data.sources import Dataset, known_sources, load_source
@@ -239,10 +239,10 @@ def _run_and_data(args: argparse.Namespace) -> tuple[run.Run, Dataset, np.ndarra
 
 
 def _load_for_run(loaded: run.Run, spec: str, args: argparse.Namespace, option: str,
-                  limit: int | None = None) -> Dataset:
-    """`spec` read with the run's own data options (overridden by those given), and checked
-    against the shape the model was trained on."""
-    data = load_source(spec, limit=limit, **_data_kwargs(loaded, args))
+                  limit: int | None = None, **overrides: Any) -> Dataset:
+    """`spec` read with the run's own data options (overridden by those given, then by
+    `overrides`), and checked against the shape the model was trained on."""
+    data = load_source(spec, limit=limit, **{**_data_kwargs(loaded, args), **overrides})
     check_shape(loaded.scaling, data.x, data.name)
     expected = loaded.model_config.input_shape
     if tuple(data.x.shape[1:]) != expected:
@@ -314,11 +314,16 @@ def detect(args: argparse.Namespace) -> dict[str, Any]:
                                           args.threshold)
     spec = args.data or loaded.data_config.source
     window = loaded.data_config.window
+    labels = _data_kwargs(loaded, args)["label_column"]
+    if args.label_column is None and labels and spec.endswith(".csv") \
+            and labels not in csv_header(Path(spec)):
+        labels = None  # unlabelled data to score, in the training file's format
     if window is None:
-        data = _load_for_run(loaded, spec, args, "--data", args.limit)
+        data = _load_for_run(loaded, spec, args, "--data", args.limit, label_column=labels)
         found = detection.score_samples(detector, data.x, anomaly_labels(data))
     else:
-        options = {**_data_kwargs(loaded, args), "window": None, "stride": None}
+        options = {**_data_kwargs(loaded, args), "window": None, "stride": None,
+                   "label_column": labels}
         if args.window is not None and args.window != window:
             raise AekitError(f"--window {args.window}: the model was trained on windows of "
                              f"{window} steps")
