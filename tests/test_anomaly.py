@@ -172,8 +172,8 @@ def test_detect_refuses_another_window_or_channel_count(tmp_path, data_dir, caps
     series = data_dir / ECG.format("TRAIN_NA")
     run = tmp_path / "ecg"
     assert main(["train", "--model", "conv1d", "--data", str(series), "--window", "32",
-                 "--label-column", "is_anomaly", "--stride", "32", "--hidden", "4", "--epochs", "1", "--out", str(run),
-                 "--quiet"]) == 0
+                 "--label-column", "is_anomaly", "--stride", "32", "--hidden", "4",
+                 "--epochs", "1", "--out", str(run), "--quiet"]) == 0
     out = str(tmp_path / "s.csv")
     assert main(["detect", str(run), "--data", str(series), "--window", "64", "--out", out]) == 2
     assert "--window 64: the model was trained on windows of 32 steps" in capsys.readouterr().err

@@ -79,7 +79,8 @@ def test_detector_in_grid_search_with_a_labelled_scorer(digits) -> None:
 
 def test_pickle_round_trip_and_unfitted_errors(digits) -> None:
     x, _ = digits
-    transformer = AutoencoderTransformer(hidden=(16, 4), epochs=3, options={"noise": "gaussian:0.1"})
+    transformer = AutoencoderTransformer(hidden=(16, 4), epochs=3,
+                                         options={"noise": "gaussian:0.1"})
     with pytest.raises(NotFittedError):
         transformer.transform(x)
     transformer.fit(x)
