@@ -76,6 +76,30 @@ def test_scores_match_numpy(fitted) -> None:
                                    rtol=1e-6, atol=1e-9)
 
 
+def test_code_scores_match_numpy(fitted) -> None:
+    """`code` is the squared Mahalanobis distance under the training codes' Gaussian (its
+    covariance plus 1e-6 of the mean variance on the diagonal);
+    `mse+code` adds it to the MSE, each over its training standard deviation."""
+    det, x = fitted
+    train, test = x[:1000].astype(np.float64), x[1000:1200].astype(np.float64)
+    codes = aekit.metrics.encode(det.model_, train).astype(np.float64)
+    cov = np.cov(codes.T)
+    cov += 1e-6 * np.trace(cov) / len(cov) * np.eye(len(cov))  # the documented ridge
+    centred = aekit.metrics.encode(det.model_, test) - codes.mean(0)
+    expected = (centred * np.linalg.solve(cov, centred.T).T).sum(1)
+    state = anomaly.fit_score(det.model_, train, "code")
+    torch.testing.assert_close(anomaly.anomaly_scores(det.model_, test, "code", state),
+                               expected, rtol=1e-3, atol=1e-6)
+    state = anomaly.fit_score(det.model_, train, "mse+code")
+    mse = anomaly.anomaly_scores(det.model_, test, "mse")
+    gaussian = {k: state[k] for k in ("mean", "precision")}
+    train_code = anomaly.anomaly_scores(det.model_, train, "code", gaussian)
+    combined = mse / anomaly.anomaly_scores(det.model_, train, "mse").std() \
+        + anomaly.anomaly_scores(det.model_, test, "code", gaussian) / train_code.std()
+    torch.testing.assert_close(anomaly.anomaly_scores(det.model_, test, "mse+code", state),
+                               combined)
+
+
 def test_point_scores_average_the_covering_windows() -> None:
     rng = np.random.default_rng(1)
     starts = anomaly.window_starts(23, 5, 4)
@@ -103,7 +127,7 @@ def test_detect_cli_on_labelled_images(tmp_path, mnist, capsys) -> None:
     run = tmp_path / "run"
     assert main(["train", "--data", train, "--train-normal-only", "--hidden", "64,16",
                  "--epochs", "3", "--out", str(run), "--quiet"]) == 0
-    stored = train_scores(aekit.load_run(run))
+    stored, _ = train_scores(aekit.load_run(run))
     assert len(stored) == 900  # the 1000 normal images less the 10% validation split
     assert (run / TRAIN_SCORES).exists()
     out = tmp_path / "scores.csv"
@@ -122,6 +146,11 @@ def test_detect_cli_on_labelled_images(tmp_path, mnist, capsys) -> None:
     assert roc_auc_score([int(r["label"]) for r in rows], scores) == pytest.approx(
         result["roc_auc"])
     assert Path(result["figure"]).stat().st_size > 10_000
+    assert main(["detect", str(run), "--data", test, "--out", str(out),
+                 "--score", "mse+code"]) == 0  # fitted on the training data, then kept
+    assert json.loads(capsys.readouterr().out)["roc_auc"] > 0.95
+    scores, state = train_scores(aekit.load_run(run), "mse+code")
+    assert len(scores) == 900 and set(state) == {"mean", "precision", "mse_scale", "code_scale"}
 
 
 def test_detect_cli_on_a_long_series(tmp_path, data_dir, capsys) -> None:

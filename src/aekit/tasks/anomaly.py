@@ -5,8 +5,11 @@ An autoencoder trained on normal data reconstructs normal inputs well and others
 per-sample reconstruction error is an anomaly score (higher = more anomalous). Scores are
 registered under kind "score" (`mse`, `bce`, `l1`, `l2`, `linf`); each is a function
 `(model, x_scaled) -> (N,) float64`, so a model-specific score (a VAE's negative ELBO) is one
-more `register("score", name)` entry. A threshold is the (1 - contamination) quantile of the
-training scores, so about `contamination` of the training data is flagged.
+more `register("score", name)` entry. A score that needs statistics of the training data
+(`code`: distance of the code from the training codes; `mse+code`) also registers a
+`"score_fit"` function whose arrays are passed to it as keywords. A threshold is the
+(1 - contamination) quantile of the training scores, so about `contamination` of the training
+data is flagged.
 """
 
 from __future__ import annotations
@@ -20,8 +23,8 @@ from sklearn.base import OutlierMixin
 
 from aekit.errors import AekitError
 from aekit.estimator import AutoencoderEstimator
-from aekit.metrics import infer
-from aekit.registry import lookup, register
+from aekit.metrics import encode, infer
+from aekit.registry import lookup, names, register
 
 Residual = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (x, recon), (N, D) -> (N,)
 DEFAULT_CONTAMINATION = 0.05
@@ -65,10 +68,54 @@ def linf(model: torch.nn.Module, x: np.ndarray) -> np.ndarray:
     return _residual_score(model, x, lambda a, r: (a - r).abs().amax(1))
 
 
-def anomaly_scores(model: torch.nn.Module, x_scaled: np.ndarray, score: str = "mse"
-                   ) -> np.ndarray:
-    """Score `score` (a registered name) of each sample, in the model's scaled units."""
-    return lookup("score", score, "--score")(model, x_scaled)
+# --- scores fitted to the training data: kind "score_fit" returns the arrays the score needs ---
+
+
+@register("score_fit", "code")
+def fit_code(model: torch.nn.Module, x_train: np.ndarray) -> dict[str, np.ndarray]:
+    """Mean and precision of a Gaussian over the training codes."""
+    codes = encode(model, x_train).reshape(len(x_train), -1).astype(np.float64)
+    cov = np.atleast_2d(np.cov(codes, rowvar=False))
+    ridge = 1e-6 * max(float(np.trace(cov)) / len(cov), 1e-12)  # keeps a flat direction finite
+    return {"mean": codes.mean(0), "precision": np.linalg.inv(cov + ridge * np.eye(len(cov)))}
+
+
+@register("score", "code")
+def code(model: torch.nn.Module, x: np.ndarray, *, mean: np.ndarray, precision: np.ndarray
+         ) -> np.ndarray:
+    """Squared Mahalanobis distance of the code from the training codes: how unusual an
+    input's code is, even where the decoder reconstructs it well."""
+    centred = encode(model, x).reshape(len(x), -1).astype(np.float64) - mean
+    return np.einsum("ij,jk,ik->i", centred, precision, centred)
+
+
+@register("score_fit", "mse+code")
+def fit_mse_code(model: torch.nn.Module, x_train: np.ndarray) -> dict[str, np.ndarray]:
+    """The code Gaussian, and each score's spread on the training data to put them on a par."""
+    state = fit_code(model, x_train)
+    return {**state, "mse_scale": np.std(mse(model, x_train)),
+            "code_scale": np.std(code(model, x_train, **state))}
+
+
+@register("score", "mse+code")
+def mse_code(model: torch.nn.Module, x: np.ndarray, *, mse_scale: np.ndarray,
+             code_scale: np.ndarray, **state: np.ndarray) -> np.ndarray:
+    """MSE plus code distance, each divided by its training spread: an input must be both
+    well reconstructed and typical in code space to score low."""
+    return mse(model, x) / mse_scale + code(model, x, **state) / code_scale
+
+
+def fit_score(model: torch.nn.Module, x_train: np.ndarray, score: str) -> dict[str, np.ndarray]:
+    """What score `score` learns from the (scaled) training data; {} for the plain errors."""
+    lookup("score", score, "--score")
+    return lookup("score_fit", score)(model, x_train) if score in names("score_fit") else {}
+
+
+def anomaly_scores(model: torch.nn.Module, x_scaled: np.ndarray, score: str = "mse",
+                   state: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    """Score `score` (a registered name) of each sample, in the model's scaled units; `state`
+    is what `fit_score` learnt, for the scores fitted to the training data."""
+    return lookup("score", score, "--score")(model, x_scaled, **(state or {}))
 
 
 def check_contamination(contamination: float, option: str = "--contamination") -> float:
@@ -111,7 +158,7 @@ class AnomalyDetector(OutlierMixin, AutoencoderEstimator):
     Parameters
     ----------
     anomaly_score : str
-        A registered score: mse, bce, l1, l2 or linf.
+        A registered score: mse, bce, l1, l2, linf, code or mse+code.
     contamination : float in (0, 0.5]
         Fraction of the training data to flag; sets the threshold as a training-score quantile.
     threshold : float or None
@@ -146,7 +193,9 @@ class AnomalyDetector(OutlierMixin, AutoencoderEstimator):
         check_contamination(self.contamination, "contamination")
         lookup("score", self.anomaly_score, "anomaly_score")
         x = self._fit_autoencoder(X)
-        return self.set_threshold(anomaly_scores(self.model_, x, self.anomaly_score))
+        self.score_state_ = fit_score(self.model_, x, self.anomaly_score)
+        return self.set_threshold(anomaly_scores(self.model_, x, self.anomaly_score,
+                                                 self.score_state_))
 
     def set_threshold(self, train_scores: np.ndarray | None) -> AnomalyDetector:
         """`threshold_` from the explicit threshold or the training scores' quantile."""
@@ -162,7 +211,7 @@ class AnomalyDetector(OutlierMixin, AutoencoderEstimator):
     def anomaly_scores(self, X: Any) -> np.ndarray:
         """Anomaly score of each row of X (higher = more anomalous)."""
         x = self._scaled(X)  # first: raises NotFittedError before model_ is touched
-        return anomaly_scores(self.model_, x, self.anomaly_score)
+        return anomaly_scores(self.model_, x, self.anomaly_score, self.score_state_)
 
     def score_samples(self, X: Any) -> np.ndarray:
         """Negative anomaly score (scikit-learn's convention: lower = more abnormal)."""

@@ -26,6 +26,7 @@ from aekit.tasks.anomaly import (
     DEFAULT_CONTAMINATION,
     AnomalyDetector,
     anomaly_scores,
+    fit_score,
     point_scores,
     window_starts,
 )
@@ -39,15 +40,19 @@ FORMAT = "aekit-detector/1"
 
 
 def store_train_scores(run_dir: str | Path, model: torch.nn.Module, x_train: np.ndarray,
-                       weights_sha256: str, score: str = "mse") -> np.ndarray:
-    """Score the (scaled) training data and add the scores to the run's detector file."""
-    scores = anomaly_scores(model, x_train, score)
+                       weights_sha256: str, score: str = "mse"
+                       ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Fit and compute `score` on the (scaled) training data; keep both in the detector file."""
+    state = fit_score(model, x_train, score)
+    scores = anomaly_scores(model, x_train, score, state)
     path = Path(run_dir) / TRAIN_SCORES
     tensors = _stored(path, weights_sha256)
     tensors[score] = torch.as_tensor(scores)
+    tensors.update({f"{score}.state.{k}": torch.as_tensor(np.asarray(v))
+                    for k, v in state.items()})
     save_tensors(path, tensors, json_metadata({"format": FORMAT,
                                                "weights_sha256": weights_sha256}))
-    return scores
+    return scores, state
 
 
 def _stored(path: Path, weights_sha256: str) -> dict[str, torch.Tensor]:
@@ -61,15 +66,18 @@ def _stored(path: Path, weights_sha256: str) -> dict[str, torch.Tensor]:
     return tensors
 
 
-def train_scores(loaded: Run, score: str = "mse") -> np.ndarray:
-    """The run's training scores under `score`, from its detector file or computed and kept."""
+def train_scores(loaded: Run, score: str = "mse") -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The run's training scores and fitted score state, from its detector file or computed
+    from its training data and kept."""
     from aekit.run import read_config  # lazy: the run and the pipeline import this module
     from aekit.train.pipeline import prepare_data, read_data
 
     sha = read_config(loaded.path)["weights"]["sha256"]
     stored = _stored(loaded.path / TRAIN_SCORES, sha)
     if score in stored:
-        return stored[score].numpy()
+        prefix = f"{score}.state."
+        return stored[score].numpy(), {k[len(prefix):]: v.numpy() for k, v in stored.items()
+                                       if k.startswith(prefix)}
     prepared = prepare_data(read_data(loaded.data_config), loaded.model_config,
                             loaded.train_config, loaded.data_config.scaling)
     return store_train_scores(loaded.path, loaded.model, prepared.train, sha, score)
@@ -81,11 +89,12 @@ def detector_for_run(loaded: Run, score: str = "mse", contamination: float | Non
     detector = AnomalyDetector(loaded.model_config.arch, anomaly_score=score,
                                contamination=DEFAULT_CONTAMINATION if contamination is None
                                else contamination, threshold=threshold)
+    scores, detector.score_state_ = train_scores(loaded, score)
     detector.model_ = loaded.model
     detector.scaling_ = loaded.scaling
     detector.input_shape_ = tuple(loaded.model_config.input_shape)
     detector.n_features_in_ = int(np.prod(detector.input_shape_))
-    return detector.set_threshold(train_scores(loaded, score) if threshold is None else None)
+    return detector.set_threshold(scores)
 
 
 @dataclass
