@@ -115,8 +115,10 @@ def _detect_command(sub: Any) -> None:
     how.add_argument("--contamination", type=float,
                      help="flag this fraction of the training data, in (0, 0.5] (default 0.05); "
                           "the threshold is a quantile of the training scores kept in the run")
-    p.add_argument("--score", default="mse", help="anomaly score: mse (default), bce, l1, l2 "
-                                                  "or linf")
+    p.add_argument("--score", default="mse",
+                   help="anomaly score: mse (default), bce, l1, l2, linf (reconstruction "
+                        "errors), code (distance of the code from the training codes) or "
+                        "mse+code")
     p.add_argument("--figure", help="PNG: score histogram by class, or the series with its "
                                     "scores and flagged points (default with labels: --out "
                                     "with .png)")
