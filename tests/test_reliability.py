@@ -82,6 +82,17 @@ def test_save_interrupted_midway_keeps_previous_file(tmp_path: Path,
     assert [p.name for p in tmp_path.iterdir()] == ["w.safetensors"]  # no temp file left
 
 
+def test_atomic_writes_get_the_users_umask_not_tempfiles_0600(tmp_path: Path) -> None:
+    from aekit.io import atomic_write_json
+
+    old = os.umask(0o022)
+    try:
+        path = atomic_write_json(tmp_path / "config.json", {"a": 1})
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
 def test_sigkill_during_checkpointing_leaves_a_whole_file(tmp_path: Path) -> None:
     target = tmp_path / "big.safetensors"
     script = (f"import sys, torch; sys.path.insert(0, {SRC!r})\n"

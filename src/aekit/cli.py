@@ -15,6 +15,7 @@ import numpy as np
 
 from aekit import commands
 from aekit.errors import AekitError
+from aekit.train import distributed
 from aekit.train.trainer import TrainingInterrupted
 
 
@@ -100,6 +101,55 @@ def _regularised_commands(sub: Any) -> None:
     _device_option(p)
 
 
+# --- report and export (issue 10) -----------------------------------------------------------------
+
+
+def _ecosystem_commands(sub: Any) -> None:
+    p = sub.add_parser("report", help="write RUN/report.html: one self-contained page with the "
+                                      "configuration, figures and metrics")
+    p.add_argument("run", help="run directory")
+    p.add_argument("--out", help="write the page here instead of RUN/report.html")
+
+    p = sub.add_parser("export", help="export a run's encoder, decoder or whole model (ONNX), "
+                                      "checked against onnxruntime")
+    p.add_argument("run", help="run directory")
+    p.add_argument("--format", default="onnx", help="file format: onnx (default)")
+    p.add_argument("--part", default="full", help="encoder (x -> code), decoder (code -> "
+                                                  "reconstruction) or full (default)")
+    p.add_argument("--out", required=True, help="output file, e.g. model.onnx")
+    _data_options(p)
+    p.set_defaults(limit=64)  # check samples; --limit N checks on N
+
+
+# --- scale: streaming and torchrun (issue 13) ---------------------------------------------------
+
+
+def _scale_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--stream", action="store_true", default=None,
+                   help="stream batches from disk through DataLoader workers even when the "
+                        "data would fit under --max-memory (larger data streams anyway)")
+    p.add_argument("--workers", type=int, help="DataLoader worker processes when streaming "
+                                               "(default: 2)")
+    p.add_argument("--nproc", type=int, metavar="N",
+                   help="train on N local processes with DDP: runs torchrun --standalone "
+                        "--nproc-per-node N -m aekit train ... (for several machines, call "
+                        "torchrun yourself; see the README)")
+
+
+def _without_nproc(argv: list[str]) -> list[str]:
+    """The command line torchrun passes on to each rank: the same, minus --nproc N."""
+    kept: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--nproc":
+            skip = True
+        elif not arg.startswith("--nproc="):
+            kept.append(arg)
+    return kept
+
+
 # --- anomaly detection (issue 8) ----------------------------------------------------------------
 
 
@@ -180,6 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clip-grad", type=float, help="clip the gradient norm to this value")
     p.add_argument("--detect-anomaly", action="store_true", default=None,
                    help="find the operation that made a NaN (slow; for debugging)")
+    p.add_argument("--tensorboard", action="store_true", default=None,
+                   help="log losses, learning rate, reconstructions and code histograms each "
+                        "epoch to RUN/tensorboard/ (needs pip install 'aekit[tensorboard]')")
     _data_options(p)
     p.add_argument("--train-normal-only", action="store_true", default=None,
                    help="drop samples labelled 1 (anomaly; y in an .npz, --label-column in a "
@@ -191,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     _device_option(p)
     _regularise_options(p)
+    _scale_options(p)
 
     p = sub.add_parser("evaluate", help="print reconstruction metrics of a run on data, as JSON")
     p.add_argument("run", help="run directory")
@@ -232,6 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how codes larger than 2-D are brought to 2-D (default: pca)")
     _device_option(p)
 
+    _ecosystem_commands(sub)
     _detect_command(sub)
     sub.add_parser("models", help="list the registered architectures")
     sub.add_parser("presets", help="list the presets, one line each")
@@ -245,8 +300,14 @@ def _version() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
     try:
+        if getattr(args, "nproc", None) is not None:
+            if args.nproc < 1:
+                raise AekitError(f"--nproc: expected a number of processes >= 1, got "
+                                 f"{args.nproc}")
+            distributed.exec_torchrun(args.nproc, _without_nproc(argv))
         name = commands.HANDLERS.get(args.command, args.command.replace("-", "_"))
         result = getattr(commands, name)(args)
     except TrainingInterrupted as exc:
@@ -260,6 +321,8 @@ def main(argv: list[str] | None = None) -> int:
         hint = f"; continue with: aekit train --resume {out}" if args.command == "train" else ""
         print(f"aekit: interrupted{hint}", file=sys.stderr)
         return 130
+    finally:
+        distributed.shutdown()
     if result is not None:
         _print(result)
     return 0

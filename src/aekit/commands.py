@@ -21,29 +21,34 @@ from aekit.parts.noise import corrupt, parse_noise
 from aekit.presets import load_preset, preset_names
 from aekit.report import features as report_features
 from aekit.report import plots
+from aekit.report.html import write_report
 from aekit.tasks import classify
 from aekit.tasks import detect as detection
+from aekit.train import distributed
 from aekit.train.pipeline import fit_run, resume_run
 from aekit.train.trainer import resolve_device
 
 MODEL_OPTIONS = ("hidden", "activation", "code_activation", "init", "output", "loss", "l2")
 TRAIN_OPTIONS = ("optimizer", "lr", "batch_size", "epochs", "seed", "val_split", "patience",
-                 "clip_grad", "detect_anomaly", "greedy", "greedy_epochs", "fine_tune_epochs")
+                 "clip_grad", "detect_anomaly", "greedy", "greedy_epochs", "fine_tune_epochs",
+                 "tensorboard")
 DATA_OPTIONS = ("data_dir", "limit", "array", "label_column", "time_column", "nan_policy",
                 "max_memory")
 REGULARISE_OPTIONS = ("noise", "sparsity", "contractive", "k_sparse", "k_sparse_lifetime")
 # --- convolutional and sequence models (issue 7) ---
 MODEL_OPTIONS += ("conv_mode", "channels", "kernel")
 DATA_OPTIONS += ("kind", "window", "stride", "scaling", "image_size")
+STREAM_OPTIONS = ("stream", "workers")  # train only (issue 13)
 DATA_OPTIONS += ("train_normal_only",)  # anomaly detection (issue 8)
 HANDLERS = {"map": "map_codes"}  # sub-commands whose function name would shadow a builtin
 
 
 def train(args: argparse.Namespace) -> str | None:
+    quiet = args.quiet or not distributed.is_main()  # under torchrun, rank 0 alone reports
     if args.resume:
-        result = resume_run(args.resume, epochs=args.epochs, quiet=args.quiet,
+        result = resume_run(args.resume, epochs=args.epochs, quiet=quiet,
                             device=args.device)
-        return None if args.quiet else summary(result)
+        return None if quiet else summary(result)
     if not args.out:
         raise AekitError("--out: required (the run directory to write), unless --resume")
     preset = load_preset(args.preset) if args.preset else None
@@ -55,15 +60,15 @@ def train(args: argparse.Namespace) -> str | None:
     model.update(_given(args, REGULARISE_OPTIONS))
     train_options = {**(preset.train if preset else {}), **_given(args, TRAIN_OPTIONS)}
     data = {"source": args.data or (preset.data if preset else "digits"),
-            **_given(args, DATA_OPTIONS)}
+            **_given(args, DATA_OPTIONS), **_given(args, STREAM_OPTIONS)}
     if data.get("data_dir"):
         data["data_dir"] = str(Path(data["data_dir"]).resolve())
     result = fit_run(from_dict(ModelConfig, model, "model"),
                      from_dict(TrainConfig, train_options, "train"),
                      from_dict(DataConfig, data, "data"), args.out,
-                     preset=args.preset, overwrite=args.overwrite, quiet=args.quiet,
+                     preset=args.preset, overwrite=args.overwrite, quiet=quiet,
                      device=args.device)
-    return None if args.quiet else summary(result)
+    return None if quiet else summary(result)
 
 
 def demo(args: argparse.Namespace) -> str:
@@ -146,6 +151,7 @@ def pretrain(args: argparse.Namespace) -> dict[str, Any]:
     }
     out = classify.save_classifier(args.out, tuned, loaded, results)
     _confusion_figure(tuned, *test, out / "figures" / "confusion.png")
+    write_report(out)
     return {**results, "run": str(out)}
 
 
@@ -301,6 +307,29 @@ def features(args: argparse.Namespace) -> str:
     top = report_features.top_inputs(loaded.model, x, args.unit,
                                      out / f"unit_{args.unit}_top.png")
     return f"wrote {grid}\nwrote {top}"
+
+
+# --- report and export (issue 10) ---------------------------------------------------------------
+
+
+def report(args: argparse.Namespace) -> str:
+    """(Re)write the run's self-contained HTML page, picking up every figure now in the run."""
+    return f"wrote {write_report(args.run, args.out)}"
+
+
+def export(args: argparse.Namespace) -> str:
+    """Export one part of a run as ONNX, checked against onnxruntime on the run's own data
+    (the first --limit samples of --data, default the training source)."""
+    from aekit.export import check_choices, export_onnx
+
+    check_choices(args.part, args.format)
+    loaded = run.load_run(args.run)
+    data = _load_for_run(loaded, args.data or loaded.data_config.source, args, "--data",
+                         args.limit)
+    diff = export_onnx(loaded.model, args.out, loaded.scaling.apply(data.x), args.part)
+    return (f"wrote {args.out}: {args.part} of the {loaded.model_config.arch} model, ONNX with "
+            f"a dynamic batch dimension\nonnxruntime vs PyTorch on {len(data.x)} samples of "
+            f"{data.name} (batch 1 and {len(data.x)}): max abs difference {diff:.3g}")
 
 
 # --- anomaly detection (issue 8) ----------------------------------------------------------------

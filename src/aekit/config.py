@@ -202,6 +202,7 @@ class TrainConfig:
     greedy: str | None = None
     greedy_epochs: int | None = None
     fine_tune_epochs: int = 0
+    tensorboard: bool = False  # log each epoch to RUN/tensorboard/ (the optional extra)
 
     def __post_init__(self) -> None:
         _positive("train", "clip_grad", self.clip_grad)
@@ -242,6 +243,9 @@ class DataConfig:
     stride: int | None = None
     scaling: str = "auto"
     image_size: int | None = None
+    # --- out-of-core data (issue 13) ---
+    stream: bool = False  # stream from disk even when the data fit under max_memory
+    workers: int = 2  # DataLoader worker processes when streaming
     # --- anomaly detection (issue 8): drop samples labelled 1 (anomaly) before training ---
     train_normal_only: bool = False
 
@@ -255,6 +259,7 @@ class DataConfig:
             _fail("data", "kind", f"expected image, series or tabular, got {self.kind!r}")
         _positive("data", "window", self.window)
         _positive("data", "stride", self.stride)
+        _positive("data", "workers", self.workers, strict=False)
         if self.stride is not None and self.window is None:
             _fail("data", "stride", "needs --window (the length of each window)")
         if self.scaling not in SCALINGS:

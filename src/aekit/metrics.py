@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -34,21 +35,29 @@ def encode(model: Autoencoder, x: np.ndarray, batch_size: int = 4096) -> np.ndar
 
 
 @torch.inference_mode()
-def loss_terms(model: Autoencoder, x: np.ndarray | torch.Tensor, batch_size: int = 4096
+def loss_terms(model: Autoencoder, x: np.ndarray | torch.Tensor | Any, batch_size: int = 4096
                ) -> dict[str, float]:
-    """Sample-weighted mean of the model's loss and each of its terms, in eval mode."""
+    """Sample-weighted mean of the model's loss and each of its terms, in eval mode.
+
+    `x` may also be streamed data: an object whose `sequential(batch_size)` yields batches.
+    """
     device = next(model.parameters()).device
-    x = torch.as_tensor(x, dtype=torch.float32, device=device)
+    if hasattr(x, "sequential"):
+        batches = x.sequential(batch_size)
+    else:
+        x = torch.as_tensor(x, dtype=torch.float32, device=device)
+        batches = (x[i:i + batch_size] for i in range(0, len(x), batch_size))
     was_training = model.training
     model.eval()
     sums: dict[str, torch.Tensor] = {}
-    for i in range(0, len(x), batch_size):
-        xb = x[i:i + batch_size]
+    n = 0
+    for xb in batches:
         out = model(xb)
+        n += len(xb)
         for name, value in {"loss": out.loss, **out.terms}.items():
             sums[name] = sums.get(name, 0) + value * len(xb)
     model.train(was_training)
-    return {name: float(total) / max(len(x), 1) for name, total in sums.items()}
+    return {name: float(total) / max(n, 1) for name, total in sums.items()}
 
 
 def recon_errors(x: np.ndarray, recon: np.ndarray) -> dict[str, float | None]:

@@ -112,14 +112,7 @@ def read_csv(path: Path, label_column: str | None = None, time_column: str | Non
     if len(rows) < 2:
         raise AekitError(f"{path}: expected a header line and at least one data row")
     header = [h.strip() for h in rows[0]]
-    for option, col in (("--label-column", label_column), ("--time-column", time_column)):
-        if col is not None and col not in header:
-            raise AekitError(f"{path}: no column {col!r} ({option}); columns: {', '.join(header)}")
-    skip = {time_column} if time_column else {h for h in header if h.lower() in TIME_COLUMNS}
-    features = [i for i, h in enumerate(header) if h not in skip and h != label_column]
-    if not features:
-        raise AekitError(f"{path}: no feature columns left after the time and label columns")
-    label_at = header.index(label_column) if label_column else None
+    features, label_at = csv_columns(path, header, label_column, time_column)
     values = np.empty((len(rows) - 1, len(features)), np.float32)
     labels = np.empty(len(rows) - 1, np.float64) if label_at is not None else None
     for r, row in enumerate(rows[1:]):
@@ -127,13 +120,26 @@ def read_csv(path: Path, label_column: str | None = None, time_column: str | Non
         if len(row) != len(header):
             raise AekitError(f"{path}: line {line} has {len(row)} fields, header has {len(header)}")
         for j, i in enumerate(features):
-            values[r, j] = _number(row[i], path, line, header[i])
+            values[r, j] = number(row[i], path, line, header[i])
         if labels is not None and label_at is not None:
-            labels[r] = _number(row[label_at], path, line, header[label_at])
+            labels[r] = number(row[label_at], path, line, header[label_at])
     return values, labels, [header[i] for i in features]
 
 
-def _number(text: str, path: Path, line: int, column: str) -> float:
+def csv_columns(path: Path, header: list[str], label_column: str | None,
+                time_column: str | None) -> tuple[list[int], int | None]:
+    """Positions of the feature columns and of the label column in a CSV header."""
+    for option, col in (("--label-column", label_column), ("--time-column", time_column)):
+        if col is not None and col not in header:
+            raise AekitError(f"{path}: no column {col!r} ({option}); columns: {', '.join(header)}")
+    skip = {time_column} if time_column else {h for h in header if h.lower() in TIME_COLUMNS}
+    features = [i for i, h in enumerate(header) if h not in skip and h != label_column]
+    if not features:
+        raise AekitError(f"{path}: no feature columns left after the time and label columns")
+    return features, header.index(label_column) if label_column else None
+
+
+def number(text: str, path: Path, line: int, column: str) -> float:
     try:
         return float(text)
     except ValueError:

@@ -64,3 +64,41 @@ def read_image_folder(folder: Path, image_size: int | None = None
                              "to resize all images to N x N")
         arrays.append(np.asarray(image.convert(mode), dtype=np.uint8))
     return np.stack(arrays), None if labels is None else np.asarray(labels, np.int64)
+
+
+def scan_image_folder(folder: Path, image_size: int | None = None
+                      ) -> tuple[list[Path], np.ndarray | None, str]:
+    """Files, labels and the common mode (L or RGB) from the image headers alone, with the same
+    checks as `read_image_folder`, for sources that decode each image only when it is used."""
+    from PIL import Image, UnidentifiedImageError
+
+    files, labels = _image_files(folder)
+    modes, first = set(), None
+    for path in files:
+        try:
+            with Image.open(path) as image:
+                modes.add(image.mode)
+                size = image.size
+        except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+            raise AekitError(f"{path}: not a readable image ({exc})") from None
+        first = first or size
+        if not image_size and size != first:
+            raise AekitError(f"{path}: size {size[0]}x{size[1]} differs from {files[0].name}'s "
+                             f"{first[0]}x{first[1]}; pass --image-size N to resize all "
+                             "images to N x N")
+    mode = "L" if modes <= {"1", "L", "I;16", "I"} else "RGB"
+    return files, None if labels is None else np.asarray(labels, np.int64), mode
+
+
+def folder_nbytes_float32(folder: Path, image_size: int | None = None) -> int:
+    """Estimated float32 bytes of a folder's images, from the first image's size and bands."""
+    from PIL import Image, UnidentifiedImageError
+
+    files, _ = _image_files(folder)
+    try:
+        with Image.open(files[0]) as image:
+            width, height = (image_size, image_size) if image_size else image.size
+            bands = 1 if image.mode in ("1", "L", "I;16", "I") else 3
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        raise AekitError(f"{files[0]}: not a readable image ({exc})") from None
+    return len(files) * width * height * bands * 4

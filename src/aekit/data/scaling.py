@@ -60,22 +60,31 @@ def fit_scaling(data: Dataset, how: str = "auto") -> Scaling:
     """
     how = resolve(how, data.kind, "none")
     if data.kind == "image" and how in ("unit", "symmetric"):
-        half = data.full_scale / 2 if how == "symmetric" else 0.0
-        return Scaling(np.full((), half, np.float32),
-                       np.full((), data.full_scale - half, np.float32))
+        return finish_scaling(how, data, None, None)
     axes = (0, 1) if data.kind == "series" else 0
     x = data.x.astype(np.float64)
     if how == "standard":
-        offset, scale = x.mean(axis=axes), x.std(axis=axes)
+        return finish_scaling(how, data, x.mean(axis=axes), x.std(axis=axes))
+    return finish_scaling(how, data, x.min(axis=axes), x.max(axis=axes))
+
+
+def finish_scaling(how: str, data: Dataset, a: Any, b: Any) -> Scaling:
+    """The Scaling from statistics of the training data, however they were gathered (in memory
+    or in one streaming pass): (mean, std) for standard, (min, max) for unit and symmetric;
+    images scaled by their full scale need none (a and b None)."""
+    if data.kind == "image" and how in ("unit", "symmetric"):
+        half = data.full_scale / 2 if how == "symmetric" else 0.0
+        return Scaling(np.full((), half, np.float32),
+                       np.full((), data.full_scale - half, np.float32))
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    if how == "standard":
+        offset, scale = a, b.copy()
     else:
-        low, high = x.min(axis=axes), x.max(axis=axes)
-        offset, scale = (low, high - low) if how == "unit" else ((high + low) / 2,
-                                                                  (high - low) / 2)
+        offset, scale = (a, b - a) if how == "unit" else ((b + a) / 2, (b - a) / 2)
     scale[scale == 0] = 1.0
     if data.kind == "series":
-        offset, scale = (np.broadcast_to(a, data.x.shape[1:]) for a in (offset, scale))
+        offset, scale = (np.broadcast_to(v, data.x.shape[1:]) for v in (offset, scale))
     return Scaling(offset.astype(np.float32), scale.astype(np.float32))
-
 
 def check_shape(scaling: Scaling, x: np.ndarray, source: str) -> None:
     """Refuse data whose sample shape does not match what the scaling was fitted on."""

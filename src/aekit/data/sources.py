@@ -109,6 +109,26 @@ def load_source(spec: str, data_dir: str | Path | None = None, limit: int | None
     The float32 copy is checked against `max_memory` (GiB; default 80% of RAM) before it is
     made, and NaN/inf values are refused unless `nan_policy` is `drop` (samples) or `zero`.
     """
+    data = read_raw(spec, data_dir, array, label_column, time_column, kind=kind, window=window,
+                    stride=stride, image_size=image_size)
+    if limit is not None:
+        data.x = data.x[:limit]
+        data.y = None if data.y is None else data.y[:limit]
+    needed, allowed = data.x.size * 4 / 2**30, max_memory or 0.8 * ram_gib()
+    if needed > allowed:
+        raise AekitError(f"{spec}: needs {needed:.2f} GiB as float32, more than the "
+                         f"{allowed:.2f} GiB allowed (--max-memory); use --limit, a bigger "
+                         "--max-memory, or a .npy, CSV or folder source that `aekit train` "
+                         "streams")
+    data.x = data.x.astype(np.float32, copy=False)
+    return _apply_nan_policy(data, nan_policy, spec)
+
+
+def read_raw(spec: str, data_dir: str | Path | None = None, array: str | None = None,
+             label_column: str | None = None, time_column: str | None = None, *,
+             kind: str | None = None, window: int | None = None, stride: int | None = None,
+             image_size: int | None = None) -> Dataset:
+    """The source in its storage dtype (uint8 images stay uint8), all samples, in memory."""
     name, _, split = spec.partition(":")
     if name in IDX_SETS:
         data = _load_idx_set(name, split or "train", data_dir)
@@ -128,16 +148,7 @@ def load_source(spec: str, data_dir: str | Path | None = None, limit: int | None
     else:
         raise AekitError(f"--data: unknown source {spec!r}; expected a file path or one of "
                          + ", ".join(known_sources()))
-    if limit is not None:
-        data.x = data.x[:limit]
-        data.y = None if data.y is None else data.y[:limit]
-    needed, allowed = data.x.size * 4 / 2**30, max_memory or 0.8 * ram_gib()
-    if needed > allowed:
-        raise AekitError(f"{spec}: needs {needed:.2f} GiB as float32, more than the "
-                         f"{allowed:.2f} GiB allowed (--max-memory); use --limit or a bigger "
-                         "--max-memory")
-    data.x = data.x.astype(np.float32, copy=False)
-    return _apply_nan_policy(data, nan_policy, spec)
+    return data
 
 
 def ram_gib() -> float:

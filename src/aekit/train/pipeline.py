@@ -7,7 +7,7 @@ split, train with checkpoints, then write weights, metrics and figures.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ import torch
 
 from aekit import metrics, run
 from aekit.config import DataConfig, ModelConfig, TrainConfig, from_dict, replace
+from aekit.data import stream
 from aekit.data.batches import train_val_split
 from aekit.data.labels import drop_anomalies
 from aekit.data.scaling import Scaling, fit_scaling, resolve
@@ -25,24 +26,36 @@ from aekit.errors import AekitError
 from aekit.io import atomic_write_json
 from aekit.model import Autoencoder
 from aekit.report import features, plots
+from aekit.report.html import write_report
 from aekit.tasks.detect import store_train_scores
+from aekit.train import distributed
 from aekit.train.callbacks import Callback, CodeActivity, EarlyStopping, Progress
 from aekit.train.greedy import check_greedy, greedy_pretrain
-from aekit.train.trainer import Trainer
+from aekit.train.tensorboard import TensorBoardLogger
+from aekit.train.trainer import Trainer, resolve_device
 
 
 @dataclass
 class Prepared:
     """Training data after splitting and scaling, with the scaling and model config it implies."""
 
-    train: np.ndarray
+    train: np.ndarray  # in memory: for metrics, figures and callbacks (a sample when streamed)
     val: np.ndarray
     scaling: Scaling
     model_config: ModelConfig
     data: Dataset
+    fit_train: Any = None  # what Trainer.fit gets when not `train` itself: streamed batches
+    fit_val: Any = None
 
 
 def read_data(data_config: DataConfig) -> Dataset:
+    """In memory when the float32 copy fits under --max-memory; streamed when it does not, or
+    with --stream."""
+    if stream.wants_stream(data_config):
+        if data_config.train_normal_only:
+            raise AekitError("--train-normal-only: not available with streamed data (--stream, "
+                             "or data larger than --max-memory)")
+        return stream.open_stream(data_config)
     data = load_source(data_config.source, data_config.data_dir, data_config.limit,
                        data_config.array, data_config.label_column, data_config.time_column,
                        data_config.nan_policy, data_config.max_memory,
@@ -52,49 +65,75 @@ def read_data(data_config: DataConfig) -> Dataset:
 
 
 def prepare_data(data: Dataset, model_config: ModelConfig, train_config: TrainConfig,
-                 scaling_choice: str = "auto") -> Prepared:
-    """Split with the seeded permutation, fit the scaling on the training part, check the model."""
+                 scaling_choice: str = "auto", *, workers: int = 2,
+                 device: str = "cpu") -> Prepared:
+    """Split with the seeded permutation, fit the scaling on the training part, check the model.
+
+    Streamed data get the same split and scaling (fitted in one pass) and become batch sources
+    read by `workers` DataLoader processes onto `device`.
+    """
     train_idx, val_idx = train_val_split(len(data), train_config.val_split, train_config.seed)
     if len(train_idx) == 0:
         raise AekitError(f"--data: {data.name} has {len(data)} samples, too few to train on")
     how = resolve(scaling_choice, data.kind, model_config.output)
-    scaling = fit_scaling(Dataset(data.x[train_idx], None, data.name, data.kind,
-                                  data.full_scale), how)
+    streamed = isinstance(data, stream.Streamed)
+    scaling = stream.fit_scaling_streamed(data, train_idx, how) if streamed else fit_scaling(
+        Dataset(data.x[train_idx], None, data.name, data.kind, data.full_scale), how)
     shape = tuple(data.x.shape[1:])
     if not model_config.input_shape:
         model_config = replace(model_config, input_shape=list(shape))
     elif model_config.input_shape != shape:
         raise AekitError(f"--data: samples of {data.name} have shape {shape}, the model expects "
                          f"{model_config.input_shape}")
-    train, val = scaling.apply(data.x[train_idx]), scaling.apply(data.x[val_idx])
+    fit_train = fit_val = None
+    if streamed:
+        train, val = (stream.sample(data, idx, scaling) for idx in (train_idx, val_idx))
+        here, on = distributed.world(), distributed.rank_device(resolve_device(device))
+        fit_train, fit_val = (stream.StreamBatches(
+            data, idx, scaling, train_config.batch_size, train_config.seed, workers=workers,
+            rank=here.rank, size=here.size, device=on) if len(idx) else None
+            for idx in (train_idx, val_idx))
+    else:
+        train, val = scaling.apply(data.x[train_idx]), scaling.apply(data.x[val_idx])
     if model_config.loss == "bce" and (train.min() < 0 or train.max() > 1):
         raise AekitError("--loss: bce needs data in [0, 1] (images); this data is standardised, "
                          "use --loss mse")
     if model_config.output == "auto":
         model_config = replace(model_config,
                                output="sigmoid" if data.kind == "image" else "none")
-    return Prepared(train, val, scaling, model_config, data)
+    return Prepared(train, val, scaling, model_config, data, fit_train, fit_val)
 
 
 def fit_run(model_config: ModelConfig, train_config: TrainConfig, data_config: DataConfig,
             out: str | Path, *, preset: str | None = None, overwrite: bool = False,
             quiet: bool = True, device: str = "auto",
             callbacks: Sequence[Callback] = ()) -> run.Run:
-    """Train a new run into `out` and return it loaded."""
+    """Train a new run into `out` and return it loaded.
+
+    Under torchrun every rank reads the data and trains its share; rank 0 alone writes `out`.
+    """
     prepared = prepare_data(read_data(data_config), model_config, train_config,
-                            data_config.scaling)
+                            data_config.scaling, workers=data_config.workers, device=device)
     if train_config.greedy:
+        if prepared.fit_train is not None:
+            raise AekitError("--greedy: needs in-memory data; this source is streamed "
+                             "(drop --stream or raise --max-memory)")
+        if distributed.is_distributed():
+            raise AekitError("--greedy: not supported under torchrun yet; train greedily in "
+                             "one process")
         check_greedy(prepared.model_config, train_config.greedy)
         train_config = replace(train_config,
                                greedy_epochs=train_config.greedy_epochs or train_config.epochs)
     torch.manual_seed(train_config.seed)  # --seed fixes the initial weights too
     model = Autoencoder(prepared.model_config)  # built first: a bad option leaves --out alone
-    out = run.prepare(out, overwrite)
-    run.write_config(out, prepared.model_config, train_config, data_config, prepared.scaling,
-                     preset)
+    chosen = _callbacks(train_config, quiet, callbacks, Path(out), prepared)
+    out = Path(out)
+    if distributed.is_main():
+        out = run.prepare(out, overwrite)
+        run.write_config(out, prepared.model_config, train_config, data_config,
+                         prepared.scaling, preset)
     started = time.perf_counter()
-    trainer = Trainer(model, train_config, _callbacks(train_config, quiet, callbacks), device,
-                      checkpoint_dir=out / "checkpoints")
+    trainer = Trainer(model, train_config, chosen, device, checkpoint_dir=out / "checkpoints")
     if train_config.greedy:
         trainer.history = greedy_pretrain(trainer.model, prepared.train, prepared.val,
                                           train_config, device, [Progress(quiet)])
@@ -117,23 +156,39 @@ def resume_run(run_dir: str | Path, *, epochs: int | None = None, quiet: bool = 
         raise AekitError(f"--resume: {run_dir} has no checkpoint to resume from "
                          f"({checkpoint} is missing)")
     prepared = prepare_data(read_data(data_config), model_config, train_config,
-                            data_config.scaling)
+                            data_config.scaling, workers=data_config.workers, device=device)
     trainer = Trainer(Autoencoder(prepared.model_config), train_config,
-                      _callbacks(train_config, quiet, callbacks), device,
+                      _callbacks(train_config, quiet, callbacks, run_dir, prepared), device,
                       checkpoint_dir=run_dir / "checkpoints")
-    trainer.load_checkpoint(checkpoint)
-    run.write_config(run_dir, prepared.model_config, train_config, data_config,
-                     prepared.scaling, config.get("preset"))
+    trainer.load_checkpoint(checkpoint)  # global steps: any number of ranks can resume it
+    if distributed.is_main():
+        run.write_config(run_dir, prepared.model_config, train_config, data_config,
+                         prepared.scaling, config.get("preset"))
     return _train_and_finish(run_dir, trainer, prepared, data_config, config.get("preset"),
                              time.perf_counter())
 
 
-def _callbacks(config: TrainConfig, quiet: bool, extra: Sequence[Callback]
-               ) -> list[Callback]:
+def _callbacks(config: TrainConfig, quiet: bool, extra: Sequence[Callback], out: Path,
+               prepared: Prepared) -> list[Callback]:
     chosen: list[Callback] = [Progress(quiet)]
     if config.patience is not None:
         chosen.append(EarlyStopping(config.patience))
+    if config.tensorboard and distributed.is_main():
+        # built before the run dir is touched, so a missing package fails first
+        chosen.append(TensorBoardLogger(out / "tensorboard", _held_out(prepared),
+                                        _to_unit(prepared)))
     return [*chosen, *extra]
+
+
+def _held_out(prepared: Prepared) -> np.ndarray:
+    return prepared.val if len(prepared.val) else prepared.train
+
+
+def _to_unit(prepared: Prepared) -> Callable[[np.ndarray], np.ndarray] | None:
+    """Scaled image inputs back to [0, 1] for display, whatever the scaling; None otherwise."""
+    if prepared.data.kind != "image":
+        return None
+    return lambda x: prepared.scaling.undo(x) / prepared.data.full_scale
 
 
 def planned_epochs(config: TrainConfig, model_config: ModelConfig) -> int:
@@ -151,20 +206,26 @@ def _train_and_finish(out: Path, trainer: Trainer, prepared: Prepared, data_conf
     config = prepared.model_config
     if config.sparsity or config.k_sparse or config.k_sparse_lifetime:
         trainer.callbacks.insert(0, CodeActivity(prepared.train))
-    trainer.fit(prepared.train, prepared.val)
-    weights = run.save_weights(out, trainer.model)
-    run.write_config(out, prepared.model_config, trainer.config, data_config, prepared.scaling,
-                     preset, weights)
-    final = final_metrics(trainer, prepared, time.perf_counter() - started)
-    atomic_write_json(out / "metrics.json", {"history": trainer.history, "final": final})
-    write_figures(out, trainer.model, trainer.history, prepared)
-    store_train_scores(out, trainer.model, prepared.train, weights["sha256"])
+    if prepared.fit_train is None:
+        trainer.fit(prepared.train, prepared.val)
+    else:
+        trainer.fit(prepared.fit_train, prepared.fit_val)
+    if distributed.is_main():
+        weights = run.save_weights(out, trainer.model)
+        run.write_config(out, prepared.model_config, trainer.config, data_config,
+                         prepared.scaling, preset, weights)
+        final = final_metrics(trainer, prepared, time.perf_counter() - started)
+        atomic_write_json(out / "metrics.json", {"history": trainer.history, "final": final})
+        write_figures(out, trainer.model, trainer.history, prepared)
+        store_train_scores(out, trainer.model, prepared.train, weights["sha256"])
+        write_report(out)
+    distributed.barrier()  # the other ranks read the run only once rank 0 has written it
     return run.load_run(out)
 
 
 def final_metrics(trainer: Trainer, prepared: Prepared, seconds: float) -> dict[str, Any]:
     """Last losses, reconstruction errors on the held-out split, and PCA at the same code size."""
-    held_out = prepared.val if len(prepared.val) else prepared.train
+    held_out = _held_out(prepared)
     errors = metrics.recon_errors(held_out, metrics.reconstruct(trainer.model, held_out))
     last = trainer.history[-1] if trainer.history else {}
     return {
@@ -187,10 +248,10 @@ def write_figures(out: Path, model: Autoencoder, history: list[dict[str, Any]],
     if history:
         plots.loss_curves(history, figures / "loss.png", f"{model.config.arch} on "
                           f"{prepared.data.name}")
-    if prepared.data.kind == "image":
-        sample = (prepared.val if len(prepared.val) else prepared.train)[:10]
-        shown = [prepared.scaling.undo(a) / prepared.data.full_scale  # [0, 1] for any scaling
-                 for a in (sample, metrics.reconstruct(model, sample))]
+    to_unit = _to_unit(prepared)
+    if to_unit is not None:
+        sample = _held_out(prepared)[:10]
+        shown = [to_unit(a) for a in (sample, metrics.reconstruct(model, sample))]
         plots.image_rows(shown, ["original", "reconstruction"], figures / "reconstructions.png")
         if features.first_dense(model) is not None:
             features.weight_grid(model, figures / "features.png")

@@ -9,7 +9,6 @@ before the optimizer step, so the last checkpoint stays good.
 from __future__ import annotations
 
 import contextlib
-import math
 import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -22,10 +21,11 @@ import torch
 from torch import nn
 
 from aekit.config import TrainConfig
-from aekit.data.batches import epoch_permutation
+from aekit.data.batches import BatchSource, MemoryBatches
 from aekit.errors import AekitError
 from aekit.metrics import loss_terms
 from aekit.train import checkpoint as ckpt
+from aekit.train import distributed
 from aekit.train.callbacks import Callback
 from aekit.train.optim import make_optimizer
 
@@ -61,8 +61,9 @@ class Trainer:
     def __init__(self, model: nn.Module, config: TrainConfig,
                  callbacks: Sequence[Callback] = (), device: str = "auto",
                  checkpoint_dir: str | Path | None = None):
-        self.device = resolve_device(device)
+        self.device = distributed.rank_device(resolve_device(device))
         self.model = model.to(self.device)
+        self.net = distributed.wrap(self.model, self.device)  # what the loop calls (DDP or model)
         self.config = config
         self.callbacks = list(callbacks)
         self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None
@@ -78,48 +79,49 @@ class Trainer:
         for callback in self.callbacks:
             getattr(callback, hook)(trainer=self, **kwargs)
 
-    def fit(self, x_train: np.ndarray | torch.Tensor,
-            x_val: np.ndarray | torch.Tensor | None = None,
+    def fit(self, x_train: np.ndarray | torch.Tensor | BatchSource,
+            x_val: np.ndarray | torch.Tensor | BatchSource | None = None,
             transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
             y_train: np.ndarray | torch.Tensor | None = None) -> list[dict[str, Any]]:
         """Train until `config.epochs` (counting epochs already done) or a callback stops it.
 
         `transform` maps each batch before the model sees it (greedy training's frozen layers);
         with `y_train`, the model is called as `model(xb, yb)` (a classifier on a pretrained
-        encoder), so supervised fine-tuning runs through this same loop.
+        encoder), so supervised fine-tuning runs through this same loop. Under torchrun each
+        rank trains on its share of every global batch (`batches.rank_share`).
+        A `BatchSource` (e.g. streamed data) may stand for `x_train` and `x_val`.
         """
-        x = as_tensor(x_train, self.device)  # (N, *input_shape)
-        y = None if y_train is None else torch.as_tensor(y_train).to(self.device)
-        val = None if x_val is None or len(x_val) == 0 else as_tensor(x_val, self.device)
-        n, batch = len(x), self.config.batch_size
-        n_batches = math.ceil(n / batch)
+        source = x_train if hasattr(x_train, "epoch") else self._memory_batches(x_train, y_train)
+        val = x_val if hasattr(x_val, "epoch") else (
+            None if x_val is None or len(x_val) == 0 else as_tensor(x_val, self.device))
+        n, n_batches = source.n, source.n_batches
         self.stop = False
         self._emit("on_fit_start")
         with self._stop_on_signals(), torch.autograd.set_detect_anomaly(
                 self.config.detect_anomaly):
             while self.epoch < self.config.epochs and not self.stop:
-                perm = epoch_permutation(n, self.config.seed, self.epoch).to(self.device)
                 self.model.train()
                 self._emit("on_epoch_start", n_batches=n_batches)
                 total = torch.tensor(self._partial_loss, device=self.device)
                 start = perf_counter()
-                for step in range(self.step, n_batches):
-                    idx = perm[step * batch:(step + 1) * batch]
-                    xb = x[idx] if transform is None else transform(x[idx])
-                    loss = (self.model(xb) if y is None else self.model(xb, y[idx])).loss
+                for step, (xb, yb, count, weight) in enumerate(
+                        source.epoch(self.epoch, self.step), self.step):
+                    xb = xb if transform is None else transform(xb)
+                    loss = (self.net(xb) if yb is None else self.net(xb, yb)).loss
                     if not torch.isfinite(loss):
                         self._diverged(loss, step)
                     self.optimizer.zero_grad(set_to_none=True)
-                    loss.backward()
+                    (loss if weight == 1.0 else loss * weight).backward()
                     if self.config.clip_grad is not None:
                         torch.nn.utils.clip_grad_norm_(self.model.parameters(),
                                                        self.config.clip_grad)
                     self.optimizer.step()
-                    total += loss.detach() * len(xb)
+                    total += loss.detach() * count
                     self._emit("on_batch_end", step=step)
                     if self._signal:
                         self._interrupt(step + 1, float(total))
                 seconds = perf_counter() - start
+                distributed.all_reduce_sum(total)  # every rank records the global mean
                 self.step, self._partial_loss = 0, 0.0
                 record = {"epoch": self.epoch + 1, "train_loss": total.item() / n,
                           "val_loss": self.evaluate(val)["loss"] if val is not None else None,
@@ -127,14 +129,21 @@ class Trainer:
                 self.history.append(record)
                 self.epoch += 1
                 self._emit("on_epoch_end", record=record)  # may add to the record
-                if self.checkpoint_dir:
+                if self.checkpoint_dir and distributed.is_main():
                     self.save_checkpoint(self.checkpoint_dir / CHECKPOINT)
         self._emit("on_fit_end")
         return self.history
 
-    def evaluate(self, x: np.ndarray | torch.Tensor) -> dict[str, float]:
+    def evaluate(self, x: np.ndarray | torch.Tensor | BatchSource) -> dict[str, float]:
         """Mean of the loss and each of its terms over `x`, in eval mode (no corruption)."""
         return loss_terms(self.model, x)
+
+    def _memory_batches(self, x: np.ndarray | torch.Tensor,
+                        y: np.ndarray | torch.Tensor | None) -> MemoryBatches:
+        here = distributed.world()
+        return MemoryBatches(as_tensor(x, self.device),  # (N, *input_shape)
+                             None if y is None else torch.as_tensor(y).to(self.device),
+                             self.config.batch_size, self.config.seed, here.rank, here.size)
 
     def _diverged(self, loss: torch.Tensor, step: int) -> None:
         kept = (f"; the last good checkpoint (epoch {self.epoch}) is kept in "
@@ -148,7 +157,8 @@ class Trainer:
         where = f"epoch {self.epoch + 1}, step {step}"
         if self.checkpoint_dir is None:
             raise TrainingInterrupted(f"interrupted by {self._signal} in {where}")
-        self.save_checkpoint(self.checkpoint_dir / CHECKPOINT)
+        if distributed.is_main():
+            self.save_checkpoint(self.checkpoint_dir / CHECKPOINT)
         raise TrainingInterrupted(
             f"interrupted by {self._signal} in {where}; checkpoint saved; continue with: "
             f"aekit train --resume {self.checkpoint_dir.parent}")

@@ -1,0 +1,228 @@
+"""Samples read from disk on demand: a memory-mapped .npy, a folder of .npy/.npz shards, a
+folder of images, one long CSV series.
+
+`Rows` behaves like the (N, *shape) array it stands for where the data pipeline needs it:
+`len`, `shape`, `dtype`, `rows[a:b]` (fewer rows, still lazy) and `rows[sorted_indices]` (those
+samples, read now, in storage dtype). Readers are module-level functions bound with `partial`,
+so DataLoader workers can receive them under any start method. A .npy is mapped afresh for
+each read and unmapped after, so resident memory does not grow with the pages an epoch touches.
+"""
+
+from __future__ import annotations
+
+import atexit
+import csv
+import functools
+import math
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from aekit.data import formats, images, series
+from aekit.errors import AekitError
+
+Reader = Callable[[np.ndarray], np.ndarray]
+SHARD_SUFFIXES = (".npy", ".npz")
+
+
+class Rows:
+    """N samples of `sample_shape`, read by `read(sorted int64 indices) -> ndarray`."""
+
+    def __init__(self, n: int, sample_shape: tuple[int, ...], dtype: np.dtype, read: Reader,
+                 shard_starts: np.ndarray | None = None):
+        self.n, self.sample_shape, self.dtype, self.read = n, sample_shape, np.dtype(dtype), read
+        self.shard_starts = shard_starts  # first index of each shard (shard folders only)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return (self.n, *self.sample_shape)
+
+    @property
+    def nbytes_float32(self) -> int:
+        return self.n * math.prod(self.sample_shape) * 4
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, key: slice | np.ndarray) -> Rows | np.ndarray:
+        if isinstance(key, slice):
+            start, stop, step = key.indices(self.n)
+            if start != 0 or step != 1:
+                raise AekitError("lazy data: only leading slices like [:n] are supported")
+            return Rows(stop, self.sample_shape, self.dtype, self.read, self.shard_starts)
+        idx = np.asarray(key, np.int64)
+        if len(idx) == 0:
+            return np.empty((0, *self.sample_shape), self.dtype)
+        return self.read(idx)
+
+    def map(self, layout: Callable[[np.ndarray], np.ndarray]) -> Rows:
+        """The same rows with `layout` applied to every read batch (e.g. NHWC -> NCHW)."""
+        first = layout(self.read(np.zeros(1, np.int64)))
+        return Rows(self.n, first.shape[1:], first.dtype,
+                    functools.partial(_mapped, self.read, layout), self.shard_starts)
+
+
+def _mapped(read: Reader, layout: Callable[[np.ndarray], np.ndarray], idx: np.ndarray
+            ) -> np.ndarray:
+    return layout(read(idx))
+
+
+def _read_npy(path: Path, idx: np.ndarray) -> np.ndarray:
+    mapped = np.load(path, mmap_mode="r", allow_pickle=False)
+    return np.asarray(mapped[idx])  # fancy indexing copies; the map is dropped on return
+
+
+def open_npy(path: Path) -> Rows:
+    """A .npy memory-mapped: only its header is read now."""
+    try:
+        mapped = np.load(path, mmap_mode="r", allow_pickle=False)
+    except FileNotFoundError:
+        raise AekitError(f"{path}: file not found") from None
+    except (ValueError, OSError, EOFError) as exc:
+        raise AekitError(f"{path}: not a readable .npy array ({exc})") from None
+    if mapped.ndim < 2 or mapped.dtype.kind not in "uif":
+        raise AekitError(f"{path}: expected a numeric array of shape (N, features) or "
+                         f"(N, H, W), got dtype {mapped.dtype} and shape {mapped.shape}")
+    return Rows(len(mapped), mapped.shape[1:], mapped.dtype,
+                functools.partial(_read_npy, path))
+
+
+def _npz_header(path: Path, array: str) -> tuple[tuple[int, ...], np.dtype]:
+    """Shape and dtype of one array of an .npz from its member header, without decompressing."""
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(f"{array}.npy") as member:
+            version = np.lib.format.read_magic(member)
+            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                           else np.lib.format.read_array_header_2_0)
+            shape, _, dtype = read_header(member)
+    except KeyError:
+        raise AekitError(f"{path}: no array {array!r} (--array)") from None
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise AekitError(f"{path}: not a readable .npz archive ({exc})") from None
+    return shape, dtype
+
+
+@functools.lru_cache(maxsize=2)  # per worker: the shards of one shuffle buffer
+def _load_npz(path: Path, array: str) -> np.ndarray:
+    return formats.read_npz(path, array)[0]
+
+
+def _read_shards(paths: tuple[Path, ...], starts: np.ndarray, array: str, idx: np.ndarray
+                 ) -> np.ndarray:
+    shard = np.searchsorted(starts, idx, side="right") - 1
+    parts = []
+    for s in np.unique(shard):  # idx is sorted, so each shard's samples are contiguous
+        local = idx[shard == s] - starts[s]
+        path = paths[s]
+        parts.append(_read_npy(path, local) if path.suffix == ".npy"
+                     else _load_npz(path, array)[local])
+    return np.concatenate(parts)
+
+
+def open_shards(folder: Path, array: str | None) -> Rows:
+    """A folder of .npy/.npz shards, in name order, as one array (same sample shape and dtype)."""
+    paths = tuple(sorted(p for p in folder.iterdir() if p.suffix in SHARD_SUFFIXES))
+    name = array or "x"
+    if not paths:
+        raise AekitError(f"{folder}: no .npy/.npz shards in this folder")
+    sizes: list[int] = []
+    first: tuple[tuple[int, ...], np.dtype] = ((), np.dtype(np.float32))
+    for path in paths:
+        if path.suffix == ".npy":
+            rows = open_npy(path)
+            shape, dtype = rows.shape, rows.dtype
+        else:
+            shape, dtype = _npz_header(path, name)
+        if not sizes:
+            first = (tuple(shape[1:]), dtype)
+        elif (tuple(shape[1:]), dtype) != first:
+            raise AekitError(f"{path}: samples of shape {tuple(shape[1:])} and dtype {dtype}, "
+                             f"but {paths[0].name} has {first[0]} and {first[1]}")
+        sizes.append(shape[0])
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    return Rows(int(sum(sizes)), first[0], first[1],
+                functools.partial(_read_shards, paths, starts, name), starts)
+
+
+def _read_images(files: tuple[Path, ...], mode: str, size: int | None, idx: np.ndarray
+                 ) -> np.ndarray:
+    from PIL import Image
+
+    out = []
+    for i in idx:
+        with Image.open(files[i]) as image:
+            if size:
+                image = image.resize((size, size), Image.Resampling.BILINEAR)
+            out.append(np.asarray(image.convert(mode), dtype=np.uint8))
+    return np.stack(out)
+
+
+def open_image_folder(folder: Path, image_size: int | None) -> tuple[Rows, np.ndarray | None]:
+    """Images decoded when read; headers are checked now so a bad file fails before training."""
+    files, labels, mode = images.scan_image_folder(folder, image_size)
+    read = functools.partial(_read_images, tuple(files), mode, image_size)
+    return Rows(len(files), read(np.zeros(1, np.int64)).shape[1:], np.uint8, read), labels
+
+
+def csv_to_npy(path: Path, label_column: str | None, time_column: str | None) -> Path:
+    """Parse a long CSV once, row by row, into a float32 .npy in a temp folder (removed at
+    exit), so the series is then memory-mapped instead of held in memory. Labels are not kept:
+    training does not need them."""
+    folder = Path(tempfile.mkdtemp(prefix="aekit-stream-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    try:
+        with path.open(newline="") as handle:
+            n_rows = sum(1 for _ in handle) - 1
+            handle.seek(0)
+            reader = csv.reader(handle)
+            header = [h.strip() for h in next(reader, [])]
+            if n_rows < 1 or not header:
+                raise AekitError(f"{path}: expected a header line and at least one data row")
+            features, _ = formats.csv_columns(path, header, label_column, time_column)
+            out = np.lib.format.open_memmap(folder / "series.npy", "w+", np.float32,
+                                            (n_rows, len(features)))
+            for r, row in enumerate(reader):
+                if len(row) != len(header):
+                    raise AekitError(f"{path}: line {r + 2} has {len(row)} fields, header "
+                                     f"has {len(header)}")
+                out[r] = [formats.number(row[i], path, r + 2, header[i]) for i in features]
+            out.flush()
+            del out
+    except FileNotFoundError:
+        raise AekitError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise AekitError(f"{path}: cannot read as CSV ({exc})") from None
+    return folder / "series.npy"
+
+
+def _read_windows(path: Path, window: int, stride: int, idx: np.ndarray) -> np.ndarray:
+    mapped = np.load(path, mmap_mode="r")
+    view = np.lib.stride_tricks.sliding_window_view(mapped, window, axis=0)  # (L-w+1, C, w)
+    return np.ascontiguousarray(np.moveaxis(view[idx * stride], -1, 1))
+
+
+def windows(series_npy: Path, window: int, stride: int, name: str) -> Rows:
+    """(N, window, C) windows of a memory-mapped (L, C) series, every `stride` steps."""
+    length, channels = np.load(series_npy, mmap_mode="r").shape
+    if window > length:
+        raise AekitError(f"{name}: --window {window} is longer than the series ({length} steps)")
+    n = (length - window) // stride + 1
+    return Rows(n, (window, channels), np.float32,
+                functools.partial(_read_windows, series_npy, window, stride))
+
+
+def layout_for(kind: str, path: Path) -> Callable[[np.ndarray], np.ndarray]:
+    """The per-batch layout the in-memory reader applies to the whole array."""
+    if kind == "image":
+        return functools.partial(series.image_layout, path=path)
+    if kind == "series":
+        return functools.partial(series.series_layout, path=path)
+    return _identity
+
+
+def _identity(x: np.ndarray) -> np.ndarray:
+    return x
