@@ -30,7 +30,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from ddp_worker import SETTINGS  # noqa: E402
 
 TORCHRUN = [sys.executable, "-m", "torch.distributed.run"]
-RUN_FILES = {"config.json", "model.safetensors", "metrics.json", "report.html"}
+RUN_FILES = {"config.json", "model.safetensors", "metrics.json", "report.html",
+             "detector.safetensors"}
 
 
 def _env() -> dict[str, str]:
@@ -91,8 +92,9 @@ def _compare_to_single(single: tuple, run_dir: Path, dump: Path) -> None:
     assert _written(dump, 1, run_dir) == set(), "rank 1 wrote into the run directory"
     assert _written(dump, 0, run_dir) >= RUN_FILES
     assert sorted(p.name for p in run_dir.iterdir()) == ["checkpoints", "config.json",
-                                                         "figures", "metrics.json",
-                                                         "model.safetensors", "report.html"]
+                                                         "detector.safetensors", "figures",
+                                                         "metrics.json", "model.safetensors",
+                                                         "report.html"]
 
 
 def test_two_processes_match_one_and_write_once_then_resume_on_one(

@@ -150,6 +150,31 @@ def _without_nproc(argv: list[str]) -> list[str]:
     return kept
 
 
+# --- anomaly detection (issue 8) ----------------------------------------------------------------
+
+
+def _detect_command(sub: Any) -> None:
+    p = sub.add_parser("detect", help="score data for anomalies with a run: scores.csv with "
+                                      "score and flag; with 0/1 labels, ROC-AUC, AP, best F1 "
+                                      "and a figure")
+    p.add_argument("run", help="run directory (trained on normal data)")
+    _data_options(p)
+    p.add_argument("--out", required=True, help="scores CSV: one row per sample or time point")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--threshold", type=float, help="flag scores above this value")
+    how.add_argument("--contamination", type=float,
+                     help="flag this fraction of the training data, in (0, 0.5] (default 0.05); "
+                          "the threshold is a quantile of the training scores kept in the run")
+    p.add_argument("--score", default="mse",
+                   help="anomaly score: mse (default), bce, l1, l2, linf (reconstruction "
+                        "errors), code (distance of the code from the training codes) or "
+                        "mse+code")
+    p.add_argument("--figure", help="PNG: score histogram by class, or the series with its "
+                                    "scores and flagged points (default with labels: --out "
+                                    "with .png)")
+    _device_option(p)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aekit", description="Build, train, evaluate and apply autoencoders.")
@@ -209,6 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="log losses, learning rate, reconstructions and code histograms each "
                         "epoch to RUN/tensorboard/ (needs pip install 'aekit[tensorboard]')")
     _data_options(p)
+    p.add_argument("--train-normal-only", action="store_true", default=None,
+                   help="drop samples labelled 1 (anomaly; y in an .npz, --label-column in a "
+                        "CSV; windows holding one) before training")
     p.add_argument("--out", help="run directory to write (required unless --resume)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run in --out")
     p.add_argument("--resume", metavar="RUN", help="continue an interrupted run from its last "
@@ -259,6 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     _device_option(p)
 
     _ecosystem_commands(sub)
+    _detect_command(sub)
     sub.add_parser("models", help="list the registered architectures")
     sub.add_parser("presets", help="list the presets, one line each")
     return parser

@@ -11,6 +11,8 @@ import torch
 
 from aekit import metrics, registry, run
 from aekit.config import DataConfig, ModelConfig, TrainConfig, from_dict
+from aekit.data.formats import csv_header, read_time_column
+from aekit.data.labels import anomaly_labels
 from aekit.data.scaling import check_shape
 from aekit.data.sources import Dataset, known_sources, load_source
 from aekit.errors import AekitError
@@ -21,6 +23,7 @@ from aekit.report import features as report_features
 from aekit.report import plots
 from aekit.report.html import write_report
 from aekit.tasks import classify
+from aekit.tasks import detect as detection
 from aekit.train import distributed
 from aekit.train.pipeline import fit_run, resume_run
 from aekit.train.trainer import resolve_device
@@ -36,6 +39,7 @@ REGULARISE_OPTIONS = ("noise", "sparsity", "contractive", "k_sparse", "k_sparse_
 MODEL_OPTIONS += ("conv_mode", "channels", "kernel")
 DATA_OPTIONS += ("kind", "window", "stride", "scaling", "image_size")
 STREAM_OPTIONS = ("stream", "workers")  # train only (issue 13)
+DATA_OPTIONS += ("train_normal_only",)  # anomaly detection (issue 8)
 HANDLERS = {"map": "map_codes"}  # sub-commands whose function name would shadow a builtin
 
 
@@ -241,27 +245,25 @@ def _run_and_data(args: argparse.Namespace) -> tuple[run.Run, Dataset, np.ndarra
 
 
 def _load_for_run(loaded: run.Run, spec: str, args: argparse.Namespace, option: str,
-                  limit: int | None = None) -> Dataset:
-    """`spec` read with the run's own data options (overridden by those given), and checked
-    against the shape the model was trained on."""
-    stored = loaded.data_config
-    given = _given(args, DATA_OPTIONS)
-    data = load_source(spec, given.get("data_dir", stored.data_dir), limit,
-                       given.get("array", stored.array),
-                       given.get("label_column", stored.label_column),
-                       given.get("time_column", stored.time_column),
-                       given.get("nan_policy", stored.nan_policy),
-                       given.get("max_memory", stored.max_memory),
-                       kind=given.get("kind", stored.kind),
-                       window=given.get("window", stored.window),
-                       stride=given.get("stride", stored.stride),
-                       image_size=given.get("image_size", stored.image_size))
+                  limit: int | None = None, **overrides: Any) -> Dataset:
+    """`spec` read with the run's own data options (overridden by those given, then by
+    `overrides`), and checked against the shape the model was trained on."""
+    data = load_source(spec, limit=limit, **{**_data_kwargs(loaded, args), **overrides})
     check_shape(loaded.scaling, data.x, data.name)
     expected = loaded.model_config.input_shape
     if tuple(data.x.shape[1:]) != expected:
         raise AekitError(f"{option}: samples of {data.name} have shape {data.x.shape[1:]}, "
                          f"the model expects {expected}")
     return data
+
+
+def _data_kwargs(loaded: run.Run, args: argparse.Namespace) -> dict[str, Any]:
+    """`load_source` options: the run's own, overridden by those given on the command line."""
+    stored = loaded.data_config
+    given = _given(args, DATA_OPTIONS)
+    names = ("data_dir", "array", "label_column", "time_column", "nan_policy", "max_memory",
+             "kind", "window", "stride", "image_size")
+    return {name: given.get(name, getattr(stored, name)) for name in names}
 
 
 def _given(args: argparse.Namespace, names: tuple[str, ...]) -> dict[str, Any]:
@@ -328,3 +330,43 @@ def export(args: argparse.Namespace) -> str:
     return (f"wrote {args.out}: {args.part} of the {loaded.model_config.arch} model, ONNX with "
             f"a dynamic batch dimension\nonnxruntime vs PyTorch on {len(data.x)} samples of "
             f"{data.name} (batch 1 and {len(data.x)}): max abs difference {diff:.3g}")
+
+
+# --- anomaly detection (issue 8) ----------------------------------------------------------------
+
+
+def detect(args: argparse.Namespace) -> dict[str, Any]:
+    """Score data with a run: scores.csv (score and flag per sample, or per point of a long
+    series); with 0/1 labels also ROC-AUC, average precision, best F1 and a figure."""
+    loaded = run.load_run(args.run, resolve_device(args.device))
+    detector = detection.detector_for_run(loaded, args.score, args.contamination,
+                                          args.threshold)
+    spec = args.data or loaded.data_config.source
+    window = loaded.data_config.window
+    labels = _data_kwargs(loaded, args)["label_column"]
+    if args.label_column is None and labels and spec.endswith(".csv") \
+            and labels not in csv_header(Path(spec)):
+        labels = None  # unlabelled data to score, in the training file's format
+    if window is None:
+        data = _load_for_run(loaded, spec, args, "--data", args.limit, label_column=labels)
+        found = detection.score_samples(detector, data.x, anomaly_labels(data))
+    else:
+        options = {**_data_kwargs(loaded, args), "window": None, "stride": None,
+                   "label_column": labels}
+        if args.window is not None and args.window != window:
+            raise AekitError(f"--window {args.window}: the model was trained on windows of "
+                             f"{window} steps")
+        data = load_source(spec, limit=args.limit, **options)
+        times = (read_time_column(Path(spec), options["time_column"])
+                 if spec.endswith(".csv") else None)
+        stride = args.stride or loaded.data_config.stride or 1  # default: as in training
+        found = detection.score_series(detector, data.x, anomaly_labels(data), window, stride,
+                                       times, data.name)
+    detection.write_scores(args.out, found)
+    result = {"run": str(loaded.path), "data": data.name, "score": args.score,
+              **detection.summary(found), "out": str(args.out)}
+    if args.figure or found.labels is not None:
+        path = args.figure or str(Path(args.out).with_suffix(".png"))
+        detection.figure(path, found, f"{loaded.model_config.arch} on {data.name}")
+        result["figure"] = path
+    return result

@@ -246,6 +246,8 @@ class DataConfig:
     # --- out-of-core data (issue 13) ---
     stream: bool = False  # stream from disk even when the data fit under max_memory
     workers: int = 2  # DataLoader worker processes when streaming
+    # --- anomaly detection (issue 8): drop samples labelled 1 (anomaly) before training ---
+    train_normal_only: bool = False
 
     def __post_init__(self) -> None:
         _positive("data", "limit", self.limit)

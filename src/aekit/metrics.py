@@ -14,12 +14,13 @@ from aekit.model import Autoencoder
 @torch.inference_mode()
 def infer(model: torch.nn.Module, x: np.ndarray,
           step: Callable[[torch.Tensor], torch.Tensor], batch_size: int = 4096) -> np.ndarray:
-    """`step` over `x` in large eval-mode batches on the model's device, as one numpy array."""
-    device = next(model.parameters()).device
+    """`step` over `x` in large eval-mode batches on the model's device and in its dtype, as one
+    numpy array."""
+    param = next(model.parameters())
     model.eval()
     starts = range(0, len(x), batch_size) if len(x) else [0]  # an empty x still gives a shape
-    return np.concatenate([step(torch.as_tensor(x[i:i + batch_size], dtype=torch.float32,
-                                                 device=device)).cpu().numpy()
+    return np.concatenate([step(torch.as_tensor(x[i:i + batch_size], dtype=param.dtype,
+                                                 device=param.device)).cpu().numpy()
                            for i in starts])
 
 
@@ -88,3 +89,26 @@ def nn1_accuracy(train_codes: np.ndarray, train_labels: np.ndarray, test_codes: 
     a, b = train_codes.reshape(len(train_codes), -1), test_codes.reshape(len(test_codes), -1)
     distances = (b**2).sum(1)[:, None] - 2 * b @ a.T + (a**2).sum(1)[None, :]
     return float((train_labels[distances.argmin(1)] == test_labels).mean())
+
+
+def detection_metrics(labels: np.ndarray, scores: np.ndarray) -> dict[str, float | None]:
+    """ROC-AUC, average precision and the best F1 over all thresholds of anomaly `scores`
+    (higher = more anomalous) against 0/1 `labels`; None where one class is missing."""
+    from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score
+
+    if len(np.unique(labels)) < 2:
+        return {"roc_auc": None, "average_precision": None, "best_f1": None}
+    precision, recall, _ = precision_recall_curve(labels, scores)
+    f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
+    return {"roc_auc": float(roc_auc_score(labels, scores)),
+            "average_precision": float(average_precision_score(labels, scores)),
+            "best_f1": float(f1.max())}
+
+
+def flag_metrics(labels: np.ndarray, flags: np.ndarray) -> dict[str, float]:
+    """Precision, recall and F1 of 0/1 `flags` against 0/1 `labels`."""
+    from sklearn.metrics import precision_recall_fscore_support
+
+    precision, recall, f1, _ = precision_recall_fscore_support(
+        labels, flags, average="binary", zero_division=0)
+    return {"precision": float(precision), "recall": float(recall), "f1": float(f1)}

@@ -25,7 +25,7 @@ from aekit.train.checkpoint import load_tensors, save_tensors, sha256_file
 FORMAT = "aekit-run/1"
 CLASSIFIER_FORMAT = "aekit-classifier/1"  # an encoder fine-tuned under a softmax head
 RUN_FILES = ("config.json", "model.safetensors", "metrics.json", "figures", "checkpoints",
-             "report.html", "tensorboard")
+             "report.html", "tensorboard", "detector.safetensors")
 
 
 @dataclass

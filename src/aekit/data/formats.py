@@ -231,3 +231,26 @@ def sliding_windows(x: np.ndarray, window: int, stride: int, name: str) -> np.nd
         raise AekitError(f"{name}: --window {window} is longer than the series ({len(x)} steps)")
     view = np.lib.stride_tricks.sliding_window_view(x, window, axis=0)  # (L-w+1, C, w)
     return np.moveaxis(view[::stride], -1, 1)
+
+
+def csv_header(path: Path) -> list[str]:
+    """The column names of a CSV file (its first line)."""
+    try:
+        with path.open(newline="") as handle:
+            return [h.strip() for h in next(csv.reader(handle), [])]
+    except FileNotFoundError:
+        raise AekitError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise AekitError(f"{path}: cannot read as CSV ({exc})") from None
+
+
+def read_time_column(path: Path, time_column: str | None = None) -> list[str] | None:
+    """The time stamps of a CSV (`time_column`, or a `timestamp`/`time`/`date` column) as
+    text, or None when it has none; `read_csv` skips this column as a feature."""
+    header = csv_header(path)
+    names = [time_column] if time_column else [h for h in header if h.lower() in TIME_COLUMNS]
+    if not names or names[0] not in header:
+        return None
+    at = header.index(names[0])
+    with path.open(newline="") as handle:
+        return [row[at] for row in list(csv.reader(handle))[1:]]

@@ -126,3 +126,52 @@ def code_map(points: np.ndarray, labels: np.ndarray, path: str | Path, title: st
     ax.set_title(title)
     ax.grid(alpha=0.3)
     return _save(fig, path)
+
+
+def score_histogram(scores: np.ndarray, labels: np.ndarray, threshold: float, path: str | Path,
+                    title: str = "") -> Path:
+    """Anomaly scores of normal (0) and anomalous (1) samples, with the threshold."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    bins = np.histogram_bin_edges(scores, bins=60)
+    for value, name, colour in ((0, "normal", "tab:blue"), (1, "anomaly", "tab:red")):
+        chosen = scores[labels == value]
+        ax.hist(chosen, bins=bins, alpha=0.55, color=colour, density=True,
+                label=f"{name} ({len(chosen)})")
+    ax.axvline(threshold, color="black", linestyle="--", label=f"threshold {threshold:.4g}")
+    ax.set_xlabel("anomaly score")
+    ax.set_ylabel("density")
+    ax.set_title(title or "anomaly scores by class")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return _save(fig, path)
+
+
+def series_scores(series: np.ndarray, scores: np.ndarray, flags: np.ndarray,
+                  labels: np.ndarray | None, threshold: float, path: str | Path,
+                  title: str = "") -> Path:
+    """A long series above its point scores; flagged points shaded red, labelled anomalies
+    marked along the top, so misses and false alarms show at a glance."""
+    plt = _pyplot()
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(12, 5.5), sharex=True,
+                                      gridspec_kw={"height_ratios": [3, 2]})
+    steps = np.arange(len(series))
+    top.plot(steps, series, linewidth=0.6)
+    for ax in (top, bottom):
+        ax.fill_between(steps, 0, 1, where=flags.astype(bool), color="tab:red", alpha=0.2,
+                        transform=ax.get_xaxis_transform(), linewidth=0, label="flagged")
+    if labels is not None:
+        top.fill_between(steps, 0.94, 1, where=labels.astype(bool), color="black",
+                         transform=top.get_xaxis_transform(), linewidth=0, label="labelled")
+    top.set_ylabel("value")
+    top.legend(loc="upper left", fontsize=8)
+    top.set_title(title or "series, flagged points and labelled anomalies")
+    bottom.plot(steps, scores, color="tab:purple", linewidth=0.8)
+    bottom.axhline(threshold, color="black", linestyle="--", linewidth=0.8,
+                   label=f"threshold {threshold:.4g}")
+    bottom.set_ylabel("point score")
+    bottom.set_xlabel("step")
+    bottom.legend(loc="upper left", fontsize=8)
+    for ax in (top, bottom):
+        ax.grid(alpha=0.3)
+    return _save(fig, path)

@@ -19,6 +19,7 @@ from aekit import metrics, run
 from aekit.config import DataConfig, ModelConfig, TrainConfig, from_dict, replace
 from aekit.data import stream
 from aekit.data.batches import train_val_split
+from aekit.data.labels import drop_anomalies
 from aekit.data.scaling import Scaling, fit_scaling, resolve
 from aekit.data.sources import Dataset, load_source
 from aekit.errors import AekitError
@@ -26,6 +27,7 @@ from aekit.io import atomic_write_json
 from aekit.model import Autoencoder
 from aekit.report import features, plots
 from aekit.report.html import write_report
+from aekit.tasks.detect import store_train_scores
 from aekit.train import distributed
 from aekit.train.callbacks import Callback, CodeActivity, EarlyStopping, Progress
 from aekit.train.greedy import check_greedy, greedy_pretrain
@@ -50,12 +52,16 @@ def read_data(data_config: DataConfig) -> Dataset:
     """In memory when the float32 copy fits under --max-memory; streamed when it does not, or
     with --stream."""
     if stream.wants_stream(data_config):
+        if data_config.train_normal_only:
+            raise AekitError("--train-normal-only: not available with streamed data (--stream, "
+                             "or data larger than --max-memory)")
         return stream.open_stream(data_config)
-    return load_source(data_config.source, data_config.data_dir, data_config.limit,
+    data = load_source(data_config.source, data_config.data_dir, data_config.limit,
                        data_config.array, data_config.label_column, data_config.time_column,
                        data_config.nan_policy, data_config.max_memory,
                        kind=data_config.kind, window=data_config.window,
                        stride=data_config.stride, image_size=data_config.image_size)
+    return drop_anomalies(data) if data_config.train_normal_only else data
 
 
 def prepare_data(data: Dataset, model_config: ModelConfig, train_config: TrainConfig,
@@ -211,6 +217,7 @@ def _train_and_finish(out: Path, trainer: Trainer, prepared: Prepared, data_conf
         final = final_metrics(trainer, prepared, time.perf_counter() - started)
         atomic_write_json(out / "metrics.json", {"history": trainer.history, "final": final})
         write_figures(out, trainer.model, trainer.history, prepared)
+        store_train_scores(out, trainer.model, prepared.train, weights["sha256"])
         write_report(out)
     distributed.barrier()  # the other ranks read the run only once rank 0 has written it
     return run.load_run(out)

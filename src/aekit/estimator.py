@@ -1,0 +1,160 @@
+"""The scikit-learn contract around one aekit Autoencoder, shared by every aekit estimator.
+
+`AutoencoderEstimator.__init__` only stores parameters; `_fit_autoencoder` turns them into the
+same `ModelConfig`/`TrainConfig` that `aekit train` builds (preset, then options, then the named
+parameters), fits the scaling and trains with the one `Trainer`. Inputs are 2-D for scikit-learn
+(`n_features_in_` features); `input_shape` (or an N-D array at fit time) says how a row is laid
+out for conv and sequence models. Pickling stores the config and weights, never the module.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import fields
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from aekit.config import SCALINGS, ModelConfig, TrainConfig, from_dict, to_dict
+from aekit.data.sources import Dataset
+from aekit.errors import AekitError
+from aekit.metrics import infer
+from aekit.model import Autoencoder
+from aekit.presets import load_preset
+from aekit.train.trainer import Trainer
+
+_KINDS = {1: "tabular", 2: "series", 3: "image"}  # sample rank -> how aekit scales the data
+_MODEL_FIELDS = {f.name for f in fields(ModelConfig)} - {"arch", "input_shape"}
+_TRAIN_FIELDS = {f.name for f in fields(TrainConfig)} - {"seed"}
+
+
+class AutoencoderEstimator(BaseEstimator):
+    """Base of the aekit estimators: parameters in, a trained `model_` and `scaling_` out.
+
+    Parameters
+    ----------
+    model : str or None
+        Registered architecture (`aekit models`); None: the preset's, else "stacked".
+    preset : str or None
+        A preset's model and training settings (`aekit presets`), overridden by the rest.
+    hidden : tuple of int or None
+        Encoder layer sizes, the last is the code size.
+    epochs, lr, batch_size : training options (None: the preset's or aekit's default).
+    options : dict or None
+        Any other `ModelConfig` or `TrainConfig` field by name, e.g. {"loss": "bce",
+        "noise": "gaussian:0.3", "val_split": 0.1, "patience": 5}.
+    input_shape : tuple of int or None
+        Layout of one row, e.g. (1, 28, 28) for conv on flattened MNIST; None: (n_features,)
+        or the sample shape of an N-D array given to `fit`.
+    scaling : {"auto", "unit", "symmetric", "standard"}
+        Scaling fitted on the training data (auto: tables and series standardised, images
+        kept in [0, 1]).
+    random_state : int
+        Seed of the weights, the batch order and any training noise.
+    device : str
+        "cpu", "cuda" or "auto".
+    """
+
+    def __init__(self, model: str | None = None, *, preset: str | None = None,
+                 hidden: tuple[int, ...] | None = None, epochs: int | None = None,
+                 lr: float | None = None, batch_size: int | None = None,
+                 options: dict[str, Any] | None = None, input_shape: tuple[int, ...] | None = None,
+                 scaling: str = "auto", random_state: int = 0, device: str = "cpu"):
+        self.model = model
+        self.preset = preset
+        self.hidden = hidden
+        self.epochs = epochs
+        self.lr = lr
+        self.batch_size = batch_size
+        self.options = options
+        self.input_shape = input_shape
+        self.scaling = scaling
+        self.random_state = random_state
+        self.device = device
+
+    def _configs(self) -> tuple[ModelConfig, TrainConfig]:
+        """Preset, then `options`, then the named parameters, as `aekit train` layers them."""
+        preset = load_preset(self.preset) if self.preset else None
+        model: dict[str, Any] = {"arch": "stacked", "output": "auto",
+                                 **(preset.model if preset else {})}
+        train: dict[str, Any] = {"val_split": 0.0, **(preset.train if preset else {})}
+        for key, value in (self.options or {}).items():
+            if key in _MODEL_FIELDS:
+                model[key] = value
+            elif key in _TRAIN_FIELDS:
+                train[key] = value
+            else:
+                raise AekitError(f"options: unknown key {key!r}; known: "
+                                 + ", ".join(sorted(_MODEL_FIELDS | _TRAIN_FIELDS)))
+        named = {"arch": self.model, "hidden": self.hidden}
+        model.update({k: list(v) if k == "hidden" else v for k, v in named.items()
+                      if v is not None})
+        named = {"epochs": self.epochs, "lr": self.lr, "batch_size": self.batch_size}
+        train.update({k: v for k, v in named.items() if v is not None})
+        train["seed"] = int(self.random_state)
+        return from_dict(ModelConfig, model, "model"), from_dict(TrainConfig, train, "train")
+
+    def _validate(self, X: Any, reset: bool) -> np.ndarray:
+        """X as float (N, *input_shape_); N-D arrays are flattened for scikit-learn's checks."""
+        nd = getattr(X, "ndim", 2) > 2  # an image or series array; sparse matrices are 2-D
+        sample_shape = tuple(X.shape[1:]) if nd else None
+        X = validate_data(self, np.reshape(np.asarray(X), (len(X), -1)) if nd else X,
+                          reset=reset, dtype=(np.float64, np.float32))
+        if reset:
+            sample = tuple(self.input_shape or sample_shape or (X.shape[1],))
+            if math.prod(sample) != X.shape[1]:
+                raise AekitError(f"input_shape: {list(sample)} holds {math.prod(sample)} "
+                                 f"values, the data has {X.shape[1]} features")
+            self.input_shape_ = sample
+        return X.reshape(len(X), *self.input_shape_)
+
+    def _fit_autoencoder(self, X: Any) -> np.ndarray:
+        """Train `model_` on X; returns X validated and scaled, for calibrations on it."""
+        from aekit.train.pipeline import prepare_data  # lazy: the pipeline imports the tasks
+
+        x = self._validate(X, reset=True)
+        model_config, train_config = self._configs()
+        if self.scaling not in SCALINGS:
+            raise AekitError(f"scaling: expected one of {', '.join(SCALINGS)}, got "
+                             f"{self.scaling!r}")
+        data = Dataset(x.astype(np.float32), None, "X", _KINDS.get(x.ndim - 1, "image"))
+        prepared = prepare_data(data, model_config, train_config, self.scaling)
+        with torch.random.fork_rng(devices=[]):  # seeded without touching the caller's RNG
+            torch.manual_seed(train_config.seed)
+            model = Autoencoder(prepared.model_config)
+            Trainer(model, train_config, device=self.device).fit(prepared.train, prepared.val)
+        # float64 inference: float32 results shift by ~1e-6 with the batch's composition, and
+        # scikit-learn expects a row's output not to depend on the rows beside it
+        self.model_ = model.double().eval()
+        self.scaling_ = prepared.scaling
+        return self.scaling_.apply(x)
+
+    def _scaled(self, X: Any) -> np.ndarray:
+        check_is_fitted(self, "model_")
+        return self.scaling_.apply(self._validate(X, reset=False)).astype(np.float64)
+
+    def _reconstruction_mse(self, x_scaled: np.ndarray) -> np.ndarray:
+        """Per-sample mean squared error, in the scaled units the model was trained in."""
+        return infer(self.model_, x_scaled,
+                     lambda xb: (self.model_(xb).recon - xb).pow(2).flatten(1).mean(1)
+                     ).astype(np.float64)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Config and CPU weights instead of the module (its parts may hold closures)."""
+        state = dict(super().__getstate__())  # a copy: object.__getstate__ gives __dict__
+        if "model_" in state:
+            model = state["model_"]
+            state["model_"] = {"config": to_dict(model.config),
+                               "weights": {k: v.cpu() for k, v in model.state_dict().items()}}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if isinstance(state.get("model_"), dict):
+            saved = state["model_"]
+            model = Autoencoder(from_dict(ModelConfig, saved["config"], "model"))
+            model.to(next(iter(saved["weights"].values())).dtype).load_state_dict(saved["weights"])
+            state = {**state, "model_": model.eval()}
+        super().__setstate__(state)

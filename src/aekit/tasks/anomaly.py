@@ -1,0 +1,226 @@
+"""Anomaly detection by reconstruction: per-sample scores, thresholds, the detector, and the
+point scores of a long series.
+
+An autoencoder trained on normal data reconstructs normal inputs well and others badly, so the
+per-sample reconstruction error is an anomaly score (higher = more anomalous). Scores are
+registered under kind "score" (`mse`, `bce`, `l1`, `l2`, `linf`); each is a function
+`(model, x_scaled) -> (N,) float64`, so a model-specific score (a VAE's negative ELBO) is one
+more `register("score", name)` entry. A score that needs statistics of the training data
+(`code`: distance of the code from the training codes; `mse+code`) also registers a
+`"score_fit"` function whose arrays are passed to it as keywords. A threshold is the
+(1 - contamination) quantile of the training scores, so about `contamination` of the training
+data is flagged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import OutlierMixin
+
+from aekit.errors import AekitError
+from aekit.estimator import AutoencoderEstimator
+from aekit.metrics import encode, infer
+from aekit.registry import lookup, names, register
+
+Residual = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (x, recon), (N, D) -> (N,)
+DEFAULT_CONTAMINATION = 0.05
+
+
+def _residual_score(model: torch.nn.Module, x: np.ndarray, reduce: Residual) -> np.ndarray:
+    return infer(model, x, lambda xb: reduce(xb.flatten(1), model(xb).recon.flatten(1))
+                 ).astype(np.float64)
+
+
+@register("score", "mse")
+def mse(model: torch.nn.Module, x: np.ndarray) -> np.ndarray:
+    """Mean squared reconstruction error per sample."""
+    return _residual_score(model, x, lambda a, r: (a - r).pow(2).mean(1))
+
+
+@register("score", "bce")
+def bce(model: torch.nn.Module, x: np.ndarray) -> np.ndarray:
+    """Mean binary cross-entropy per sample (data in [0, 1])."""
+    if len(x) and (x.min() < 0 or x.max() > 1):
+        raise AekitError("--score: bce needs data in [0, 1] (images); use mse")
+    return _residual_score(model, x, lambda a, r: torch.nn.functional.binary_cross_entropy(
+        r.clamp(1e-7, 1 - 1e-7), a, reduction="none").mean(1))
+
+
+@register("score", "l1")
+def l1(model: torch.nn.Module, x: np.ndarray) -> np.ndarray:
+    """Mean absolute reconstruction error per sample."""
+    return _residual_score(model, x, lambda a, r: (a - r).abs().mean(1))
+
+
+@register("score", "l2")
+def l2(model: torch.nn.Module, x: np.ndarray) -> np.ndarray:
+    """Euclidean norm of the residual per sample."""
+    return _residual_score(model, x, lambda a, r: torch.linalg.vector_norm(a - r, dim=1))
+
+
+@register("score", "linf")
+def linf(model: torch.nn.Module, x: np.ndarray) -> np.ndarray:
+    """Largest absolute residual per sample: one badly reconstructed pixel or step."""
+    return _residual_score(model, x, lambda a, r: (a - r).abs().amax(1))
+
+
+# --- scores fitted to the training data: kind "score_fit" returns the arrays the score needs ---
+
+
+@register("score_fit", "code")
+def fit_code(model: torch.nn.Module, x_train: np.ndarray) -> dict[str, np.ndarray]:
+    """Mean and precision of a Gaussian over the training codes."""
+    codes = encode(model, x_train).reshape(len(x_train), -1).astype(np.float64)
+    cov = np.atleast_2d(np.cov(codes, rowvar=False))
+    ridge = 1e-6 * max(float(np.trace(cov)) / len(cov), 1e-12)  # keeps a flat direction finite
+    return {"mean": codes.mean(0), "precision": np.linalg.inv(cov + ridge * np.eye(len(cov)))}
+
+
+@register("score", "code")
+def code(model: torch.nn.Module, x: np.ndarray, *, mean: np.ndarray, precision: np.ndarray
+         ) -> np.ndarray:
+    """Squared Mahalanobis distance of the code from the training codes: how unusual an
+    input's code is, even where the decoder reconstructs it well."""
+    centred = encode(model, x).reshape(len(x), -1).astype(np.float64) - mean
+    return np.einsum("ij,jk,ik->i", centred, precision, centred)
+
+
+@register("score_fit", "mse+code")
+def fit_mse_code(model: torch.nn.Module, x_train: np.ndarray) -> dict[str, np.ndarray]:
+    """The code Gaussian, and each score's spread on the training data to put them on a par."""
+    state = fit_code(model, x_train)
+    return {**state, "mse_scale": np.std(mse(model, x_train)),
+            "code_scale": np.std(code(model, x_train, **state))}
+
+
+@register("score", "mse+code")
+def mse_code(model: torch.nn.Module, x: np.ndarray, *, mse_scale: np.ndarray,
+             code_scale: np.ndarray, **state: np.ndarray) -> np.ndarray:
+    """MSE plus code distance, each divided by its training spread: an input must be both
+    well reconstructed and typical in code space to score low."""
+    return mse(model, x) / mse_scale + code(model, x, **state) / code_scale
+
+
+def fit_score(model: torch.nn.Module, x_train: np.ndarray, score: str) -> dict[str, np.ndarray]:
+    """What score `score` learns from the (scaled) training data; {} for the plain errors."""
+    lookup("score", score, "--score")
+    return lookup("score_fit", score)(model, x_train) if score in names("score_fit") else {}
+
+
+def anomaly_scores(model: torch.nn.Module, x_scaled: np.ndarray, score: str = "mse",
+                   state: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    """Score `score` (a registered name) of each sample, in the model's scaled units; `state`
+    is what `fit_score` learnt, for the scores fitted to the training data."""
+    return lookup("score", score, "--score")(model, x_scaled, **(state or {}))
+
+
+def check_contamination(contamination: float, option: str = "--contamination") -> float:
+    if isinstance(contamination, bool) or not isinstance(contamination, int | float) \
+            or not 0 < contamination <= 0.5:
+        raise AekitError(f"{option}: expected a fraction in (0, 0.5], got {contamination!r}")
+    return float(contamination)
+
+
+def threshold_for(train_scores: np.ndarray, contamination: float) -> float:
+    """The score above which a fraction `contamination` of the training scores lie."""
+    return float(np.quantile(train_scores, 1 - check_contamination(contamination)))
+
+
+def window_starts(length: int, window: int, stride: int) -> np.ndarray:
+    """Starts every `stride` steps, plus one window ending at the last step, so every point
+    of the series is covered."""
+    if window > length:
+        raise AekitError(f"--window {window}: longer than the series ({length} steps)")
+    starts = np.arange(0, length - window + 1, stride)
+    return starts if starts[-1] == length - window else np.append(starts, length - window)
+
+
+def point_scores(window_scores: np.ndarray, starts: np.ndarray, window: int, length: int
+                 ) -> np.ndarray:
+    """Each point's score: the mean score of the windows that cover it."""
+    total, count = np.zeros(length + 1), np.zeros(length + 1)
+    np.add.at(total, starts, window_scores)
+    np.add.at(total, starts + window, -window_scores)
+    np.add.at(count, starts, 1)
+    np.add.at(count, starts + window, -1)
+    return np.cumsum(total)[:length] / np.cumsum(count)[:length]
+
+
+class AnomalyDetector(OutlierMixin, AutoencoderEstimator):
+    """Outlier detector on an aekit autoencoder's reconstruction error (scikit-learn style).
+
+    Takes every parameter of `AutoencoderEstimator` (model, preset, hidden, epochs, ...), and:
+
+    Parameters
+    ----------
+    anomaly_score : str
+        A registered score: mse, bce, l1, l2, linf, code or mse+code.
+    contamination : float in (0, 0.5]
+        Fraction of the training data to flag; sets the threshold as a training-score quantile.
+    threshold : float or None
+        An explicit threshold on the anomaly score (overrides `contamination`).
+
+    `anomaly_scores(X)` is the reconstruction error (higher = more anomalous); following
+    scikit-learn, `score_samples` is its negative, `decision_function` is negative for
+    anomalies, `predict` gives 1 (normal) or -1 (anomaly).
+
+    Examples
+    --------
+    >>> det = AnomalyDetector("conv", hidden=(32,), input_shape=(1, 28, 28), epochs=20)
+    >>> det.fit(x_normal).predict(x_test)   # 1 normal, -1 anomaly
+    """
+
+    def __init__(self, model: str | None = None, *, preset: str | None = None,
+                 hidden: tuple[int, ...] | None = None, epochs: int | None = None,
+                 lr: float | None = None, batch_size: int | None = None,
+                 options: dict[str, Any] | None = None, input_shape: tuple[int, ...] | None = None,
+                 scaling: str = "auto", random_state: int = 0, device: str = "cpu",
+                 anomaly_score: str = "mse", contamination: float = DEFAULT_CONTAMINATION,
+                 threshold: float | None = None):
+        super().__init__(model, preset=preset, hidden=hidden, epochs=epochs, lr=lr,
+                         batch_size=batch_size, options=options, input_shape=input_shape,
+                         scaling=scaling, random_state=random_state, device=device)
+        self.anomaly_score = anomaly_score
+        self.contamination = contamination
+        self.threshold = threshold
+
+    def fit(self, X: Any, y: Any = None) -> AnomalyDetector:
+        """Train the autoencoder on X (normal data) and set the threshold from its scores."""
+        check_contamination(self.contamination, "contamination")
+        lookup("score", self.anomaly_score, "anomaly_score")
+        x = self._fit_autoencoder(X)
+        self.score_state_ = fit_score(self.model_, x, self.anomaly_score)
+        return self.set_threshold(anomaly_scores(self.model_, x, self.anomaly_score,
+                                                 self.score_state_))
+
+    def set_threshold(self, train_scores: np.ndarray | None) -> AnomalyDetector:
+        """`threshold_` from the explicit threshold or the training scores' quantile."""
+        if self.threshold is not None:
+            self.threshold_ = float(self.threshold)
+        elif train_scores is None:
+            raise AekitError("threshold: give an explicit threshold or training scores")
+        else:
+            self.threshold_ = threshold_for(train_scores, self.contamination)
+        self.offset_ = -self.threshold_
+        return self
+
+    def anomaly_scores(self, X: Any) -> np.ndarray:
+        """Anomaly score of each row of X (higher = more anomalous)."""
+        x = self._scaled(X)  # first: raises NotFittedError before model_ is touched
+        return anomaly_scores(self.model_, x, self.anomaly_score, self.score_state_)
+
+    def score_samples(self, X: Any) -> np.ndarray:
+        """Negative anomaly score (scikit-learn's convention: lower = more abnormal)."""
+        return -self.anomaly_scores(X)
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """threshold - anomaly score: negative for anomalies."""
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X: Any) -> np.ndarray:
+        """1 for normal rows, -1 for anomalies."""
+        return np.where(self.decision_function(X) >= 0, 1, -1)

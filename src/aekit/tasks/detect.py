@@ -1,0 +1,171 @@
+"""Anomaly detection with a run directory: the training scores kept beside the model, the
+fitted detector they give, and scoring of samples or of one long series point by point.
+
+`detector.safetensors` holds the run's training scores per score name (the training split, as
+the model saw it: windows for a series run), tied to the weights' SHA-256, so `aekit detect`
+turns any `--contamination` into a threshold without reading the training data again. `mse`
+is stored when training ends; another score is computed from the run's training data on first
+use and added.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+
+from aekit import metrics
+from aekit.data.formats import sliding_windows
+from aekit.errors import AekitError
+from aekit.io import atomic_write_bytes
+from aekit.report import plots
+from aekit.tasks.anomaly import (
+    DEFAULT_CONTAMINATION,
+    AnomalyDetector,
+    anomaly_scores,
+    fit_score,
+    point_scores,
+    window_starts,
+)
+from aekit.train.checkpoint import json_metadata, load_tensors, read_json_metadata, save_tensors
+
+if TYPE_CHECKING:
+    from aekit.run import Run
+
+TRAIN_SCORES = "detector.safetensors"
+FORMAT = "aekit-detector/1"
+
+
+def store_train_scores(run_dir: str | Path, model: torch.nn.Module, x_train: np.ndarray,
+                       weights_sha256: str, score: str = "mse"
+                       ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Fit and compute `score` on the (scaled) training data; keep both in the detector file."""
+    state = fit_score(model, x_train, score)
+    scores = anomaly_scores(model, x_train, score, state)
+    path = Path(run_dir) / TRAIN_SCORES
+    tensors = _stored(path, weights_sha256)
+    tensors[score] = torch.as_tensor(scores)
+    tensors.update({f"{score}.state.{k}": torch.as_tensor(np.asarray(v))
+                    for k, v in state.items()})
+    save_tensors(path, tensors, json_metadata({"format": FORMAT,
+                                               "weights_sha256": weights_sha256}))
+    return scores, state
+
+
+def _stored(path: Path, weights_sha256: str) -> dict[str, torch.Tensor]:
+    """The scores kept in `path`, or none if they belong to other weights (a retrained run)."""
+    if not path.exists():
+        return {}
+    tensors, metadata = load_tensors(path)
+    meta = read_json_metadata(metadata, path)
+    if meta.get("format") != FORMAT or meta.get("weights_sha256") != weights_sha256:
+        return {}
+    return tensors
+
+
+def train_scores(loaded: Run, score: str = "mse") -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The run's training scores and fitted score state, from its detector file or computed
+    from its training data and kept."""
+    from aekit.run import read_config  # lazy: the run and the pipeline import this module
+    from aekit.train.pipeline import prepare_data, read_data
+
+    sha = read_config(loaded.path)["weights"]["sha256"]
+    stored = _stored(loaded.path / TRAIN_SCORES, sha)
+    if score in stored:
+        prefix = f"{score}.state."
+        return stored[score].numpy(), {k[len(prefix):]: v.numpy() for k, v in stored.items()
+                                       if k.startswith(prefix)}
+    prepared = prepare_data(read_data(loaded.data_config), loaded.model_config,
+                            loaded.train_config, loaded.data_config.scaling)
+    return store_train_scores(loaded.path, loaded.model, prepared.train, sha, score)
+
+
+def detector_for_run(loaded: Run, score: str = "mse", contamination: float | None = None,
+                     threshold: float | None = None) -> AnomalyDetector:
+    """A fitted AnomalyDetector on a run's model, scaling and training scores."""
+    detector = AnomalyDetector(loaded.model_config.arch, anomaly_score=score,
+                               contamination=DEFAULT_CONTAMINATION if contamination is None
+                               else contamination, threshold=threshold)
+    scores, detector.score_state_ = train_scores(loaded, score)
+    detector.model_ = loaded.model
+    detector.scaling_ = loaded.scaling
+    detector.input_shape_ = tuple(loaded.model_config.input_shape)
+    detector.n_features_in_ = int(np.prod(detector.input_shape_))
+    return detector.set_threshold(scores)
+
+
+@dataclass
+class Detection:
+    """Scores and flags (1 = anomaly) per sample or per point of a series, with labels."""
+
+    scores: np.ndarray
+    flags: np.ndarray
+    threshold: float
+    labels: np.ndarray | None
+    index: list[str]  # time stamps of a series' points, or sample numbers
+    index_name: str
+    series: np.ndarray | None = None  # the raw series (L, C) for the figure
+
+
+def score_samples(detector: AnomalyDetector, x: np.ndarray, labels: np.ndarray | None
+                  ) -> Detection:
+    scores = detector.anomaly_scores(x)
+    return Detection(scores, (scores > detector.threshold_).astype(np.int64),
+                     detector.threshold_, labels, [str(i) for i in range(len(x))], "index")
+
+
+def score_series(detector: AnomalyDetector, series: np.ndarray, labels: np.ndarray | None,
+                 window: int, stride: int, times: list[str] | None, name: str) -> Detection:
+    """Point scores of one long series (L, C): each window scored, points averaged over the
+    windows that cover them."""
+    channels = detector.input_shape_[-1]
+    if series.ndim != 2 or series.shape[1] != channels:
+        raise AekitError(f"--data: {name} has {series.shape[1:]} features per step, the model "
+                         f"expects {channels}")
+    starts = window_starts(len(series), window, stride)
+    windows = sliding_windows(series, window, 1, name)[starts]  # (N, window, C)
+    scores = point_scores(detector.anomaly_scores(windows), starts, window, len(series))
+    index = times if times is not None else [str(i) for i in range(len(series))]
+    return Detection(scores, (scores > detector.threshold_).astype(np.int64),
+                     detector.threshold_, labels, index, "time" if times else "index", series)
+
+
+
+def write_scores(path: str | Path, detection: Detection) -> Path:
+    """scores.csv: the index (time stamp or sample number), score and flag (1 = anomaly), and
+    the label where known, one row per sample or point in input order."""
+    header = [detection.index_name, "score", "flag"]
+    columns = [detection.index, [f"{s:.9g}" for s in detection.scores],
+               [str(f) for f in detection.flags]]
+    if detection.labels is not None:
+        header.append("label")
+        columns.append([str(v) for v in detection.labels])
+    lines = [",".join(header), *(",".join(row) for row in zip(*columns, strict=True))]
+    return atomic_write_bytes(path, ("\n".join(lines) + "\n").encode())
+
+
+def figure(path: str | Path, detection: Detection, title: str) -> Path:
+    """The score histogram by class, or for a series the series, scores and flagged points."""
+    if detection.series is not None:
+        return plots.series_scores(detection.series, detection.scores, detection.flags,
+                                   detection.labels, detection.threshold, path, title)
+    if detection.labels is None:
+        raise AekitError("--figure: a histogram by class needs labels (y in an .npz, "
+                         "--label-column in a CSV)")
+    return plots.score_histogram(detection.scores, detection.labels, detection.threshold, path,
+                                 title)
+
+
+def summary(detection: Detection) -> dict[str, float | int | None]:
+    """Counts, the threshold and, with labels, ROC-AUC, AP, best F1 and the flags' F1."""
+    result: dict[str, float | int | None] = {
+        "n": len(detection.scores), "threshold": detection.threshold,
+        "n_flagged": int(detection.flags.sum())}
+    if detection.labels is not None:
+        result.update(n_anomalies=int(detection.labels.sum()),
+                      **metrics.detection_metrics(detection.labels, detection.scores),
+                      **metrics.flag_metrics(detection.labels, detection.flags))
+    return result
