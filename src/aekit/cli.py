@@ -61,6 +61,17 @@ def _device_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="auto", help="auto (GPU when present), cpu or cuda")
 
 
+def _speed_options(p: argparse.ArgumentParser) -> None:
+    """Issue 9; the README's Speed section gives the measurements behind each default."""
+    p.add_argument("--precision", help="fp32 (default) or bf16: autocast the forward pass "
+                                       "(fast on GPUs and CPUs with AMX/AVX512-BF16)")
+    p.add_argument("--compile", action="store_true", default=None,
+                   help="torch.compile the training step (compiling takes tens of seconds; "
+                        "pays on long runs only)")
+    p.add_argument("--threads", type=int, help="torch threads for training (default: torch's, "
+                                               "all cores)")
+
+
 # --- regularised autoencoders (issue 4) ---------------------------------------------------------
 
 
@@ -155,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clip-grad", type=float, help="clip the gradient norm to this value")
     p.add_argument("--detect-anomaly", action="store_true", default=None,
                    help="find the operation that made a NaN (slow; for debugging)")
+    _speed_options(p)
     _data_options(p)
     p.add_argument("--out", help="run directory to write (required unless --resume)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run in --out")

@@ -32,6 +32,7 @@ REGULARISE_OPTIONS = ("noise", "sparsity", "contractive", "k_sparse", "k_sparse_
 # --- convolutional and sequence models (issue 7) ---
 MODEL_OPTIONS += ("conv_mode", "channels", "kernel")
 DATA_OPTIONS += ("kind", "window", "stride", "scaling", "image_size")
+TRAIN_OPTIONS += ("precision", "compile", "threads")  # speed (issue 9)
 HANDLERS = {"map": "map_codes"}  # sub-commands whose function name would shadow a builtin
 
 

@@ -28,6 +28,7 @@ from aekit.metrics import loss_terms
 from aekit.train import checkpoint as ckpt
 from aekit.train.callbacks import Callback
 from aekit.train.optim import make_optimizer
+from aekit.train.speed import applied, forward_step, param_groups
 
 CHECKPOINT = "last.safetensors"
 
@@ -66,7 +67,8 @@ class Trainer:
         self.config = config
         self.callbacks = list(callbacks)
         self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None
-        self.optimizer = make_optimizer(model.parameters(), config)
+        self.optimizer = make_optimizer(param_groups(self.model, config), config)
+        self._forward = forward_step(self.model, config, self.device)  # speed options
         self.epoch = 0
         self.step = 0  # batches done in the current epoch; non-zero only after an interrupt
         self._partial_loss = 0.0
@@ -96,7 +98,7 @@ class Trainer:
         self.stop = False
         self._emit("on_fit_start")
         with self._stop_on_signals(), torch.autograd.set_detect_anomaly(
-                self.config.detect_anomaly):
+                self.config.detect_anomaly), applied(self.model, self.optimizer, self.config):
             while self.epoch < self.config.epochs and not self.stop:
                 perm = epoch_permutation(n, self.config.seed, self.epoch).to(self.device)
                 self.model.train()
@@ -106,7 +108,7 @@ class Trainer:
                 for step in range(self.step, n_batches):
                     idx = perm[step * batch:(step + 1) * batch]
                     xb = x[idx] if transform is None else transform(x[idx])
-                    loss = (self.model(xb) if y is None else self.model(xb, y[idx])).loss
+                    loss = (self._forward(xb) if y is None else self._forward(xb, y[idx])).loss
                     if not torch.isfinite(loss):
                         self._diverged(loss, step)
                     self.optimizer.zero_grad(set_to_none=True)
