@@ -165,6 +165,8 @@ def measure(name: str, variants: list[str], epochs: int, data_dir: Path, limit: 
             seconds[variant] = sum(r["seconds"] for r in trainer.history[-inner:]) / inner
         for key, value in seconds.items():
             (times[key].append(value) if epoch else first.setdefault(key, value))
+        print(f"  {name} epoch {epoch}: " + ", ".join(f"{k} {v:.2f} s" for k, v in
+                                                    seconds.items()), flush=True)
     plain_s = statistics.median(times["plain"])
     flops = 3 * forward_flops(trainers[variants[0]].model, torch.as_tensor(x[:8])) * len(x)
     rows = []
