@@ -62,6 +62,17 @@ def _device_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="auto", help="auto (GPU when present), cpu or cuda")
 
 
+def _speed_options(p: argparse.ArgumentParser) -> None:
+    """Issue 9; the README's Speed section gives the measurements behind each default."""
+    p.add_argument("--precision", help="fp32 (default) or bf16: autocast the forward pass "
+                                       "(fast on GPUs and CPUs with AMX/AVX512-BF16)")
+    p.add_argument("--compile", action="store_true", default=None,
+                   help="torch.compile the training step (compiling takes tens of seconds; "
+                        "pays on long runs only)")
+    p.add_argument("--threads", type=int, help="torch threads for training (default: torch's, "
+                                               "all cores)")
+
+
 # --- regularised autoencoders (issue 4) ---------------------------------------------------------
 
 
@@ -233,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tensorboard", action="store_true", default=None,
                    help="log losses, learning rate, reconstructions and code histograms each "
                         "epoch to RUN/tensorboard/ (needs pip install 'aekit[tensorboard]')")
+    _speed_options(p)
     _data_options(p)
     p.add_argument("--train-normal-only", action="store_true", default=None,
                    help="drop samples labelled 1 (anomaly; y in an .npz, --label-column in a "

@@ -40,6 +40,7 @@ MODEL_OPTIONS += ("conv_mode", "channels", "kernel")
 DATA_OPTIONS += ("kind", "window", "stride", "scaling", "image_size")
 STREAM_OPTIONS = ("stream", "workers")  # train only (issue 13)
 DATA_OPTIONS += ("train_normal_only",)  # anomaly detection (issue 8)
+TRAIN_OPTIONS += ("precision", "compile", "threads")  # speed (issue 9)
 HANDLERS = {"map": "map_codes"}  # sub-commands whose function name would shadow a builtin
 
 

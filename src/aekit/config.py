@@ -183,6 +183,8 @@ def _check_regularisers(config: ModelConfig) -> None:
         _fail("model", "k_sparse_lifetime", f"must be a fraction in (0, 1], got {lifetime}")
 
 
+PRECISIONS = ("fp32", "bf16")
+
 _DEFAULT_LR = {"adam": 1e-3, "sgd": 1e-2, "adadelta": 1.0, "rmsprop": 1e-3}
 
 
@@ -203,8 +205,16 @@ class TrainConfig:
     greedy_epochs: int | None = None
     fine_tune_epochs: int = 0
     tensorboard: bool = False  # log each epoch to RUN/tensorboard/ (the optional extra)
+    # --- speed (issue 9; measured in benchmarks/suite.py) ---
+    precision: str = "fp32"  # bf16: autocast (CPUs with AMX/AVX512-BF16, GPUs)
+    compile: bool = False  # torch.compile: tens of seconds up front, pays on long runs only
+    threads: int | None = None  # torch intra-op threads; None: torch's default (all cores)
 
     def __post_init__(self) -> None:
+        if self.precision not in PRECISIONS:
+            _fail("train", "precision", f"expected one of {', '.join(PRECISIONS)}, got "
+                  f"{self.precision!r}")
+        _positive("train", "threads", self.threads)
         _positive("train", "clip_grad", self.clip_grad)
         _positive("train", "greedy_epochs", self.greedy_epochs)
         _positive("train", "fine_tune_epochs", self.fine_tune_epochs, strict=False)

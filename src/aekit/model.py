@@ -43,6 +43,9 @@ class Autoencoder(nn.Module):
         self.output_activation = activation(_output_name(config.output))
         self._loss = lookup("loss", config.loss, "--loss")
         self._penalties = build_penalties(config)
+        # penalties whose gradient an optimizer can apply as weight decay (train/speed.py);
+        # True while one does, and then only the penalty's value is computed
+        self.folded_penalties = dict.fromkeys(set(self._penalties) & {"l2"}, False)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """Codes for inputs shaped (N, *input_shape)."""
@@ -60,7 +63,9 @@ class Autoencoder(nn.Module):
         recon = self.output_activation(logits)
         terms = {"recon": self._loss(logits, recon, x), **terms}
         for name, penalty in self._penalties.items():
-            terms[name] = penalty(self, x, code)
+            with torch.set_grad_enabled(torch.is_grad_enabled()
+                                        and not self.folded_penalties.get(name, False)):
+                terms[name] = penalty(self, x, code)
         loss = sum(terms.values())
         return AEOutput(loss, recon, code, terms)
 

@@ -79,7 +79,7 @@ class Crop(nn.Module):
 
 class Channels(nn.Module):
     """Series (N, T, C) <-> (N, C, T) for conv1d; images pass, as channels_last on the CPU
-    (measured faster there, see benchmarks/conv_epoch.py)."""
+    (measured faster there: `python -m benchmarks --models keras-conv`)."""
 
     def __init__(self, series: bool):
         super().__init__()

@@ -28,6 +28,7 @@ from aekit.train import checkpoint as ckpt
 from aekit.train import distributed
 from aekit.train.callbacks import Callback
 from aekit.train.optim import make_optimizer
+from aekit.train.speed import applied, forward_step, param_groups
 
 CHECKPOINT = "last.safetensors"
 
@@ -67,7 +68,8 @@ class Trainer:
         self.config = config
         self.callbacks = list(callbacks)
         self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None
-        self.optimizer = make_optimizer(model.parameters(), config)
+        self.optimizer = make_optimizer(param_groups(self.model, config), config)
+        self._forward = forward_step(self.net, config, self.device)  # speed options
         self.epoch = 0
         self.step = 0  # batches done in the current epoch; non-zero only after an interrupt
         self._partial_loss = 0.0
@@ -98,7 +100,7 @@ class Trainer:
         self.stop = False
         self._emit("on_fit_start")
         with self._stop_on_signals(), torch.autograd.set_detect_anomaly(
-                self.config.detect_anomaly):
+                self.config.detect_anomaly), applied(self.model, self.optimizer, self.config):
             while self.epoch < self.config.epochs and not self.stop:
                 self.model.train()
                 self._emit("on_epoch_start", n_batches=n_batches)
@@ -107,7 +109,7 @@ class Trainer:
                 for step, (xb, yb, count, weight) in enumerate(
                         source.epoch(self.epoch, self.step), self.step):
                     xb = xb if transform is None else transform(xb)
-                    loss = (self.net(xb) if yb is None else self.net(xb, yb)).loss
+                    loss = (self._forward(xb) if yb is None else self._forward(xb, yb)).loss
                     if not torch.isfinite(loss):
                         self._diverged(loss, step)
                     self.optimizer.zero_grad(set_to_none=True)
