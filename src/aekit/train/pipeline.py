@@ -18,13 +18,14 @@ import torch
 from aekit import metrics, run
 from aekit.config import DataConfig, ModelConfig, TrainConfig, from_dict, replace
 from aekit.data.batches import train_val_split
+from aekit.data.binarize import bernoulli, binarize
 from aekit.data.scaling import Scaling, fit_scaling, resolve
 from aekit.data.sources import Dataset, load_source
 from aekit.errors import AekitError
 from aekit.io import atomic_write_json
 from aekit.model import Autoencoder
 from aekit.report import features, plots
-from aekit.train.callbacks import Callback, CodeActivity, EarlyStopping, Progress
+from aekit.train.callbacks import Callback, CodeActivity, EarlyStopping, KLWarmup, Progress
 from aekit.train.greedy import check_greedy, greedy_pretrain
 from aekit.train.trainer import Trainer
 
@@ -49,8 +50,10 @@ def read_data(data_config: DataConfig) -> Dataset:
 
 
 def prepare_data(data: Dataset, model_config: ModelConfig, train_config: TrainConfig,
-                 scaling_choice: str = "auto") -> Prepared:
-    """Split with the seeded permutation, fit the scaling on the training part, check the model."""
+                 scaling_choice: str = "auto", binarize_how: str | None = None) -> Prepared:
+    """Split with the seeded permutation, fit the scaling on the training part, check the model;
+    with `binarize_how`, binarise both parts (a dynamic run's training part is redrawn per batch,
+    so it stays grey here)."""
     train_idx, val_idx = train_val_split(len(data), train_config.val_split, train_config.seed)
     if len(train_idx) == 0:
         raise AekitError(f"--data: {data.name} has {len(data)} samples, too few to train on")
@@ -64,6 +67,11 @@ def prepare_data(data: Dataset, model_config: ModelConfig, train_config: TrainCo
         raise AekitError(f"--data: samples of {data.name} have shape {shape}, the model expects "
                          f"{model_config.input_shape}")
     train, val = scaling.apply(data.x[train_idx]), scaling.apply(data.x[val_idx])
+    if binarize_how is not None:
+        static = "threshold" if binarize_how == "threshold" else "static"
+        val = binarize(val, static, train_config.seed + 1)
+        if binarize_how != "dynamic":
+            train = binarize(train, static, train_config.seed)
     if model_config.loss == "bce" and (train.min() < 0 or train.max() > 1):
         raise AekitError("--loss: bce needs data in [0, 1] (images); this data is standardised, "
                          "use --loss mse")
@@ -79,7 +87,7 @@ def fit_run(model_config: ModelConfig, train_config: TrainConfig, data_config: D
             callbacks: Sequence[Callback] = ()) -> run.Run:
     """Train a new run into `out` and return it loaded."""
     prepared = prepare_data(read_data(data_config), model_config, train_config,
-                            data_config.scaling)
+                            data_config.scaling, data_config.binarize)
     if train_config.greedy:
         check_greedy(prepared.model_config, train_config.greedy)
         train_config = replace(train_config,
@@ -114,7 +122,7 @@ def resume_run(run_dir: str | Path, *, epochs: int | None = None, quiet: bool = 
         raise AekitError(f"--resume: {run_dir} has no checkpoint to resume from "
                          f"({checkpoint} is missing)")
     prepared = prepare_data(read_data(data_config), model_config, train_config,
-                            data_config.scaling)
+                            data_config.scaling, data_config.binarize)
     trainer = Trainer(Autoencoder(prepared.model_config), train_config,
                       _callbacks(train_config, quiet, callbacks), device,
                       checkpoint_dir=run_dir / "checkpoints")
@@ -148,7 +156,13 @@ def _train_and_finish(out: Path, trainer: Trainer, prepared: Prepared, data_conf
     config = prepared.model_config
     if config.sparsity or config.k_sparse or config.k_sparse_lifetime:
         trainer.callbacks.insert(0, CodeActivity(prepared.train))
-    trainer.fit(prepared.train, prepared.val)
+    if trainer.config.kl_warmup:
+        if not config.variational:
+            raise AekitError("--kl-warmup: only a gaussian latent has a KL term to warm up "
+                             "(--model vae or --latent gaussian)")
+        trainer.callbacks.insert(0, KLWarmup(trainer.config.kl_warmup))
+    trainer.fit(prepared.train, prepared.val,
+                transform=bernoulli if data_config.binarize == "dynamic" else None)
     weights = run.save_weights(out, trainer.model)
     run.write_config(out, prepared.model_config, trainer.config, data_config, prepared.scaling,
                      preset, weights)

@@ -67,6 +67,8 @@ class Trainer:
         self.callbacks = list(callbacks)
         self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None
         self.optimizer = make_optimizer(model.parameters(), config)
+        # a model's own extra phase per batch (the AAE's regulariser), with its own optimizers
+        self.extra_optimizers = getattr(model, "extra_optimizers", dict)(config.learning_rate)
         self.epoch = 0
         self.step = 0  # batches done in the current epoch; non-zero only after an interrupt
         self._partial_loss = 0.0
@@ -115,6 +117,8 @@ class Trainer:
                         torch.nn.utils.clip_grad_norm_(self.model.parameters(),
                                                        self.config.clip_grad)
                     self.optimizer.step()
+                    if self.extra_optimizers:
+                        self.model.extra_step(xb, self.extra_optimizers)
                     total += loss.detach() * len(xb)
                     self._emit("on_batch_end", step=step)
                     if self._signal:
@@ -176,9 +180,13 @@ class Trainer:
         optim_tensors, optim_info = ckpt.optimizer_to_flat(self.optimizer)
         tensors = {f"model.{k}": v for k, v in self.model.state_dict().items()}
         tensors.update(optim_tensors)
+        extra_info = {}
+        for name, optimizer in self.extra_optimizers.items():
+            extra_tensors, extra_info[name] = ckpt.optimizer_to_flat(optimizer)
+            tensors.update({f"{name}.{k}": v for k, v in extra_tensors.items()})
         tensors["rng.torch"] = torch.get_rng_state()
         meta = {"epoch": self.epoch, "step": self.step, "partial_loss": self._partial_loss,
-                "history": self.history, "optimizer": optim_info}
+                "history": self.history, "optimizer": optim_info, "extra_optimizers": extra_info}
         return ckpt.save_tensors(path, tensors, ckpt.json_metadata(meta))
 
     def load_checkpoint(self, path: str | Path) -> None:
@@ -191,6 +199,10 @@ class Trainer:
             ckpt.optimizer_from_flat(
                 self.optimizer, {k: v for k, v in tensors.items() if k.startswith("optim.")},
                 meta["optimizer"])
+            for name, optimizer in self.extra_optimizers.items():
+                ckpt.optimizer_from_flat(optimizer, {k[len(name) + 1:]: v for k, v in tensors.items()
+                                                     if k.startswith(f"{name}.optim.")},
+                                         meta["extra_optimizers"][name])
             torch.set_rng_state(tensors["rng.torch"])
             self.epoch, self.step = int(meta["epoch"]), int(meta["step"])
             self._partial_loss = float(meta["partial_loss"])
