@@ -25,6 +25,7 @@ from aekit.errors import AekitError
 from aekit.io import atomic_write_json
 from aekit.model import Autoencoder
 from aekit.report import features, plots
+from aekit.tasks import generate
 from aekit.train.callbacks import Callback, CodeActivity, EarlyStopping, KLWarmup, Progress
 from aekit.train.greedy import check_greedy, greedy_pretrain
 from aekit.train.trainer import Trainer
@@ -202,6 +203,13 @@ def write_figures(out: Path, model: Autoencoder, history: list[dict[str, Any]],
         shown = [prepared.scaling.undo(a) / prepared.data.full_scale  # [0, 1] for any scaling
                  for a in (sample, metrics.reconstruct(model, sample))]
         plots.image_rows(shown, ["original", "reconstruction"], figures / "reconstructions.png")
+        if model.can_generate:  # prior samples, and seed 004's manifold for a 2-D code
+            full = prepared.scaling.undo(generate.sample(model, 64)) / prepared.data.full_scale
+            plots.image_grid(full, 8, figures / "samples.png", f"{model.config.arch} samples")
+            if model.config.code_size == 2:
+                grid = prepared.scaling.undo(generate.latent_grid(model, 15))
+                plots.image_grid(grid / prepared.data.full_scale, 15, figures / "manifold.png",
+                                 pad=0)
         if features.first_dense(model) is not None:
             features.weight_grid(model, figures / "features.png")
             features.top_inputs(model, prepared.train, 0, figures / "unit_0_top.png")

@@ -200,9 +200,9 @@ class Trainer:
                 self.optimizer, {k: v for k, v in tensors.items() if k.startswith("optim.")},
                 meta["optimizer"])
             for name, optimizer in self.extra_optimizers.items():
-                ckpt.optimizer_from_flat(optimizer, {k[len(name) + 1:]: v for k, v in tensors.items()
-                                                     if k.startswith(f"{name}.optim.")},
-                                         meta["extra_optimizers"][name])
+                mine = {k[len(name) + 1:]: v for k, v in tensors.items()
+                        if k.startswith(f"{name}.optim.")}
+                ckpt.optimizer_from_flat(optimizer, mine, meta["extra_optimizers"][name])
             torch.set_rng_state(tensors["rng.torch"])
             self.epoch, self.step = int(meta["epoch"]), int(meta["step"])
             self._partial_loss = float(meta["partial_loss"])
