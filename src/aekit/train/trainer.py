@@ -68,7 +68,8 @@ class Trainer:
         self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None
         self.optimizer = make_optimizer(model.parameters(), config)
         # a model's own extra phase per batch (the AAE's regulariser), with its own optimizers
-        self.extra_optimizers = getattr(model, "extra_optimizers", dict)(config.learning_rate)
+        extra = getattr(model, "extra_optimizers", None)
+        self.extra_optimizers = extra(config.learning_rate) if extra else {}
         self.epoch = 0
         self.step = 0  # batches done in the current epoch; non-zero only after an interrupt
         self._partial_loss = 0.0
