@@ -70,6 +70,9 @@ class Trainer:
         self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None
         self.optimizer = make_optimizer(param_groups(self.model, config), config)
         self._forward = forward_step(self.net, config, self.device)  # speed options
+        # a model's own extra phase per batch (the AAE's regulariser), with its own optimizers
+        extra = getattr(model, "extra_optimizers", None)
+        self.extra_optimizers = extra(config.learning_rate) if extra else {}
         self.epoch = 0
         self.step = 0  # batches done in the current epoch; non-zero only after an interrupt
         self._partial_loss = 0.0
@@ -118,6 +121,8 @@ class Trainer:
                         torch.nn.utils.clip_grad_norm_(self.model.parameters(),
                                                        self.config.clip_grad)
                     self.optimizer.step()
+                    if self.extra_optimizers:
+                        self.model.extra_step(xb, self.extra_optimizers)
                     total += loss.detach() * count
                     self._emit("on_batch_end", step=step)
                     if self._signal:
@@ -188,9 +193,13 @@ class Trainer:
         optim_tensors, optim_info = ckpt.optimizer_to_flat(self.optimizer)
         tensors = {f"model.{k}": v for k, v in self.model.state_dict().items()}
         tensors.update(optim_tensors)
+        extra_info = {}
+        for name, optimizer in self.extra_optimizers.items():
+            extra_tensors, extra_info[name] = ckpt.optimizer_to_flat(optimizer)
+            tensors.update({f"{name}.{k}": v for k, v in extra_tensors.items()})
         tensors["rng.torch"] = torch.get_rng_state()
         meta = {"epoch": self.epoch, "step": self.step, "partial_loss": self._partial_loss,
-                "history": self.history, "optimizer": optim_info}
+                "history": self.history, "optimizer": optim_info, "extra_optimizers": extra_info}
         return ckpt.save_tensors(path, tensors, ckpt.json_metadata(meta))
 
     def load_checkpoint(self, path: str | Path) -> None:
@@ -203,6 +212,10 @@ class Trainer:
             ckpt.optimizer_from_flat(
                 self.optimizer, {k: v for k, v in tensors.items() if k.startswith("optim.")},
                 meta["optimizer"])
+            for name, optimizer in self.extra_optimizers.items():
+                mine = {k[len(name) + 1:]: v for k, v in tensors.items()
+                        if k.startswith(f"{name}.optim.")}
+                ckpt.optimizer_from_flat(optimizer, mine, meta["extra_optimizers"][name])
             torch.set_rng_state(tensors["rng.torch"])
             self.epoch, self.step = int(meta["epoch"]), int(meta["step"])
             self._partial_loss = float(meta["partial_loss"])
