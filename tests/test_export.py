@@ -19,6 +19,7 @@ from aekit.export import export_onnx
 MODELS = {
     "stacked": {"arch": "stacked", "hidden": (64, 16)},
     "conv": {"arch": "conv", "hidden": (), "channels": (16, 8, 8), "loss": "bce"},  # Keras blog
+    "vae": {"arch": "vae", "latent": "gaussian", "hidden": (64, 8), "loss": "bce"},  # mean path
 }
 
 
