@@ -72,7 +72,8 @@ GREEDY_QUICK = {"greedy_epochs": 1, "epochs": 1}
 
 SYSTEMS: tuple[System, ...] = (
     System("linear-3d", "000", "pca-3d", "linear AE on 3-D data: 2-D projection",
-           ("projection",), ("synthetic-3d",), ("synthetic-3d:test",), quick={"epochs": 60, "batch_size": 10},
+           ("projection",), ("synthetic-3d",), ("synthetic-3d:test",),
+           quick={"epochs": 60, "batch_size": 10},
            note="a linear AE with MSE spans PCA's plane: its MSE should equal PCA-2's"),
     System("stacked", "000", "stacked-mnist", "stacked 784-300-150 AE: reconstructions",
            ("reconstructions",)),
