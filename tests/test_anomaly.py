@@ -213,3 +213,21 @@ def test_detect_refuses_another_window_or_channel_count(tmp_path, data_dir, caps
     one = tmp_path / "one.csv"  # unlabelled, in the training file's format: scored
     one.write_text("timestamp,value-0\n" + "".join(f"{i},{i % 7}\n" for i in range(100)))
     assert main(["detect", str(run), "--data", str(one), "--out", out]) == 0
+
+
+def test_vae_negative_elbo_is_a_score(mnist) -> None:
+    """`score="elbo"` ranks inverted digits and noise above test digits with a VAE's -ELBO, and
+    equals the metric it wraps."""
+    from aekit.metrics import neg_elbo_per_sample
+
+    x = mnist["x_train"][:2000].reshape(2000, -1)
+    det = AnomalyDetector("vae", hidden=(128, 8), epochs=4, lr=2e-3, anomaly_score="elbo",
+                          options={"output": "sigmoid", "loss": "bce"}, scaling="unit").fit(x)
+    normal = mnist["x_test"][:300].reshape(300, -1)
+    noise = np.random.default_rng(1).uniform(0, 1, (150, 784)).astype(np.float32)
+    test = np.concatenate([normal, 1 - normal[:150], noise])
+    y = np.r_[np.zeros(300), np.ones(300)]
+    scores = det.anomaly_scores(test)
+    assert roc_auc_score(y, scores) > 0.95
+    np.testing.assert_allclose(scores, neg_elbo_per_sample(det.model_, det.scaling_.apply(test)),
+                               rtol=1e-6)

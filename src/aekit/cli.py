@@ -62,6 +62,17 @@ def _device_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="auto", help="auto (GPU when present), cpu or cuda")
 
 
+def _speed_options(p: argparse.ArgumentParser) -> None:
+    """Issue 9; the README's Speed section gives the measurements behind each default."""
+    p.add_argument("--precision", help="fp32 (default) or bf16: autocast the forward pass "
+                                       "(fast on GPUs and CPUs with AMX/AVX512-BF16)")
+    p.add_argument("--compile", action="store_true", default=None,
+                   help="torch.compile the training step (compiling takes tens of seconds; "
+                        "pays on long runs only)")
+    p.add_argument("--threads", type=int, help="torch threads for training (default: torch's, "
+                                               "all cores)")
+
+
 # --- regularised autoencoders (issue 4) ---------------------------------------------------------
 
 
@@ -76,6 +87,49 @@ def _regularise_options(p: argparse.ArgumentParser) -> None:
                                                              "per sample")
     p.add_argument("--k-sparse-lifetime", type=float, metavar="P",
                    help="in training, each code unit keeps its top fraction P of the batch")
+
+
+# --- generative autoencoders (issue 6) ---------------------------------------------------------
+
+
+def _generative_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--latent", help="code part: identity, gaussian (a VAE on any architecture: "
+                                    "mean and log-variance heads) or gaussian-sigma (seed 000's "
+                                    "sigma head); --model vae implies gaussian")
+    p.add_argument("--beta", type=float, help="weight of a gaussian latent's KL term (default 1)")
+    p.add_argument("--kl-warmup", type=int, metavar="EPOCHS",
+                   help="raise the KL weight linearly from 0 over this many epochs")
+    p.add_argument("--prior", choices=("gaussian", "mixture"),
+                   help="adversarial AE prior for the codes (--model aae: gaussian); mixture: "
+                        "10 Gaussians on a circle")
+
+
+def _binarize_option(p: argparse.ArgumentParser, evaluate: bool = False) -> None:
+    p.add_argument("--binarize", choices=("threshold", "static", "dynamic", "none")
+                   if evaluate else ("threshold", "static", "dynamic"),
+                   help="make [0, 1] images binary: threshold at 0.5, static (one seeded "
+                        "Bernoulli draw) or dynamic (a fresh draw every training batch)"
+                        + ("; default: as the run was trained" if evaluate else ""))
+
+
+def _generate_command(sub: Any) -> None:
+    p = sub.add_parser("generate", help="decode samples of a VAE's or AAE's prior (or a 2-D "
+                                        "manifold, an interpolation, a denoising chain)")
+    p.add_argument("run", help="run directory")
+    _data_options(p)
+    p.add_argument("--n", type=int, default=64, help="samples or chains (default: 64)")
+    p.add_argument("--out", help="figure to write (PNG)")
+    p.add_argument("--npy", help="also write the samples, shaped like the training inputs, in "
+                                 "the data's own units")
+    p.add_argument("--seed", type=int, default=0, help="sampling seed (default: 0)")
+    p.add_argument("--interpolate", type=int, nargs=2, metavar=("A", "B"),
+                   help="decode the line between the codes of samples A and B of --data")
+    p.add_argument("--steps", type=int, default=10, help="interpolation points (default: 10)")
+    p.add_argument("--grid", type=int, metavar="N",
+                   help="2-D codes: decode an N x N grid of the prior's quantiles (seed 004)")
+    p.add_argument("--chain", type=int, metavar="STEPS",
+                   help="denoising run: alternate its corruption and reconstruction from noise")
+    _device_option(p)
 
 
 def _regularised_commands(sub: Any) -> None:
@@ -247,6 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tensorboard", action="store_true", default=None,
                    help="log losses, learning rate, reconstructions and code histograms each "
                         "epoch to RUN/tensorboard/ (needs pip install 'aekit[tensorboard]')")
+    _speed_options(p)
     _data_options(p)
     p.add_argument("--train-normal-only", action="store_true", default=None,
                    help="drop samples labelled 1 (anomaly; y in an .npz, --label-column in a "
@@ -259,10 +314,18 @@ def build_parser() -> argparse.ArgumentParser:
     _device_option(p)
     _regularise_options(p)
     _scale_options(p)
+    _generative_options(p)
+    _binarize_option(p)
 
-    p = sub.add_parser("evaluate", help="print reconstruction metrics of a run on data, as JSON")
+    p = sub.add_parser("evaluate", help="print reconstruction metrics of a run on data, as JSON "
+                                        "(and a VAE's -ELBO and NLL)")
     p.add_argument("run", help="run directory")
     _data_options(p)
+    _binarize_option(p, evaluate=True)
+    p.add_argument("--iw-samples", type=int, default=1000, metavar="K",
+                   help="VAE: importance samples per input for the NLL (default: 1000)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the VAE's draws and of a "
+                                                       "static binarisation (default: 0)")
     _device_option(p)
 
     for name, what in (("encode", "write the codes of data as an (N, code) float32 .npy"),
@@ -277,6 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
         _device_option(p)
 
     _regularised_commands(sub)
+    _generate_command(sub)
     p = sub.add_parser("pretrain", help="classify with few labels on a trained encoder, next to "
                                         "the same net from scratch and a linear probe")
     p.add_argument("run", help="run directory of the pretrained autoencoder")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import torch
 
 from aekit import metrics, registry, run
 from aekit.config import DataConfig, ModelConfig, TrainConfig, from_dict
+from aekit.data.binarize import binarize
 from aekit.data.formats import csv_header, read_time_column
 from aekit.data.labels import anomaly_labels
 from aekit.data.scaling import check_shape
@@ -24,6 +26,7 @@ from aekit.report import plots
 from aekit.report.html import write_report
 from aekit.tasks import classify
 from aekit.tasks import detect as detection
+from aekit.tasks import generate as generate_task
 from aekit.train import distributed
 from aekit.train.pipeline import fit_run, resume_run
 from aekit.train.trainer import resolve_device
@@ -35,11 +38,16 @@ TRAIN_OPTIONS = ("optimizer", "lr", "batch_size", "epochs", "seed", "val_split",
 DATA_OPTIONS = ("data_dir", "limit", "array", "label_column", "time_column", "nan_policy",
                 "max_memory")
 REGULARISE_OPTIONS = ("noise", "sparsity", "contractive", "k_sparse", "k_sparse_lifetime")
+# --- generative autoencoders (issue 6) ---
+MODEL_OPTIONS += ("latent", "beta", "prior")
+TRAIN_OPTIONS += ("kl_warmup",)
+DATA_OPTIONS += ("binarize",)
 # --- convolutional and sequence models (issue 7) ---
 MODEL_OPTIONS += ("conv_mode", "channels", "kernel")
 DATA_OPTIONS += ("kind", "window", "stride", "scaling", "image_size")
 STREAM_OPTIONS = ("stream", "workers")  # train only (issue 13)
 DATA_OPTIONS += ("train_normal_only",)  # anomaly detection (issue 8)
+TRAIN_OPTIONS += ("precision", "compile", "threads")  # speed (issue 9)
 HANDLERS = {"map": "map_codes"}  # sub-commands whose function name would shadow a builtin
 
 
@@ -190,9 +198,13 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
         return {"run": str(args.run), "n": len(test[1]), "accuracy": float(clf.score(*test)),
                 "confusion_matrix": matrix}
     loaded, data, x = _run_and_data(args)
+    x, binarized = _binarized(loaded, x, args)
     recon = metrics.reconstruct(loaded.model, x)
-    return {"run": str(loaded.path), "data": data.name, "n": len(x),
-            **metrics.recon_errors(x, recon), **metrics.loss_terms(loaded.model, x)}
+    result = {"run": str(loaded.path), "data": data.name, "n": len(x),
+              **metrics.recon_errors(x, recon), **metrics.loss_terms(loaded.model, x)}
+    if loaded.model_config.variational:
+        result.update(binarize=binarized, **_likelihood(loaded, x, args))
+    return result
 
 
 def encode(args: argparse.Namespace) -> str:
@@ -370,6 +382,85 @@ def detect(args: argparse.Namespace) -> dict[str, Any]:
         detection.figure(path, found, f"{loaded.model_config.arch} on {data.name}")
         result["figure"] = path
     return result
+
+
+# --- generative autoencoders (issue 6) ----------------------------------------------------------
+
+
+def generate(args: argparse.Namespace) -> str:
+    """Samples from the prior (or a 2-D manifold, an interpolation, a denoising chain) as a
+    figure, and optionally as a .npy in the data's own units."""
+    loaded = run.load_run(args.run, resolve_device(args.device))
+    model, shape = loaded.model, loaded.model_config.input_shape
+    if args.chain is None and not model.can_generate:
+        model.sample_codes(1)  # raises the error that names the models that can generate
+    if args.chain is not None:
+        chain = generate_task.gsn_chain(model, args.n, args.chain, args.seed)
+        samples, what = chain[-1], f"{args.n} chains of {args.chain} steps"
+        shown = chain[np.unique(np.linspace(0, args.chain, min(args.chain + 1, 11)).astype(int))]
+        rows = [_shown(loaded, step) for step in shown[:, :min(args.n, 16)]]
+        figure = lambda path: plots.image_grid(np.concatenate(rows), len(rows[0]), path,  # noqa: E731
+                                               f"denoising chain, rows: steps 0..{args.chain}")
+    elif args.interpolate is not None:
+        _, data, x = _run_and_data(args)
+        a, b = (_index(x, i, data.name) for i in args.interpolate)
+        samples = generate_task.interpolate(model, a, b, args.steps)
+        what = f"interpolation {args.interpolate[0]} -> {args.interpolate[1]}"
+        figure = lambda path: plots.image_grid(_shown(loaded, samples), len(samples), path,  # noqa: E731
+                                               what)
+    elif args.grid is not None:
+        samples = generate_task.latent_grid(model, args.grid)
+        what = f"{args.grid}x{args.grid} manifold"
+        figure = lambda path: plots.image_grid(_shown(loaded, samples), args.grid, path,  # noqa: E731
+                                               pad=0)
+    else:
+        samples = generate_task.sample(model, args.n, args.seed)
+        what = f"{args.n} samples"
+        figure = lambda path: plots.image_grid(  # noqa: E731
+            _shown(loaded, samples), math.ceil(math.sqrt(len(samples))), path,
+            f"{loaded.model_config.arch} samples, seed {args.seed}")
+    lines = []
+    if args.out:
+        if len(shape) != 3:
+            raise AekitError(f"--out: only images can be drawn; samples here are shaped "
+                             f"{list(shape)}, write them with --npy")
+        figure(args.out)
+        lines.append(f"wrote {args.out}: {what}")
+    if args.npy:
+        save_npy(args.npy, loaded.scaling.undo(samples))
+        lines.append(f"wrote {args.npy}: {samples.shape}")
+    if not lines:
+        raise AekitError("--out/--npy: give a figure (--out PNG) or an array (--npy) to write")
+    return "\n".join(lines)
+
+
+def _shown(loaded: run.Run, images: np.ndarray) -> np.ndarray:
+    """Model-unit images in [0, 1] for drawing, whatever the run's scaling."""
+    top = np.max(loaded.scaling.offset + loaded.scaling.scale)  # an image's full scale
+    return loaded.scaling.undo(images) / top
+
+
+def _index(x: np.ndarray, i: int, name: str) -> np.ndarray:
+    if not 0 <= i < len(x):
+        raise AekitError(f"--interpolate: index {i} is outside {name} (0..{len(x) - 1})")
+    return x[i]
+
+
+def _likelihood(loaded: run.Run, x: np.ndarray, args: argparse.Namespace) -> dict[str, Any]:
+    """A VAE's -ELBO, IW NLL, KL per dimension and active units on (binarised) data."""
+    if args.iw_samples < 1:
+        raise AekitError(f"--iw-samples: must be >= 1, got {args.iw_samples}")
+    return metrics.likelihood(loaded.model, x, args.iw_samples, args.seed)
+
+
+def _binarized(loaded: run.Run, x: np.ndarray, args: argparse.Namespace
+               ) -> tuple[np.ndarray, str | None]:
+    """Evaluation data binarised as asked (default: as the run was trained): one seeded draw
+    for static and dynamic runs, so the figures repeat."""
+    how = args.binarize or loaded.data_config.binarize
+    if how in (None, "none"):
+        return x, None
+    return binarize(x, "threshold" if how == "threshold" else "static", args.seed), how
 
 
 # --- seed gallery (issue 12) --------------------------------------------------------------------

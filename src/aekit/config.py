@@ -116,6 +116,10 @@ class ModelConfig:
     conv_mode: str = "pool"
     channels: tuple[int, ...] = (16, 8, 8)
     kernel: int = 3
+    # --- generative autoencoders (issue 6) ---
+    latent: str | None = None  # None: gaussian for arch vae, identity otherwise
+    beta: float = 1.0
+    prior: str | None = None  # the AAE's prior: gaussian or mixture; None: gaussian for arch aae
 
     def __post_init__(self) -> None:
         if any(d <= 0 for d in self.input_shape):
@@ -123,6 +127,7 @@ class ModelConfig:
         if any(h <= 0 for h in self.hidden) or not (self.hidden or self.arch in CODE_FROM_MAPS):
             _fail("model", "hidden", f"expected sizes > 0 like 300,150, got {list(self.hidden)}")
         self._check_conv()
+        _check_generative(self)
         _positive("model", "l2", self.l2, strict=False)
         if self.loss == "bce" and self.output not in ("sigmoid", "auto"):
             _fail("model", "loss", f"bce needs output 'sigmoid', got output {self.output!r}")
@@ -147,6 +152,11 @@ class ModelConfig:
         return "none" if self.arch == "linear" else self.code_activation or self.activation
 
     @property
+    def variational(self) -> bool:
+        """Whether the code is a Gaussian posterior (a VAE) rather than a deterministic code."""
+        return str(self.latent).startswith("gaussian")
+
+    @property
     def code_size(self) -> int:
         """The last hidden size; for conv models without dense layers, the final feature map."""
         if self.hidden:
@@ -157,6 +167,37 @@ class ModelConfig:
 
 
 CODE_FROM_MAPS = ("conv", "conv1d")
+
+
+def _check_generative(config: ModelConfig) -> None:
+    """Resolve the vae/aae archs' default latent and prior, and check the generative options."""
+    if config.latent is None:
+        object.__setattr__(config, "latent", "gaussian" if config.arch == "vae" else "identity")
+    if config.prior is None and config.arch == "aae":
+        object.__setattr__(config, "prior", "gaussian")
+    if config.prior is not None and config.code_activation is None:
+        object.__setattr__(config, "code_activation", "none")  # the prior spans all reals
+    from aekit.registry import lookup  # lazy: the parts import this module
+
+    lookup("latent", config.latent, "--latent")
+    if config.latent == "ksparse":
+        _fail("model", "latent", "k-sparse codes are set with --k-sparse K or "
+              "--k-sparse-lifetime P")
+    _positive("model", "beta", config.beta, strict=False)
+    if config.prior not in (None, "gaussian", "mixture"):
+        _fail("model", "prior", f"expected gaussian or mixture, got {config.prior!r}")
+    variational = config.variational
+    if variational and (config.k_sparse is not None or config.k_sparse_lifetime is not None):
+        _fail("model", "latent", "a gaussian latent cannot also be k-sparse")
+    if variational and config.prior is not None:
+        _fail("model", "prior", "an adversarial prior needs a deterministic code, not a "
+              "gaussian latent")
+    if (variational or config.prior) and config.arch == "tied":
+        _fail("model", "arch", "generative codes need their own code layer; tied weights "
+              "cannot share it, use --model vae or stacked")
+    if (variational or config.prior) and not config.hidden:
+        _fail("model", "hidden", "a generative model needs a dense code; give --hidden, "
+              "e.g. 16 after the convs")
 """Archs whose code may be the flattened last feature map (no dense layers, Keras blog)."""
 
 
@@ -183,6 +224,8 @@ def _check_regularisers(config: ModelConfig) -> None:
         _fail("model", "k_sparse_lifetime", f"must be a fraction in (0, 1], got {lifetime}")
 
 
+PRECISIONS = ("fp32", "bf16")
+
 _DEFAULT_LR = {"adam": 1e-3, "sgd": 1e-2, "adadelta": 1.0, "rmsprop": 1e-3}
 
 
@@ -203,11 +246,21 @@ class TrainConfig:
     greedy_epochs: int | None = None
     fine_tune_epochs: int = 0
     tensorboard: bool = False  # log each epoch to RUN/tensorboard/ (the optional extra)
+    # --- speed (issue 9; measured in benchmarks/suite.py) ---
+    precision: str = "fp32"  # bf16: autocast (CPUs with AMX/AVX512-BF16, GPUs)
+    compile: bool = False  # torch.compile: tens of seconds up front, pays on long runs only
+    threads: int | None = None  # torch intra-op threads; None: torch's default (all cores)
+    kl_warmup: int = 0  # epochs over which a gaussian latent's KL weight rises linearly to beta
 
     def __post_init__(self) -> None:
+        if self.precision not in PRECISIONS:
+            _fail("train", "precision", f"expected one of {', '.join(PRECISIONS)}, got "
+                  f"{self.precision!r}")
+        _positive("train", "threads", self.threads)
         _positive("train", "clip_grad", self.clip_grad)
         _positive("train", "greedy_epochs", self.greedy_epochs)
         _positive("train", "fine_tune_epochs", self.fine_tune_epochs, strict=False)
+        _positive("train", "kl_warmup", self.kl_warmup, strict=False)
         if self.greedy not in (None, "separate", "phases", "cached"):
             _fail("train", "greedy", f"expected separate, phases or cached, got {self.greedy!r}")
         if self.optimizer not in _DEFAULT_LR:
@@ -248,6 +301,7 @@ class DataConfig:
     workers: int = 2  # DataLoader worker processes when streaming
     # --- anomaly detection (issue 8): drop samples labelled 1 (anomaly) before training ---
     train_normal_only: bool = False
+    binarize: str | None = None  # images in [0, 1] -> {0, 1}: threshold, static or dynamic
 
     def __post_init__(self) -> None:
         _positive("data", "limit", self.limit)
@@ -260,12 +314,18 @@ class DataConfig:
         _positive("data", "window", self.window)
         _positive("data", "stride", self.stride)
         _positive("data", "workers", self.workers, strict=False)
+        if self.binarize not in BINARIZE:
+            _fail("data", "binarize", f"expected one of {', '.join(map(str, BINARIZE[1:]))}, "
+                  f"got {self.binarize!r}")
         if self.stride is not None and self.window is None:
             _fail("data", "stride", "needs --window (the length of each window)")
         if self.scaling not in SCALINGS:
             _fail("data", "scaling", f"expected one of {', '.join(SCALINGS)}, got "
                   f"{self.scaling!r}")
 
+
+BINARIZE = (None, "threshold", "static", "dynamic")
+"""threshold: x >= 0.5; static: one seeded Bernoulli draw; dynamic: a fresh draw every batch."""
 
 SCALINGS = ("auto", "unit", "symmetric", "standard")
 """auto: images to [0, 1] ([-1, 1] for a tanh output), series and tables standardised."""

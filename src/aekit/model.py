@@ -13,8 +13,9 @@ import torch
 from torch import nn
 
 import aekit.parts  # noqa: F401  (registers every part)
-from aekit.config import ModelConfig, from_dict
+from aekit.config import ModelConfig, from_dict, replace
 from aekit.errors import AekitError
+from aekit.parts.adversarial import build_adversary
 from aekit.parts.blocks import activation
 from aekit.parts.latent import build_latent
 from aekit.parts.noise import build_noise
@@ -38,11 +39,19 @@ class Autoencoder(nn.Module):
         super().__init__()
         self.config = config
         self.encoder, self.decoder = lookup("arch", config.arch, "--model")(config)
+        if config.variational:  # the encoder's last layer emits mean and log-variance, linearly
+            head = replace(config, hidden=[*config.hidden[:-1], 2 * config.code_size],
+                           code_activation="none")
+            self.encoder = lookup("arch", config.arch)(head)[0]
+        self.adversary = build_adversary(config)
         self.corrupt = build_noise(config.noise)
         self.latent = build_latent(config)
         self.output_activation = activation(_output_name(config.output))
         self._loss = lookup("loss", config.loss, "--loss")
         self._penalties = build_penalties(config)
+        # penalties whose gradient an optimizer can apply as weight decay (train/speed.py);
+        # True while one does, and then only the penalty's value is computed
+        self.folded_penalties = dict.fromkeys(set(self._penalties) & {"l2"}, False)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """Codes for inputs shaped (N, *input_shape)."""
@@ -58,15 +67,50 @@ class Autoencoder(nn.Module):
         code, terms = self.latent(self.encoder(self.corrupt(x)))
         logits = self.decoder(code)
         recon = self.output_activation(logits)
-        terms = {"recon": self._loss(logits, recon, x), **terms}
+        recon_term = (lookup("nll", self.config.loss)(logits, recon, x).mean()
+                      if self.config.variational else self._loss(logits, recon, x))
+        terms = {"recon": recon_term, **terms}
         for name, penalty in self._penalties.items():
-            terms[name] = penalty(self, x, code)
+            with torch.set_grad_enabled(torch.is_grad_enabled()
+                                        and not self.folded_penalties.get(name, False)):
+                terms[name] = penalty(self, x, code)
         loss = sum(terms.values())
         return AEOutput(loss, recon, code, terms)
 
+    @property
+    def can_generate(self) -> bool:
+        """Whether codes have a prior to sample from (a VAE's Gaussian, an AAE's prior)."""
+        return self.config.variational or self.adversary is not None
+
+    def sample_codes(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """n codes from the prior, on the model's device."""
+        if not self.can_generate:
+            raise AekitError(f"generate: a {self.config.arch} autoencoder has no prior to sample "
+                             f"codes from; models that can generate: {GENERATIVE}; a denoising "
+                             "run samples with --chain STEPS")
+        if self.adversary is not None:
+            codes = self.adversary.sample_prior(n, generator)
+        else:
+            codes = self.latent.sample_prior(n, self.config.code_size, generator)
+        return codes.to(next(self.parameters()).device)
+
+    def extra_optimizers(self, lr: float) -> dict[str, torch.optim.Optimizer]:
+        """Optimizers the Trainer keeps (and checkpoints) for `extra_step`; none for most."""
+        return {} if self.adversary is None else self.adversary.optimizers(self, lr)
+
+    def extra_step(self, x: torch.Tensor, optimizers: dict[str, torch.optim.Optimizer]
+                   ) -> dict[str, float]:
+        """After the Trainer's reconstruction step: the AAE's regularisation phase."""
+        return self.adversary.step(self, x, optimizers) if self.adversary is not None else {}
+
     def weight_matrices(self) -> Iterator[nn.Parameter]:
         """Parameters that are weight matrices or kernels (what L2 penalises), each once."""
-        return (p for p in self.parameters() if p.dim() >= 2)
+        return (p for name, p in self.named_parameters()
+                if p.dim() >= 2 and not name.startswith("adversary."))
+
+
+GENERATIVE = ("--model vae (or --latent gaussian on any architecture), --model aae "
+              "(or --prior gaussian|mixture)")
 
 
 def _output_name(output: str) -> str:

@@ -79,7 +79,7 @@ class Crop(nn.Module):
 
 class Channels(nn.Module):
     """Series (N, T, C) <-> (N, C, T) for conv1d; images pass, as channels_last on the CPU
-    (measured faster there, see benchmarks/conv_epoch.py)."""
+    (measured faster there: `python -m benchmarks --models keras-conv`)."""
 
     def __init__(self, series: bool):
         super().__init__()
@@ -140,7 +140,9 @@ def _conv_pair(config: ModelConfig, dims: int) -> tuple[nn.Module, nn.Module]:
     series = dims == 1
     encoder = nn.Sequential(Channels(series), *_encoder_body(config, dims, in_channels),
                             nn.Flatten(),
-                            *(mlp(dense, config.activation, config.init) if config.hidden else []))
+                            *(mlp(dense, config.activation, config.init, last_act=False)
+                              if config.hidden else []),
+                            activation(config.code_act) if config.hidden else nn.Identity())
     decoder = nn.Sequential(
         *(mlp(dense[::-1], config.activation, config.init) if config.hidden else []),
         nn.Unflatten(1, last_map), Channels(False) if not series else nn.Identity(),

@@ -83,3 +83,18 @@ def tied(config: ModelConfig) -> tuple[nn.Module, nn.Module]:
                             activation(config.code_act))
     linears = [m for m in encoder if isinstance(m, nn.Linear)]
     return encoder, TiedDecoder(linears, config.activation, config.input_shape)
+
+
+# --- generative autoencoders (issue 6): dense stacks whose latent makes them generative -------
+
+
+@register("arch", "vae")
+def vae(config: ModelConfig) -> tuple[nn.Module, nn.Module]:
+    """Variational AE: dense stack with a Gaussian latent (seed 000: 784-500-500-20, ELU, He)."""
+    return _dense_pair(config, config.activation, config.init)
+
+
+@register("arch", "aae")
+def aae(config: ModelConfig) -> tuple[nn.Module, nn.Module]:
+    """Adversarial AE: dense stack, linear code pushed to a prior by a discriminator."""
+    return _dense_pair(config, config.activation, config.init)

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from aekit.config import ModelConfig
-from aekit.registry import register
+from aekit.registry import lookup, register
 
 
 class IdentityLatent(nn.Module):
@@ -58,8 +58,71 @@ def ksparse(k: int | None = None, lifetime: float | None = None) -> nn.Module:
     return KSparseLatent(k, lifetime)
 
 
+# --- generative autoencoders (issue 6): the Gaussian latent of a VAE ---------------------------
+
+_SIGMA_EPS = 1e-10  # seed 000's smoothing inside log(sigma^2)
+
+
+def gaussian_kl(mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """KL(N(mean, exp(logvar)) || N(0, 1)) per dimension, closed form: shape of `mean`."""
+    return 0.5 * (logvar.exp() + mean.pow(2) - 1 - logvar)
+
+
+class GaussianLatent(nn.Module):
+    """The encoder emits (N, 2 * code): mean and log-variance (or, as seed 000's main listing,
+    sigma itself). Training codes are reparameterised draws mean + sigma * eps so gradients pass
+    through the draw; `encode` and evaluation use the mean, so codes are deterministic.
+
+    The loss term is beta * KL summed over dimensions, averaged over the batch (nats per sample,
+    like the reconstruction term it is added to); `kl_weight` is the warm-up factor in [0, 1]
+    that a Trainer callback sets.
+    """
+
+    def __init__(self, beta: float, sigma_head: bool = False):
+        super().__init__()
+        self.beta = beta
+        self.sigma_head = sigma_head
+        self.kl_weight = 1.0
+
+    def posterior(self, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(mean, log-variance) of q(z | x) from the encoder's output."""
+        mean, raw = h.chunk(2, dim=1)
+        if self.sigma_head:
+            return mean, torch.log(raw.pow(2) + _SIGMA_EPS)
+        return mean, raw
+
+    def forward(self, h: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        mean, logvar = self.posterior(h)
+        code = mean
+        if self.training:
+            code = mean + torch.exp(0.5 * logvar) * torch.randn_like(mean)
+        kl = gaussian_kl(mean, logvar).sum(1).mean()
+        return code, {"kl": self.beta * self.kl_weight * kl}
+
+    @staticmethod
+    def sample_prior(n: int, size: int, generator: torch.Generator | None = None
+                     ) -> torch.Tensor:
+        """n codes from N(0, I)."""
+        return torch.randn(n, size, generator=generator)
+
+
+@register("latent", "gaussian")
+def gaussian(config: ModelConfig) -> nn.Module:
+    """VAE code: mean and log-variance heads, reparameterised draws, beta * KL to N(0, I)."""
+    return GaussianLatent(config.beta)
+
+
+@register("latent", "gaussian-sigma")
+def gaussian_sigma(config: ModelConfig) -> nn.Module:
+    """Seed 000's VAE head: mean and sigma (KL with log(sigma^2 + 1e-10)), else as gaussian."""
+    return GaussianLatent(config.beta, sigma_head=True)
+
+
 def build_latent(config: ModelConfig) -> nn.Module:
-    """The latent part a config asks for: k-sparse when `k_sparse` or its lifetime is set."""
+    """The latent part a config asks for: `--latent`, or k-sparse when `k_sparse` or its
+    lifetime is set, else the identity."""
+    if config.latent != "identity":
+        return lookup("latent", str(config.latent), "--latent")(config)
     if config.k_sparse is None and config.k_sparse_lifetime is None:
         return identity()
     return ksparse(config.k_sparse, config.k_sparse_lifetime)

@@ -22,7 +22,9 @@ def l2(config: ModelConfig) -> Penalty | None:
     weight = config.l2
 
     def term(model: nn.Module, x: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
-        return weight * 0.5 * sum(p.pow(2).sum() for p in model.weight_matrices())
+        # sum(W**2) as a dot product: one BLAS reduction, no temporary W**2 (was ~6% of a step)
+        return weight * 0.5 * sum(w.reshape(-1).dot(w.reshape(-1))
+                                  for w in model.weight_matrices())
 
     return term
 

@@ -199,3 +199,23 @@ def series_pairs(series: np.ndarray, recon: np.ndarray, path: str | Path, title:
     axes[0][0].legend(fontsize=7)
     fig.suptitle(title, fontsize=9)
     return _save(fig, path)
+
+
+def image_grid(images: np.ndarray, n_cols: int, path: str | Path, title: str = "",
+               pad: int = 2) -> Path:
+    """Images (n, C, H, W) in [0, 1] tiled into one picture, `n_cols` per row, white gaps."""
+    plt = _pyplot()
+    n, channels, h, w = images.shape
+    n_rows = -(-n // n_cols)
+    canvas = np.zeros((n_rows * (h + pad) + pad, n_cols * (w + pad) + pad, channels))
+    for i, image in enumerate(np.clip(images, 0, 1)):
+        r, c = divmod(i, n_cols)
+        top, left = pad + r * (h + pad), pad + c * (w + pad)
+        canvas[top:top + h, left:left + w] = np.moveaxis(image, 0, -1)
+    fig, ax = plt.subplots(figsize=(max(3.0, 0.45 * n_cols), max(3.0, 0.45 * n_rows)))
+    ax.imshow(canvas[..., 0] if channels == 1 else canvas,
+              cmap="Greys" if channels == 1 else None, vmin=0, vmax=1, interpolation="nearest")
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title, fontsize=10)
+    return _save(fig, path)

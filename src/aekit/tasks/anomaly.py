@@ -23,7 +23,7 @@ from sklearn.base import OutlierMixin
 
 from aekit.errors import AekitError
 from aekit.estimator import AutoencoderEstimator
-from aekit.metrics import encode, infer
+from aekit.metrics import encode, infer, neg_elbo_per_sample
 from aekit.registry import lookup, names, register
 
 Residual = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (x, recon), (N, D) -> (N,)
@@ -69,6 +69,12 @@ def linf(model: torch.nn.Module, x: np.ndarray) -> np.ndarray:
 
 
 # --- scores fitted to the training data: kind "score_fit" returns the arrays the score needs ---
+
+
+@register("score", "elbo")
+def elbo(model: torch.nn.Module, x: np.ndarray) -> np.ndarray:
+    """A VAE's negative ELBO in nats: reconstruction and KL together, the likelihood view."""
+    return neg_elbo_per_sample(model, x)
 
 
 @register("score_fit", "code")
@@ -158,7 +164,7 @@ class AnomalyDetector(OutlierMixin, AutoencoderEstimator):
     Parameters
     ----------
     anomaly_score : str
-        A registered score: mse, bce, l1, l2, linf, code or mse+code.
+        A registered score: mse, bce, l1, l2, linf, code, mse+code, or elbo (a VAE's -ELBO).
     contamination : float in (0, 0.5]
         Fraction of the training data to flag; sets the threshold as a training-score quantile.
     threshold : float or None

@@ -77,3 +77,27 @@ class CodeActivity(Callback):
         was_training = trainer.model.training
         record["code_mean"] = float(encode(trainer.model, self.x).mean())
         trainer.model.train(was_training)
+
+
+class KLWarmup(Callback):
+    """Raises a Gaussian latent's KL weight linearly from 0 to 1 over `epochs` epochs, batch by
+    batch (Bowman et al. 2016; Sønderby et al. 2016), so the decoder learns to use the code
+    before the KL term pulls the posterior to the prior. The weight derives from the trainer's
+    epoch and step, so a resumed run continues the same schedule."""
+
+    def __init__(self, epochs: int):
+        self.epochs = epochs
+        self._n_batches = 1
+
+    def _set(self, trainer: Any, batches_done: int) -> None:
+        trainer.model.latent.kl_weight = min(1.0, batches_done / (self.epochs * self._n_batches))
+
+    def on_epoch_start(self, *, trainer: Any, n_batches: int, **kwargs: Any) -> None:
+        self._n_batches = n_batches
+        self._set(trainer, trainer.epoch * n_batches + trainer.step)
+
+    def on_batch_end(self, *, trainer: Any, step: int, **kwargs: Any) -> None:
+        self._set(trainer, trainer.epoch * self._n_batches + step + 1)
+
+    def on_fit_end(self, *, trainer: Any, **kwargs: Any) -> None:
+        trainer.model.latent.kl_weight = 1.0

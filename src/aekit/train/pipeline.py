@@ -19,6 +19,7 @@ from aekit import metrics, run
 from aekit.config import DataConfig, ModelConfig, TrainConfig, from_dict, replace
 from aekit.data import stream
 from aekit.data.batches import train_val_split
+from aekit.data.binarize import bernoulli, binarize
 from aekit.data.labels import drop_anomalies
 from aekit.data.scaling import Scaling, fit_scaling, resolve
 from aekit.data.sources import Dataset, load_source
@@ -27,9 +28,10 @@ from aekit.io import atomic_write_json
 from aekit.model import Autoencoder
 from aekit.report import features, plots
 from aekit.report.html import write_report
+from aekit.tasks import generate
 from aekit.tasks.detect import store_train_scores
 from aekit.train import distributed
-from aekit.train.callbacks import Callback, CodeActivity, EarlyStopping, Progress
+from aekit.train.callbacks import Callback, CodeActivity, EarlyStopping, KLWarmup, Progress
 from aekit.train.greedy import check_greedy, greedy_pretrain
 from aekit.train.tensorboard import TensorBoardLogger
 from aekit.train.trainer import Trainer, resolve_device
@@ -65,12 +67,13 @@ def read_data(data_config: DataConfig) -> Dataset:
 
 
 def prepare_data(data: Dataset, model_config: ModelConfig, train_config: TrainConfig,
-                 scaling_choice: str = "auto", *, workers: int = 2,
-                 device: str = "cpu") -> Prepared:
+                 scaling_choice: str = "auto", binarize_how: str | None = None, *,
+                 workers: int = 2, device: str = "cpu") -> Prepared:
     """Split with the seeded permutation, fit the scaling on the training part, check the model.
 
     Streamed data get the same split and scaling (fitted in one pass) and become batch sources
-    read by `workers` DataLoader processes onto `device`.
+    read by `workers` DataLoader processes onto `device`. With `binarize_how`, both parts are
+    binarised (a dynamic run's training part is redrawn per batch, so it stays grey here).
     """
     train_idx, val_idx = train_val_split(len(data), train_config.val_split, train_config.seed)
     if len(train_idx) == 0:
@@ -95,6 +98,14 @@ def prepare_data(data: Dataset, model_config: ModelConfig, train_config: TrainCo
             for idx in (train_idx, val_idx))
     else:
         train, val = scaling.apply(data.x[train_idx]), scaling.apply(data.x[val_idx])
+    if binarize_how is not None:
+        if streamed:
+            raise AekitError("--binarize: needs in-memory data; this source is streamed "
+                             "(drop --stream or raise --max-memory)")
+        static = "threshold" if binarize_how == "threshold" else "static"
+        val = binarize(val, static, train_config.seed + 1)
+        if binarize_how != "dynamic":
+            train = binarize(train, static, train_config.seed)
     if model_config.loss == "bce" and (train.min() < 0 or train.max() > 1):
         raise AekitError("--loss: bce needs data in [0, 1] (images); this data is standardised, "
                          "use --loss mse")
@@ -113,7 +124,8 @@ def fit_run(model_config: ModelConfig, train_config: TrainConfig, data_config: D
     Under torchrun every rank reads the data and trains its share; rank 0 alone writes `out`.
     """
     prepared = prepare_data(read_data(data_config), model_config, train_config,
-                            data_config.scaling, workers=data_config.workers, device=device)
+                            data_config.scaling, data_config.binarize,
+                            workers=data_config.workers, device=device)
     if train_config.greedy:
         if prepared.fit_train is not None:
             raise AekitError("--greedy: needs in-memory data; this source is streamed "
@@ -156,7 +168,8 @@ def resume_run(run_dir: str | Path, *, epochs: int | None = None, quiet: bool = 
         raise AekitError(f"--resume: {run_dir} has no checkpoint to resume from "
                          f"({checkpoint} is missing)")
     prepared = prepare_data(read_data(data_config), model_config, train_config,
-                            data_config.scaling, workers=data_config.workers, device=device)
+                            data_config.scaling, data_config.binarize,
+                            workers=data_config.workers, device=device)
     trainer = Trainer(Autoencoder(prepared.model_config), train_config,
                       _callbacks(train_config, quiet, callbacks, run_dir, prepared), device,
                       checkpoint_dir=run_dir / "checkpoints")
@@ -206,10 +219,16 @@ def _train_and_finish(out: Path, trainer: Trainer, prepared: Prepared, data_conf
     config = prepared.model_config
     if config.sparsity or config.k_sparse or config.k_sparse_lifetime:
         trainer.callbacks.insert(0, CodeActivity(prepared.train))
+    if trainer.config.kl_warmup:
+        if not config.variational:
+            raise AekitError("--kl-warmup: only a gaussian latent has a KL term to warm up "
+                             "(--model vae or --latent gaussian)")
+        trainer.callbacks.insert(0, KLWarmup(trainer.config.kl_warmup))
+    dynamic = bernoulli if data_config.binarize == "dynamic" else None
     if prepared.fit_train is None:
-        trainer.fit(prepared.train, prepared.val)
+        trainer.fit(prepared.train, prepared.val, transform=dynamic)
     else:
-        trainer.fit(prepared.fit_train, prepared.fit_val)
+        trainer.fit(prepared.fit_train, prepared.fit_val, transform=dynamic)
     if distributed.is_main():
         weights = run.save_weights(out, trainer.model)
         run.write_config(out, prepared.model_config, trainer.config, data_config,
@@ -253,6 +272,13 @@ def write_figures(out: Path, model: Autoencoder, history: list[dict[str, Any]],
         sample = _held_out(prepared)[:10]
         shown = [to_unit(a) for a in (sample, metrics.reconstruct(model, sample))]
         plots.image_rows(shown, ["original", "reconstruction"], figures / "reconstructions.png")
+        if model.can_generate:  # prior samples, and seed 004's manifold for a 2-D code
+            full = prepared.scaling.undo(generate.sample(model, 64)) / prepared.data.full_scale
+            plots.image_grid(full, 8, figures / "samples.png", f"{model.config.arch} samples")
+            if model.config.code_size == 2:
+                grid = prepared.scaling.undo(generate.latent_grid(model, 15))
+                plots.image_grid(grid / prepared.data.full_scale, 15, figures / "manifold.png",
+                                 pad=0)
         if features.first_dense(model) is not None:
             features.weight_grid(model, figures / "features.png")
             features.top_inputs(model, prepared.train, 0, figures / "unit_0_top.png")

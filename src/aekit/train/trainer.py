@@ -28,6 +28,7 @@ from aekit.train import checkpoint as ckpt
 from aekit.train import distributed
 from aekit.train.callbacks import Callback
 from aekit.train.optim import make_optimizer
+from aekit.train.speed import applied, forward_step, param_groups
 
 CHECKPOINT = "last.safetensors"
 
@@ -67,7 +68,11 @@ class Trainer:
         self.config = config
         self.callbacks = list(callbacks)
         self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None
-        self.optimizer = make_optimizer(model.parameters(), config)
+        self.optimizer = make_optimizer(param_groups(self.model, config), config)
+        self._forward = forward_step(self.net, config, self.device)  # speed options
+        # a model's own extra phase per batch (the AAE's regulariser), with its own optimizers
+        extra = getattr(model, "extra_optimizers", None)
+        self.extra_optimizers = extra(config.learning_rate) if extra else {}
         self.epoch = 0
         self.step = 0  # batches done in the current epoch; non-zero only after an interrupt
         self._partial_loss = 0.0
@@ -98,7 +103,7 @@ class Trainer:
         self.stop = False
         self._emit("on_fit_start")
         with self._stop_on_signals(), torch.autograd.set_detect_anomaly(
-                self.config.detect_anomaly):
+                self.config.detect_anomaly), applied(self.model, self.optimizer, self.config):
             while self.epoch < self.config.epochs and not self.stop:
                 self.model.train()
                 self._emit("on_epoch_start", n_batches=n_batches)
@@ -107,7 +112,7 @@ class Trainer:
                 for step, (xb, yb, count, weight) in enumerate(
                         source.epoch(self.epoch, self.step), self.step):
                     xb = xb if transform is None else transform(xb)
-                    loss = (self.net(xb) if yb is None else self.net(xb, yb)).loss
+                    loss = (self._forward(xb) if yb is None else self._forward(xb, yb)).loss
                     if not torch.isfinite(loss):
                         self._diverged(loss, step)
                     self.optimizer.zero_grad(set_to_none=True)
@@ -116,6 +121,8 @@ class Trainer:
                         torch.nn.utils.clip_grad_norm_(self.model.parameters(),
                                                        self.config.clip_grad)
                     self.optimizer.step()
+                    if self.extra_optimizers:
+                        self.model.extra_step(xb, self.extra_optimizers)
                     total += loss.detach() * count
                     self._emit("on_batch_end", step=step)
                     if self._signal:
@@ -186,9 +193,13 @@ class Trainer:
         optim_tensors, optim_info = ckpt.optimizer_to_flat(self.optimizer)
         tensors = {f"model.{k}": v for k, v in self.model.state_dict().items()}
         tensors.update(optim_tensors)
+        extra_info = {}
+        for name, optimizer in self.extra_optimizers.items():
+            extra_tensors, extra_info[name] = ckpt.optimizer_to_flat(optimizer)
+            tensors.update({f"{name}.{k}": v for k, v in extra_tensors.items()})
         tensors["rng.torch"] = torch.get_rng_state()
         meta = {"epoch": self.epoch, "step": self.step, "partial_loss": self._partial_loss,
-                "history": self.history, "optimizer": optim_info}
+                "history": self.history, "optimizer": optim_info, "extra_optimizers": extra_info}
         return ckpt.save_tensors(path, tensors, ckpt.json_metadata(meta))
 
     def load_checkpoint(self, path: str | Path) -> None:
@@ -201,6 +212,10 @@ class Trainer:
             ckpt.optimizer_from_flat(
                 self.optimizer, {k: v for k, v in tensors.items() if k.startswith("optim.")},
                 meta["optimizer"])
+            for name, optimizer in self.extra_optimizers.items():
+                mine = {k[len(name) + 1:]: v for k, v in tensors.items()
+                        if k.startswith(f"{name}.optim.")}
+                ckpt.optimizer_from_flat(optimizer, mine, meta["extra_optimizers"][name])
             torch.set_rng_state(tensors["rng.torch"])
             self.epoch, self.step = int(meta["epoch"]), int(meta["step"])
             self._partial_loss = float(meta["partial_loss"])

@@ -1,0 +1,84 @@
+"""Speed options of the training step, kept apart from the loop so it stays one screen.
+
+Each option exists because `python -m benchmarks` measured it (figures in the README's Speed
+section):
+
+- the L2 penalty's gradient `l2 * W` is applied by the optimizer as coupled weight decay (same
+  maths: Adam, SGD, RMSprop and Adadelta all add `weight_decay * W` to the gradient before
+  using it), so autograd no longer builds and differentiates `sum(W**2)` every step; the
+  penalty's *value* is still computed (without a graph) so reported losses are unchanged.
+  Not done with `--clip-grad`, which clips the gradient *with* the penalty in it.
+- `precision="bf16"`: autocast of the forward pass; on CPUs with AMX/AVX512-BF16 and on GPUs.
+- `compile=True`: torch.compile of the forward and backward; pays only for long runs (the
+  first step compiles for tens of seconds).
+- `threads`: torch's intra-op thread count for the run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import torch
+from torch import nn
+
+from aekit.config import TrainConfig
+
+FOLDED = "folded_penalty"
+"""Key of the optimizer parameter group whose weight decay stands in for a penalty's gradient;
+kept in the optimizer (and so in checkpoints), the one place that says the fold is active."""
+
+
+def param_groups(model: nn.Module, config: TrainConfig) -> list[dict[str, Any]]:
+    """The optimizer's parameter groups: weight matrices carry the L2 penalty as weight decay
+    when that is the same maths, everything else (biases) has none."""
+    params = list(model.parameters())
+    l2 = getattr(getattr(model, "config", None), "l2", 0.0)
+    foldable = "l2" in getattr(model, "folded_penalties", {}) and config.clip_grad is None
+    if not (foldable and l2 > 0):
+        return [{"params": params}]
+    weights = {id(p) for p in model.weight_matrices()}
+    return [{"params": [p for p in params if id(p) in weights], "weight_decay": l2,
+             FOLDED: "l2"},
+            {"params": [p for p in params if id(p) not in weights]}]
+
+
+@contextlib.contextmanager
+def applied(model: nn.Module, optimizer: torch.optim.Optimizer, config: TrainConfig
+            ) -> Iterator[None]:
+    """While training: the model leaves the folded penalties' gradients to the optimizer, and
+    torch uses `config.threads`; both are restored afterwards, so the model used outside `fit`
+    differentiates its whole loss."""
+    folded = {g[FOLDED] for g in optimizer.param_groups if FOLDED in g}
+    threads = torch.get_num_threads()
+    if config.threads is not None:
+        torch.set_num_threads(config.threads)
+    switch = hasattr(model, "folded_penalties")
+    if switch:
+        model.folded_penalties = {name: name in folded for name in model.folded_penalties}
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+        if switch:
+            model.folded_penalties = dict.fromkeys(model.folded_penalties, False)
+
+
+def forward_step(model: nn.Module, config: TrainConfig, device: torch.device
+                 ) -> Callable[..., Any]:
+    """What the loop calls for a batch: the model, compiled and under autocast as configured.
+
+    The compiled module is a separate callable, so `trainer.model` (saved, checkpointed) keeps
+    its own state_dict keys.
+    """
+    run = torch.compile(model) if config.compile else model
+    if config.precision == "fp32":
+        return run
+    dtype = {"bf16": torch.bfloat16}[config.precision]
+
+    def autocast_run(*args: Any) -> Any:
+        with torch.autocast(device.type, dtype=dtype):
+            return run(*args)
+
+    return autocast_run
