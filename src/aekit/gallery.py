@@ -96,6 +96,11 @@ SYSTEMS: tuple[System, ...] = (
     System("pretrain", "000", "pretrain-mnist",
            "few-label classification on a pretrained encoder (100 labels)", ("confusion",),
            note="accuracy: fine-tuned pretrained encoder; scratch_accuracy: same net, random init"),
+    System("vae", "000", "vae-mnist-sigma",
+           "variational AE as the seed lists it (sigma head): generated digits",
+           ("samples", "reconstructions"), quick={"epochs": 3}),
+    System("vae-logvar", "000", "vae-mnist", "variational AE, log-variance head: generated digits",
+           ("samples", "reconstructions"), quick={"epochs": 3}),
     System("denoise-gaussian", "000", "denoise-gaussian", "denoising AE, Gaussian noise 1.0",
            ("denoise",)),
     System("denoise-dropout", "000", "denoise-dropout", "denoising AE, input dropout 0.3",
@@ -129,9 +134,11 @@ SYSTEMS: tuple[System, ...] = (
            ("denoise",), train=SEED004, quick={"epochs": 1},
            reference=Reference("test_bce", 0.0941, 100, KERAS),
            note="test_bce is of clean test images; the seed's val_loss is of cleaned noisy ones"),
+    System("keras-vae-2d", "004", "keras-vae-2d", "Keras VAE 784-256-2: 2-D digit manifold",
+           ("manifold", "map"), quick={"epochs": 3}),
     System("keras-lstm", "004", "keras-lstm", "Keras LSTM sequence AE on GunPoint series",
            ("series",), ("timeseries/GunPoint_TRAIN.ts",), ("timeseries/GunPoint_TEST.ts",),
-           quick={"epochs": 5}),
+           quick={"epochs": 20}),
 )
 
 
@@ -260,9 +267,26 @@ def _series(ctx: Context, path: Path) -> dict[str, Any]:
     return {}
 
 
+def _samples(ctx: Context, path: Path) -> dict[str, Any]:
+    from aekit.tasks.generate import sample
+
+    plots.image_grid(ctx.to_unit(sample(ctx.run.model, 60)), 10, path,
+                     "60 digits decoded from prior draws")
+    return {}
+
+
+def _manifold(ctx: Context, path: Path) -> dict[str, Any]:
+    from aekit.tasks.generate import latent_grid
+
+    plots.image_grid(ctx.to_unit(latent_grid(ctx.run.model, 15)), 15, path,
+                     "decoded 2-D codes, quantiles 5%..95% of N(0, 1)")
+    return {}
+
+
 FIGURES: dict[str, Callable[[Context, Path], dict[str, Any]]] = {
     "reconstructions": _reconstructions, "projection": _projection, "map": _code_map,
     "denoise": _denoise, "features": _features, "confusion": _confusion, "series": _series,
+    "samples": _samples, "manifold": _manifold,
 }
 
 
