@@ -263,7 +263,7 @@ def _confusion(ctx: Context, path: Path) -> dict[str, Any]:
 def _series(ctx: Context, path: Path) -> dict[str, Any]:
     sample = ctx.x_test[:4]
     plots.series_pairs(sample, metrics.reconstruct(ctx.run.model, sample), path,
-                       f"{ctx.test.name}: series (standardised) and reconstructions")
+                       f"{Path(ctx.test.name).name}: series (standardised), reconstructions")
     return {}
 
 
