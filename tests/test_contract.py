@@ -13,7 +13,8 @@ from aekit.config import ModelConfig, TrainConfig, from_dict
 from aekit.errors import AekitError
 from aekit.train.checkpoint import load_tensors, save_tensors
 
-SHAPES = {"mnist": (1, 28, 28), "synthetic-3d": (3,), "digits": (1, 8, 8)}
+SHAPES = {"mnist": (1, 28, 28), "synthetic-3d": (3,), "digits": (1, 8, 8),
+          "timeseries/GunPoint_TRAIN.ts": (150, 1)}
 
 
 def _preset_model(name: str) -> aekit.Autoencoder:

@@ -229,6 +229,20 @@ def _detect_command(sub: Any) -> None:
     _device_option(p)
 
 
+def _reproduce_command(sub: Any) -> None:
+    p = sub.add_parser("reproduce", help="run one seed system end to end through its preset: "
+                                         "its figures and reproduce.json (aekit's number beside "
+                                         "the seed's)")
+    p.add_argument("name", nargs="?", help="the system (see --list)")
+    p.add_argument("--list", action="store_true", help="list the seed systems")
+    p.add_argument("--quick", action="store_true",
+                   help="a short version: a 2,000-sample slice and a few epochs")
+    p.add_argument("--out", help="output folder (default: runs/reproduce/NAME)")
+    p.add_argument("--data-dir", help="folder holding the data sets (mnist/, timeseries/)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing run in --out")
+    _device_option(p)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aekit", description="Build, train, evaluate and apply autoencoders.")
@@ -352,6 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _ecosystem_commands(sub)
     _detect_command(sub)
+    _reproduce_command(sub)
     sub.add_parser("models", help="list the registered architectures")
     sub.add_parser("presets", help="list the presets, one line each")
     return parser

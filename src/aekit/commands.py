@@ -461,3 +461,21 @@ def _binarized(loaded: run.Run, x: np.ndarray, args: argparse.Namespace
     if how in (None, "none"):
         return x, None
     return binarize(x, "threshold" if how == "threshold" else "static", args.seed), how
+
+
+# --- seed gallery (issue 12) --------------------------------------------------------------------
+
+
+def reproduce(args: argparse.Namespace) -> str | dict[str, Any]:
+    """One seed system end to end (`aekit.gallery`), or the list of them with --list."""
+    from aekit import gallery
+
+    if args.list:
+        return gallery.describe()
+    if not args.name:
+        raise AekitError("reproduce: name a system (see `aekit reproduce --list`)")
+    out = args.out or f"runs/reproduce/{args.name}"
+    data_dir = str(Path(args.data_dir).resolve()) if args.data_dir else None
+    record = gallery.reproduce(args.name, out, data_dir=data_dir, quick=args.quick,
+                               device=args.device, overwrite=args.overwrite)
+    return {**record, "out": str(out)}

@@ -177,6 +177,30 @@ def series_scores(series: np.ndarray, scores: np.ndarray, flags: np.ndarray,
     return _save(fig, path)
 
 
+def projection(points: np.ndarray, path: str | Path, title: str = "") -> Path:
+    """Unlabelled 2-D codes as blue dots, as seed 000 draws its linear AE's projection."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot(points[:, 0], points[:, 1], "b.")
+    ax.set_xlabel("$z_1$")
+    ax.set_ylabel("$z_2$", rotation=0)
+    ax.set_title(title, fontsize=9)
+    return _save(fig, path)
+
+
+def series_pairs(series: np.ndarray, recon: np.ndarray, path: str | Path, title: str = "") -> Path:
+    """Each univariate series with its reconstruction drawn over it, one panel per series."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(series), figsize=(3 * len(series), 2.6), squeeze=False)
+    for ax, original, rebuilt in zip(axes[0], series, recon, strict=True):
+        ax.plot(original.reshape(-1), label="original")
+        ax.plot(rebuilt.reshape(-1), label="reconstruction", linestyle="--")
+        ax.grid(alpha=0.3)
+    axes[0][0].legend(fontsize=7)
+    fig.suptitle(title, fontsize=9)
+    return _save(fig, path)
+
+
 def image_grid(images: np.ndarray, n_cols: int, path: str | Path, title: str = "",
                pad: int = 2) -> Path:
     """Images (n, C, H, W) in [0, 1] tiled into one picture, `n_cols` per row, white gaps."""

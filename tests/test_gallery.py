@@ -1,0 +1,75 @@
+"""The seed gallery: every system reproduces in --quick mode through its example script."""
+
+from __future__ import annotations
+
+import json
+import math
+import runpy
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from aekit import gallery
+from aekit.cli import main
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+# systems whose quick version already beats the per-pixel training mean on the test split
+BEATS_MEAN = {"linear-3d", "denoise-gaussian"}
+
+
+@pytest.mark.parametrize("name", gallery.names())
+def test_system_reproduces_quick(name: str, data_dir: Path, tmp_path: Path,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / name
+    script = EXAMPLES / f"{name.replace('-', '_')}.py"
+    assert len(script.read_text().splitlines()) < 60
+    monkeypatch.setattr(sys, "argv", [str(script), "--data-dir", str(data_dir), "--out",
+                                      str(out), "--quick"])
+    runpy.run_path(str(script), run_name="__main__")
+    record = json.loads((out / "reproduce.json").read_text())
+    system = gallery.get(name)
+    assert record["system"] == name and record["quick"] is True
+    assert record["figures"] == [f"{kind}.png" for kind in system.figures]
+    for figure in record["figures"]:
+        path = out / figure
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        with Image.open(path) as image:
+            image.verify()
+            assert min(image.size) > 100
+    found = record["metrics"]
+    for key in ("test_mse", "untrained_mse", "mean_mse"):
+        assert math.isfinite(found[key]) and found[key] >= 0
+    assert record["wall_seconds"] > 0 and record["epochs"] >= 1
+    assert found["test_mse"] < found["untrained_mse"]  # training moved away from the init
+    if name in BEATS_MEAN:
+        assert found["test_mse"] < found["mean_mse"]
+    if name == "linear-3d":  # a linear AE with MSE finds PCA's plane
+        assert found["test_mse"] == pytest.approx(found["pca_mse"], rel=0.1)
+    if "denoise" in system.figures:
+        assert found["cleaned_mse"] < found["noisy_mse"] or name == "denoise-dropout"
+    if name == "pretrain":  # 100 labels, 10 classes: far above chance (0.1)
+        assert found["accuracy"] > 0.4 and found["scratch_accuracy"] > 0.4
+    if system.reference is not None:
+        assert record["reference"]["aekit"] == found[system.reference.metric]
+        assert record["reference"]["value"] == system.reference.value
+
+
+def test_reproduce_list_and_unknown(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["reproduce", "--list"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in listed] == gallery.names()
+    assert "test_bce 0.102 @25" in listed[gallery.names().index("keras-simple")]
+    assert main(["reproduce", "keras-simpel", "--quick"]) == 2
+    assert "unknown system 'keras-simpel'" in capsys.readouterr().err
+
+
+def test_presets_carry_seed_settings() -> None:
+    """Seed 004's Keras runs: Adadelta at lr 1.0 (Keras 3's default 0.001 does not train)."""
+    for name in ("keras-simple", "keras-deep", "keras-conv", "keras-sparse-l1"):
+        model, train = gallery.settings(gallery.get(name), quick=False)
+        assert (train["optimizer"], train["lr"], train["batch_size"]) == ("adadelta", 1.0, 128)
+        assert model["loss"] == "bce" and train["val_split"] == 0.0
+    assert gallery.settings(gallery.get("keras-simple"), False)[1]["epochs"] == 25
+    assert gallery.settings(gallery.get("keras-deep"), False)[1]["epochs"] == 100
