@@ -27,6 +27,7 @@ from aekit.data.sources import Dataset, ram_gib, read_raw
 from aekit.errors import AekitError
 
 BUFFER_SHARDS = 2  # shard folders: shuffle within this many shards at a time
+GROUP = 8  # global batches per DataLoader item
 SAMPLE = 10_000  # samples kept in memory for final metrics and figures
 
 
@@ -140,23 +141,30 @@ def sample(data: Streamed, indices: np.ndarray, scaling: Scaling) -> np.ndarray:
 
 
 class _Steps(TorchDataset):
-    """Item i = the raw samples of this rank's share of global batch `start + i`."""
+    """Item i = the raw samples of this rank's shares of GROUP consecutive global batches from
+    `start + i * GROUP`, read in one go: one worker round trip per group, not per batch, since
+    the DataLoader's per-item cost is of the order of a small model's whole step."""
 
     def __init__(self, rows: lazy.Rows | np.ndarray, order: np.ndarray, batch: int,
                  rank: int, size: int, start: int):
         self.rows, self.order, self.batch = rows, order, batch
         self.rank, self.size, self.start = rank, size, start
+        self.steps = math.ceil(len(order) / batch) - start
 
     def __len__(self) -> int:
-        return math.ceil(len(self.order) / self.batch) - self.start
+        return math.ceil(self.steps / GROUP)
 
-    def __getitem__(self, i: int) -> tuple[torch.Tensor, int, float]:
-        step = self.start + i
-        idx, count, weight = rank_share(self.order[step * self.batch:(step + 1) * self.batch],
-                                        self.rank, self.size)
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, list[int], list[int], list[float]]:
+        first = self.start + i * GROUP
+        shares = [rank_share(self.order[step * self.batch:(step + 1) * self.batch],
+                             self.rank, self.size)
+                  for step in range(first, min(first + GROUP, self.start + self.steps))]
+        idx = np.concatenate([share[0] for share in shares])
         ascending = np.argsort(idx, kind="stable")  # read in storage order, then put back
         raw = np.asarray(self.rows[idx[ascending]])
-        return torch.from_numpy(raw[np.argsort(ascending)]), count, weight
+        sizes, counts, weights = zip(*((len(part), count, weight)
+                                       for part, count, weight in shares), strict=True)
+        return torch.from_numpy(raw[np.argsort(ascending)]), sizes, counts, weights
 
 
 class StreamBatches:
@@ -198,6 +206,7 @@ class StreamBatches:
         steps = _Steps(self.data.x, order, batch, rank, size, start)
         loader = DataLoader(steps, batch_size=None, num_workers=self.workers,
                             prefetch_factor=4 if self.workers else None)
-        for raw, count, weight in loader:
-            xb = (raw.to(self.device, non_blocking=True).float() - self.offset) / self.scale
-            yield xb, None, int(count), float(weight)
+        for raw, sizes, counts, weights in loader:
+            x = (raw.to(self.device, non_blocking=True).float() - self.offset) / self.scale
+            for xb, count, weight in zip(x.split(list(sizes)), counts, weights, strict=True):
+                yield xb, None, int(count), float(weight)
