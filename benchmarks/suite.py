@@ -7,11 +7,12 @@ For each model (`linear` code 32, `keras-simple`, `stacked-mnist`, `keras-conv`,
 `lstm` on GunPoint) a fresh process trains aekit's Trainer (one per variant) and the plain loop
 of benchmarks/plain.py, epoch by epoch, interleaved, and reports the median seconds per epoch
 after one warm-up epoch, their ratio, test MSE after the same epochs (and its change against
-fp32), `encode` throughput on the test set, FLOPs per epoch from the layer shapes (training =
-3x forward) as a fraction of the fp32 matmul peak measured in the same run, and the process's
-peak RSS. It also measures the peak RSS of `aekit train --preset stacked-mnist`. Ratios are the
-figures to trust: these machines are shared and absolute times drift. A model whose preset does
-not exist yet is skipped with a note. Writes suite.json and suite.md into --out.
+fp32), `encode` throughput on the test set (eager and compiled, in the variant's precision),
+FLOPs per epoch from the layer shapes (training = 3x forward) as a fraction of the fp32 matmul
+peak measured in the same run, and the process's peak RSS. It also measures the peak RSS of
+`aekit train --preset stacked-mnist`. Ratios are the figures to trust: these machines are
+shared and absolute times drift. A model whose preset does not exist yet is skipped with a
+note. Writes suite.json and suite.md into --out.
 """
 
 from __future__ import annotations
@@ -119,15 +120,17 @@ def plain_epoch(name: str, model: dict, train: dict) -> Any:
     return build(model, train, n_in), lambda x: x.reshape(len(x), n_in)
 
 
-def _encode_rate(model: nn.Module, x: Any) -> float:
-    """Samples/s of `encode` on x (repeated to at least 0.3 s, best of 3)."""
+def _encode_rate(model: nn.Module, x: Any, **speed: Any) -> float:
+    """Samples/s of `encode` on x (repeated to at least 0.3 s, best of 3, after one warm-up
+    pass that also compiles)."""
     from aekit import metrics
 
+    metrics.encode(model, x, **speed)
     best = 0.0
     for _ in range(3):
         start, done = time.perf_counter(), 0
         while done == 0 or time.perf_counter() - start < 0.3:
-            metrics.encode(model, x)
+            metrics.encode(model, x, **speed)
             done += len(x)
         best = max(best, done / (time.perf_counter() - start))
     return best
@@ -179,7 +182,10 @@ def measure(name: str, variants: list[str], epochs: int, data_dir: Path, limit: 
             "aekit_epochs_s": times[variant], "plain_epochs_s": times["plain"],
             "first_epoch_s": first[variant],
             "test_mse": metrics.recon_errors(x_test, recon)["mse"],
-            "encode_per_s": _encode_rate(trainer.model, x_test),
+            "encode_per_s": _encode_rate(trainer.model, x_test,
+                                         precision=trainer.config.precision),
+            "encode_compiled_per_s": _encode_rate(trainer.model, x_test, compile=True,
+                                                  precision=trainer.config.precision),
             "train_per_s": len(x) / s, "gflop_epoch": flops / 1e9, "gflops": flops / s / 1e9,
         })
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -213,8 +219,9 @@ def _child(args: list[str]) -> Any:
 
 def markdown(rows: list[dict[str, Any]], peak: float) -> str:
     head = ("| model | variant | aekit s/epoch | plain s/epoch | ratio | test MSE (vs fp32) "
-            "| encode/s | encode / train | GFLOP/epoch | % fp32 peak | 1st epoch s | peak RSS MB |")
-    lines = [head, "|" + "---|" * 12]
+            "| encode/s | encode / train | compiled encode / train | GFLOP/epoch | % fp32 peak "
+            "| 1st epoch s | peak RSS MB |")
+    lines = [head, "|" + "---|" * 13]
     fp32 = {r["model"]: r["test_mse"] for r in rows if r["variant"] == "fp32"}
     for r in rows:
         base = fp32.get(r["model"])
@@ -222,7 +229,8 @@ def markdown(rows: list[dict[str, Any]], peak: float) -> str:
         lines.append(
             f"| {r['model']} | {r['variant']} | {r['aekit_s']:.3f} | {r['plain_s']:.3f} | "
             f"{r['ratio']:.2f} | {r['test_mse']:.5f}{change} | {r['encode_per_s']:,.0f} | "
-            f"{r['encode_per_s'] / r['train_per_s']:.0f}x | {r['gflop_epoch']:.1f} | "
+            f"{r['encode_per_s'] / r['train_per_s']:.1f}x | "
+            f"{r['encode_compiled_per_s'] / r['train_per_s']:.1f}x | {r['gflop_epoch']:.1f} | "
             f"{100 * r['gflops'] / peak:.0f}% | {r['first_epoch_s']:.2f} | "
             f"{r['peak_rss_mb']:.0f} |")
     return "\n".join(lines)

@@ -116,3 +116,53 @@ def test_cli_speed_options_reach_the_run(tmp_path: Path) -> None:
                 "bf16", "--threads", "1", "--quiet", "--out", str(out)]) == 0
     train = json.loads((out / "config.json").read_text())["train"]
     assert (train["precision"], train["threads"], train["compile"]) == ("bf16", 1, False)
+
+
+def test_inference_batch_follows_the_widest_layer() -> None:
+    """Conv maps are wide (16x28x28 per image): a cache-sized batch; dense layers get 4096."""
+    from aekit.metrics import CACHE_ELEMENTS, inference_batch
+
+    conv = aekit.create_model("conv", input_shape=(1, 28, 28), channels=(16, 8, 8))
+    dense = aekit.create_model("stacked", input_shape=(1, 28, 28), hidden=(300, 150))
+    sample = torch.zeros(1, 1, 28, 28)
+    assert inference_batch(conv, sample, conv.encode) == 256  # 2**22 // 12544 = 334 -> 256
+    assert inference_batch(conv, sample, conv.encode) * 16 * 28 * 28 <= CACHE_ELEMENTS
+    assert inference_batch(dense, sample, dense.encode) == 4096
+
+
+def test_encode_is_the_same_in_any_batch_and_close_in_bf16(digits: np.ndarray) -> None:
+    torch.manual_seed(0)
+    model = aekit.create_model("conv", input_shape=(1, 8, 8), channels=(8, 4))
+    auto = aekit.metrics.encode(model, digits)
+    np.testing.assert_allclose(aekit.metrics.encode(model, digits, batch_size=7), auto,
+                               rtol=1e-5, atol=1e-6)
+    bf16 = aekit.metrics.encode(model, digits, precision="bf16")
+    assert bf16.dtype == np.float32 and bf16.shape == auto.shape
+    assert np.abs(bf16 - auto).max() < 0.02 * np.abs(auto).max()  # bf16 keeps ~3 digits
+    assert not np.array_equal(bf16, auto)  # the autocast did run
+    with pytest.raises(AekitError, match=r"--precision: expected fp32 or bf16, got 'fp16'"):
+        aekit.metrics.encode(model, digits, precision="fp16")
+
+
+@pytest.mark.parametrize("act", sorted(aekit.parts.blocks.ACTIVATIONS))
+def test_pool_before_activation_is_the_same_maths(act: str) -> None:
+    """The conv encoder pools before its activation, which needs every activation monotone."""
+    torch.manual_seed(0)
+    x = torch.randn(4, 3, 9, 9, requires_grad=True)
+    f, pool = aekit.parts.blocks.activation(act), torch.nn.MaxPool2d(2, ceil_mode=True)
+    first, grad_first = pool(f(x)), torch.autograd.grad(pool(f(x)).sum(), x)[0]
+    second, grad_second = f(pool(x)), torch.autograd.grad(f(pool(x)).sum(), x)[0]
+    torch.testing.assert_close(first, second)
+    torch.testing.assert_close(grad_first, grad_second)
+
+
+def test_cli_encode_in_bf16(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert cli(["train", "--data", "digits", "--hidden", "16,4", "--epochs", "2", "--quiet",
+                "--out", str(out)]) == 0
+    for precision in ("fp32", "bf16"):
+        assert cli(["encode", str(out), "--data", "digits", "--precision", precision,
+                    "--out", str(tmp_path / f"{precision}.npy")]) == 0
+    fp32, bf16 = (np.load(tmp_path / f"{p}.npy") for p in ("fp32", "bf16"))
+    assert fp32.shape == bf16.shape == (1797, 4)
+    assert np.abs(bf16 - fp32).max() < 0.05 * np.abs(fp32).max()

@@ -337,6 +337,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--out", required=True, help="output .npy file")
         if name == "reconstruct":
             p.add_argument("--figure", help="also draw originals above reconstructions (PNG)")
+        p.add_argument("--precision", default="fp32", help="fp32 (default) or bf16 autocast")
+        p.add_argument("--compile", action="store_true",
+                       help="torch.compile the model first (seconds; pays on large data)")
         _device_option(p)
 
     _regularised_commands(sub)

@@ -209,14 +209,14 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
 
 def encode(args: argparse.Namespace) -> str:
     loaded, _, x = _run_and_data(args)
-    codes = metrics.encode(loaded.model, x)
+    codes = metrics.encode(loaded.model, x, precision=args.precision, compile=args.compile)
     save_npy(args.out, codes)
     return f"wrote {args.out}: codes {codes.shape}"
 
 
 def reconstruct(args: argparse.Namespace) -> str:
     loaded, data, x = _run_and_data(args)
-    recon = metrics.reconstruct(loaded.model, x)
+    recon = metrics.reconstruct(loaded.model, x, precision=args.precision, compile=args.compile)
     save_npy(args.out, loaded.scaling.undo(recon))
     message = f"wrote {args.out}: reconstructions {recon.shape}"
     if args.figure:

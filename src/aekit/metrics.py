@@ -14,28 +14,75 @@ from aekit.model import Autoencoder
 from aekit.parts.latent import gaussian_kl
 from aekit.registry import lookup
 
+CACHE_ELEMENTS = 2 ** 22
+"""Activation elements (16 MB in fp32) an inference batch aims to keep per layer: conv maps of
+a large batch spill out of cache and run memory-bound (keras-conv encodes 26k images/s at batch
+4096 but 72k/s at 256, `python -m benchmarks`), while dense layers want big batches."""
+
+
+def inference_batch(model: torch.nn.Module, sample: torch.Tensor,
+                    step: Callable[[torch.Tensor], Any]) -> int:
+    """Batch size whose widest layer output fits CACHE_ELEMENTS: a power of two in [64, 4096],
+    from one probe pass of `step` over a single sample."""
+    widest = 1
+
+    def hook(_module: torch.nn.Module, _inputs: Any, out: Any) -> None:
+        nonlocal widest
+        if isinstance(out, torch.Tensor):
+            widest = max(widest, out.numel())
+
+    handles = [m.register_forward_hook(hook) for m in model.modules() if not any(m.children())]
+    try:
+        step(sample)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return min(4096, max(64, 2 ** int(math.log2(max(CACHE_ELEMENTS // widest, 1)))))
+
 
 @torch.inference_mode()
 def infer(model: torch.nn.Module, x: np.ndarray,
-          step: Callable[[torch.Tensor], torch.Tensor], batch_size: int = 4096) -> np.ndarray:
-    """`step` over `x` in large eval-mode batches on the model's device and in its dtype, as one
-    numpy array."""
+          step: Callable[[torch.Tensor], torch.Tensor], batch_size: int | None = None, *,
+          precision: str = "fp32", compile: bool = False) -> np.ndarray:
+    """`step` over `x` in eval-mode batches on the model's device and in its dtype, as one
+    numpy array (in the model's dtype under bf16 too).
+
+    The batch size defaults to `inference_batch`. `precision="bf16"` autocasts and `compile`
+    runs `step` through torch.compile: both pay on large data (compiling takes seconds).
+    """
     param = next(model.parameters())
     model.eval()
-    starts = range(0, len(x), batch_size) if len(x) else [0]  # an empty x still gives a shape
-    return np.concatenate([step(torch.as_tensor(x[i:i + batch_size], dtype=param.dtype,
-                                                 device=param.device)).cpu().numpy()
-                           for i in starts])
+
+    def batch(start: int, size: int) -> torch.Tensor:
+        return torch.as_tensor(x[start:start + size], dtype=param.dtype, device=param.device)
+
+    size = batch_size or (inference_batch(model, batch(0, 1), step) if len(x) else 1)
+    run = torch.compile(step) if compile else step
+    cast = torch.autocast(param.device.type, dtype=_dtype(precision),
+                          enabled=precision != "fp32")
+    starts = range(0, len(x), size) if len(x) else [0]  # an empty x still gives a shape
+    with cast:
+        return np.concatenate([run(batch(i, size)).to(param.dtype).cpu().numpy()
+                               for i in starts])
 
 
-def reconstruct(model: Autoencoder, x: np.ndarray, batch_size: int = 4096) -> np.ndarray:
-    """Reconstructions in eval mode, in the model's (scaled) units."""
-    return infer(model, x, lambda xb: model(xb).recon, batch_size)
+def _dtype(precision: str) -> torch.dtype:
+    dtypes = {"fp32": torch.float32, "bf16": torch.bfloat16}
+    if precision not in dtypes:
+        raise AekitError(f"--precision: expected fp32 or bf16, got {precision!r}")
+    return dtypes[precision]
 
 
-def encode(model: Autoencoder, x: np.ndarray, batch_size: int = 4096) -> np.ndarray:
-    """Codes in eval mode, as float32."""
-    return infer(model, x, model.encode, batch_size).astype(np.float32)
+def reconstruct(model: Autoencoder, x: np.ndarray, batch_size: int | None = None,
+                **speed: Any) -> np.ndarray:
+    """Reconstructions in eval mode, in the model's (scaled) units; `speed` as `infer`'s."""
+    return infer(model, x, lambda xb: model(xb).recon, batch_size, **speed)
+
+
+def encode(model: Autoencoder, x: np.ndarray, batch_size: int | None = None,
+           **speed: Any) -> np.ndarray:
+    """Codes in eval mode, as float32; `speed` as `infer`'s."""
+    return infer(model, x, model.encode, batch_size, **speed).astype(np.float32)
 
 
 @torch.inference_mode()

@@ -98,8 +98,10 @@ def _encoder_body(config: ModelConfig, dims: int, in_channels: int) -> list[nn.M
     k, layers, prev = config.kernel, [], in_channels
     for out in config.channels:
         if config.conv_mode == "pool":
-            layers += [conv(prev, out, k, padding="same"), activation(config.activation),
-                       pool(2, ceil_mode=True)]
+            # pool before the activation: every activation aekit offers is monotone, so
+            # act(max(x)) == max(act(x)), gradients included, on a quarter of the elements
+            layers += [conv(prev, out, k, padding="same"), pool(2, ceil_mode=True),
+                       activation(config.activation)]
         else:
             layers += [conv(prev, out, k, stride=2, padding=(k - 1) // 2),
                        activation(config.activation)]
