@@ -32,8 +32,10 @@ def row(system: gallery.System, record: dict | None) -> str:
             f"test MSE {_fmt(found['test_mse'])} (PCA {_fmt(found['pca_mse'])}, "
             f"mean {_fmt(found['mean_mse'])})")
     figures = " ".join(f"![{f}](gallery/{system.name}/{f})" for f in record["figures"])
+    load = record.get("load_average")
+    busy = f" (load {load[-1]:.1f})" if load else ""
     return (f"| {system.name} | {system.seed} | {seed} | {ours} | {record['epochs']} | "
-            f"{record['wall_seconds']:.0f} s | {figures} |")
+            f"{record['wall_seconds']:.0f} s{busy} | {figures} |")
 
 
 def build(runs: Path, out: Path) -> str:
@@ -58,14 +60,16 @@ def build(runs: Path, out: Path) -> str:
             machines.add(record["machine"])
             extra = {k: v for k, v in record["metrics"].items()
                      if k in ("accuracy", "scratch_accuracy", "nn1_accuracy", "noisy_mse",
-                              "cleaned_mse")}
+                              "cleaned_mse", "cleaned_bce")}
             if extra or system.note:
                 notes.append(f"- **{system.name}**: {system.note} "
                              + ", ".join(f"{k} {_fmt(v)}" for k, v in extra.items()))
         table.append(row(system, record))
     lines += [*table, ""]
-    lines += ["Machine(s): " + "; ".join(sorted(machines)) + " (shared with other jobs, so "
-              "wall times are upper bounds).", ""] if machines else []
+    lines += ["Machine(s): " + "; ".join(sorted(machines)) + ". The machine is shared: the "
+              "15-minute load average at the end of a run is given beside its wall time where "
+              "it was recorded (above the core count means other jobs stretched it; rows "
+              "without one were run while other jobs were running).", ""] if machines else []
     lines += ["## Notes", "", *notes, ""] if notes else []
     return "\n".join(lines)
 
