@@ -85,7 +85,7 @@ def finish(found: dict[str, float], figures: list[Path], history: list[dict[str,
     """Print the numbers, the seed's `(metric, value, epochs)` beside aekit's, and the figures;
     return what `main` returns."""
     for key, value in found.items():
-        seed = f"   seed: {reference[1]} after {reference[2]} epochs" \
+        seed = f"   seed: {reference[1]:.4f} after {reference[2]} epochs" \
             if reference and reference[0] == key else ""
         shown = f"{value:.4f}" if isinstance(value, float) else value
         print(f"{key:>16}: {shown}{seed}")

@@ -103,7 +103,7 @@ def test_example_runs_quick(name: str, example: Any, data_dir: Path, tmp_path: P
     assert f"test_mse: {found['test_mse']:.4f}" in printed
     if system.reference is not None:
         assert system.reference.metric in found
-        assert f"seed: {system.reference.value} after {system.reference.epochs}" in printed
+        assert f"seed: {system.reference.value:.4f} after {system.reference.epochs}" in printed
     if name == "linear-3d":  # a linear AE with MSE finds PCA's plane
         assert found["test_mse"] == pytest.approx(found["pca_mse"], rel=0.1)
     if "denoise" in system.figures and name != "denoise-dropout":
