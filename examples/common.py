@@ -1,8 +1,9 @@
 """What every example shares: its command line and its data, so each script shows only the model.
 
 `python examples/NAME.py` puts this folder on sys.path, so the scripts `from common import ...`.
-Examples validate on the test split each epoch (as seed 004 does), so the loss they print is the
-test loss; `aekit train` holds out `val_split` of the training data instead.
+Examples train on the whole training split and validate on the test split (as seed 004 does), so
+each epoch's `val_loss` in the returned history is the test loss; `aekit train` and `aekit
+reproduce` hold out `val_split` of the training data instead (the settings are otherwise the same).
 """
 
 from __future__ import annotations
