@@ -9,8 +9,6 @@ row, not a function.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import platform
 import time
@@ -31,7 +29,7 @@ from aekit.model import Autoencoder
 from aekit.parts.noise import corrupt, parse_noise
 from aekit.presets import load_preset
 from aekit.report import features, plots
-from aekit.run import Run, load_run
+from aekit.run import Run
 from aekit.train.pipeline import fit_run
 
 KERAS = "seed 004's Keras 2 log (batch 128, Adadelta lr 1.0, validation = MNIST test set)"
@@ -375,22 +373,3 @@ def _test_metrics(ctx: Context) -> dict[str, Any]:
             "mean_mse": float(np.mean((ctx.x_test.astype(np.float64) - mean) ** 2)),
             "code_size": ctx.run.model_config.code_size}
 
-
-def run_example(name: str, doc: str, argv: list[str] | None = None) -> dict[str, Any]:
-    """What every `examples/` script does for its system: parse --data-dir/--out/--quick,
-    reproduce, and print the model, the metrics, the seed's figure and the figure files."""
-    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
-    parser.add_argument("--data-dir", default="../shared/data")
-    parser.add_argument("--out", default=f"runs/examples/{name}")
-    parser.add_argument("--quick", action="store_true", help="a short version (seconds)")
-    args = parser.parse_args(argv)
-    # trains through the preset, evaluates on the test split, draws the seed's figures
-    record = reproduce(name, args.out, data_dir=args.data_dir, quick=args.quick, overwrite=True)
-    run = load_run(f"{args.out}/run")  # the trained model, its configs and scaling
-    print(f"{run.model_config.arch} {run.model_config.hidden}, {record['epochs']} epochs, "
-          f"{record['wall_seconds']} s")
-    print(json.dumps(record["metrics"], indent=1))
-    if record["reference"]:
-        print(f"seed: {record['reference']['value']}, aekit: {record['reference']['aekit']:.4f}")
-    print("figures:", ", ".join(f"{args.out}/{f}" for f in record["figures"]))
-    return record
