@@ -8,46 +8,21 @@ The stacked preset (ELU, He, linear output, MSE) with the seed's L2 0.0005 and A
 per phase and no fine-tuning of the whole stack after; the seed states no number.
 
     python examples/greedy_cached.py --data-dir ../shared/data [--quick] [--out DIR]
+
+The code is greedy_separate.py's, with the way set to "cached".
 """
 
-import dataclasses
-
-import torch
-from common import build_configs, finish, load, parse_args
+import greedy_separate
 
 import aekit
-from aekit import metrics
-from aekit.report import plots
-from aekit.train.greedy import greedy_pretrain
 
 
 def configs(quick: bool) -> tuple[aekit.ModelConfig, aekit.TrainConfig]:
-    preset = aekit.load_preset("stacked-mnist")
-    model = {**preset.model, "l2": 0.0005}
-    # fine_tune_epochs 0: the seed stops after the phases (`aekit train --greedy cached
-    # --fine-tune-epochs N` would then train the whole stack for N epochs)
-    train = {**preset.train, "greedy": "cached", "lr": 0.01, "greedy_epochs": 4,
-             "fine_tune_epochs": 0}
-    if quick:
-        train.update(greedy_epochs=1, epochs=1)
-    return build_configs(model, train)
+    return greedy_separate.configs(quick, way="cached")
 
 
 def main(argv: list[str] | None = None) -> dict:
-    args = parse_args("greedy-cached", __doc__, argv)
-    data = load(args)  # MNIST as (N, 1, 28, 28) in [0, 1]
-    model_config, train_config = configs(args.quick)
-    torch.manual_seed(train_config.seed)  # the seed fixes the initial weights too
-    model = aekit.Autoencoder(dataclasses.replace(model_config, input_shape=data.shape))
-    untrained = metrics.recon_errors(data.x_test, metrics.reconstruct(model, data.x_test))
-    # each phase is a Trainer.fit of a shallow model; the history records say which phase
-    history = greedy_pretrain(model, data.x_train, data.x_test, train_config)
-    recon = metrics.reconstruct(model, data.x_test)  # the whole stack, after the phases
-    figure = plots.image_rows([data.x_test[:10], recon[:10]], ["original", "reconstruction"],
-                              args.out / "reconstructions.png", "greedy cached, 784-300-150")
-    found = {"test_mse": metrics.recon_errors(data.x_test, recon)["mse"],
-             "untrained_mse": untrained["mse"]}
-    return finish(found, [figure], history)
+    return greedy_separate.main(argv, way="cached", doc=__doc__)
 
 
 if __name__ == "__main__":
