@@ -266,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--activation", help="hidden activation: relu, elu, sigmoid, tanh, leaky_relu")
     p.add_argument("--code-activation", help="activation of the code layer (default: as "
                                              "--activation; none gives a linear code)")
-    p.add_argument("--init", help="weight init: he, xavier or default")
+    p.add_argument("--init", help="weight init: he, xavier, normal (std 0.02) or default")
     p.add_argument("--output", help="output activation: sigmoid, tanh or none (default: sigmoid "
                                     "for images, none for tabular data)")
     p.add_argument("--loss", help="reconstruction loss: mse or bce (from logits)")

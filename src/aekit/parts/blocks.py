@@ -25,14 +25,20 @@ def activation(name: str) -> nn.Module:
     return ACTIVATIONS[name]()
 
 
-def init_linear(layer: nn.Linear, scheme: str) -> nn.Linear:
-    """He (TF1's variance_scaling_initializer, as seed 000) or Xavier (Keras' glorot_uniform)."""
+def init_weights(layer: nn.Module, scheme: str) -> nn.Module:
+    """He (TF1's variance_scaling_initializer, seed 000), Xavier (Keras' glorot_uniform, seed
+    004) or a truncated normal of std 0.02 (seed 001's TF1 convs), biases zero; `default` keeps
+    torch's. For dense and conv layers alike: torch takes a kernel's fans from its receptive
+    field, as Keras does (torch's own conv default is a third of He's variance, which starved the
+    5-conv denoising AE of signal until it output zeros)."""
     if scheme == "he":
         nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
     elif scheme == "xavier":
         nn.init.xavier_uniform_(layer.weight)
+    elif scheme == "normal":
+        nn.init.trunc_normal_(layer.weight, std=0.02, a=-0.04, b=0.04)
     elif scheme != "default":
-        raise AekitError(f"--init: expected he, xavier or default, got {scheme!r}")
+        raise AekitError(f"--init: expected he, xavier, normal or default, got {scheme!r}")
     if scheme != "default" and layer.bias is not None:
         nn.init.zeros_(layer.bias)
     return layer
@@ -42,7 +48,7 @@ def mlp(sizes: Sequence[int], act: str, init: str, last_act: bool = True) -> nn.
     """Dense stack sizes[0] -> ... -> sizes[-1], `act` after every layer (the last optional)."""
     layers: list[nn.Module] = []
     for i, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
-        layers.append(init_linear(nn.Linear(fan_in, fan_out), init))
+        layers.append(init_weights(nn.Linear(fan_in, fan_out), init))
         if last_act or i < len(sizes) - 2:
             layers.append(activation(act))
     return nn.Sequential(*layers)

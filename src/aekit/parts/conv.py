@@ -17,7 +17,7 @@ from torch import nn
 
 from aekit.config import ModelConfig
 from aekit.errors import AekitError
-from aekit.parts.blocks import activation, mlp
+from aekit.parts.blocks import activation, init_weights, mlp
 from aekit.registry import register
 
 Sizes = tuple[int, ...]
@@ -100,11 +100,12 @@ def _encoder_body(config: ModelConfig, dims: int, in_channels: int) -> list[nn.M
         if config.conv_mode == "pool":
             # pool before the activation: every activation aekit offers is monotone, so
             # act(max(x)) == max(act(x)), gradients included, on a quarter of the elements
-            layers += [conv(prev, out, k, padding="same"), pool(2, ceil_mode=True),
+            layers += [init_weights(conv(prev, out, k, padding="same"), config.init),
+                       pool(2, ceil_mode=True),
                        activation(config.activation)]
         else:
-            layers += [conv(prev, out, k, stride=2, padding=(k - 1) // 2),
-                       activation(config.activation)]
+            layers += [init_weights(conv(prev, out, k, stride=2, padding=(k - 1) // 2),
+                                    config.init), activation(config.activation)]
         prev = out
     return layers
 
@@ -116,17 +117,18 @@ def _decoder_body(config: ModelConfig, dims: int, out_channels: int, sizes: list
     targets = sizes[-2::-1]
     if config.conv_mode == "pool":
         for out, target in zip(config.channels[::-1], targets, strict=True):
-            layers += [conv(prev, out, k, padding="same"), activation(config.activation),
+            layers += [init_weights(conv(prev, out, k, padding="same"), config.init),
+                       activation(config.activation),
                        nn.Upsample(scale_factor=2, mode="nearest"), Crop(target)]
             prev = out
-        return [*layers, conv(prev, out_channels, k, padding="same")]
+        return [*layers, init_weights(conv(prev, out_channels, k, padding="same"), config.init)]
     outs = [*config.channels[-2::-1], out_channels]
     pad = (k - 1) // 2
     for i, (out, source, target) in enumerate(zip(outs, sizes[:0:-1], targets, strict=True)):
         natural = [(s - 1) * 2 - 2 * pad + k for s in source]
         extra = tuple(max(t - n, 0) for t, n in zip(target, natural, strict=True))
-        layers += [deconv(prev, out, k, stride=2, padding=pad, output_padding=extra),
-                   Crop(target)]
+        layers += [init_weights(deconv(prev, out, k, stride=2, padding=pad,
+                                       output_padding=extra), config.init), Crop(target)]
         if i < len(outs) - 1:
             layers.append(activation(config.activation))
         prev = out
