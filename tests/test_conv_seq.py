@@ -191,3 +191,16 @@ def test_conv_denoise_cleans_better_than_plain_conv(mnist: dict[str, np.ndarray]
         trainer.fit(x)
         errors[noise] = float(np.mean((metrics.reconstruct(model, noisy) - x_test) ** 2))
     assert errors[preset.model["noise"]] < errors[None] * 0.9, errors
+
+
+@pytest.mark.parametrize(("init", "std"), [("normal", 0.02),
+                                           ("xavier", (2 / (9 * 16 + 9 * 8)) ** 0.5),
+                                           ("he", (2 / (9 * 16)) ** 0.5)])
+def test_conv_layers_take_the_configured_init(init: str, std: float) -> None:
+    """Keras presets ask for glorot convs, seed 001 for N(0, 0.02): torch's default is neither."""
+    torch.manual_seed(0)
+    model = aekit.create_model("conv", input_shape=(1, 28, 28), channels=(16, 8), init=init)
+    convs = [m for m in model.encoder.modules() if isinstance(m, torch.nn.Conv2d)]
+    weight = convs[1].weight  # 16 -> 8 channels, 3x3: fan_in 144, fan_out 72
+    assert float(weight.std()) == pytest.approx(std, rel=0.15)
+    assert float(convs[1].bias.abs().max()) == 0.0
