@@ -28,7 +28,7 @@ def configs(quick: bool) -> tuple[aekit.ModelConfig, aekit.TrainConfig]:
     preset = aekit.load_preset("conv-denoise")
     train = {**preset.train, "val_split": 0.0}  # all 60,000 train; the test set validates
     if quick:
-        train["epochs"] = 1
+        train["epochs"] = 4
     return build_configs(preset.model, train)
 
 

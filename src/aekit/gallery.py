@@ -133,7 +133,7 @@ SYSTEMS: tuple[System, ...] = (
            ("reconstructions",), train=SEED004, quick={"epochs": 1},
            reference=Reference("test_bce", 0.0984, 50, KERAS)),
     System("keras-conv-denoise", "004", "conv-denoise", "Keras conv denoising 32-32",
-           ("denoise",), train=SEED004, quick={"epochs": 1},
+           ("denoise",), train=SEED004, quick={"epochs": 4},
            reference=Reference("cleaned_bce", 0.0941, 100, KERAS),
            note="cleaned_bce: BCE of the cleaned noisy test images against the clean ones, as "
                 "the seed's val_loss"),
