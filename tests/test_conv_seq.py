@@ -201,6 +201,6 @@ def test_conv_layers_take_the_configured_init(init: str, std: float) -> None:
     torch.manual_seed(0)
     model = aekit.create_model("conv", input_shape=(1, 28, 28), channels=(16, 8), init=init)
     convs = [m for m in model.encoder.modules() if isinstance(m, torch.nn.Conv2d)]
-    weight = convs[1].weight  # 16 -> 8 channels, 3x3: fan_in 144, fan_out 72
+    weight = convs[1].weight.detach()  # 16 -> 8 channels, 3x3: fan_in 144, fan_out 72
     assert float(weight.std()) == pytest.approx(std, rel=0.15)
     assert float(convs[1].bias.abs().max()) == 0.0
