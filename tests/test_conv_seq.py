@@ -203,4 +203,4 @@ def test_conv_layers_take_the_configured_init(init: str, std: float) -> None:
     convs = [m for m in model.encoder.modules() if isinstance(m, torch.nn.Conv2d)]
     weight = convs[1].weight.detach()  # 16 -> 8 channels, 3x3: fan_in 144, fan_out 72
     assert float(weight.std()) == pytest.approx(std, rel=0.15)
-    assert float(convs[1].bias.abs().max()) == 0.0
+    assert float(convs[1].bias.detach().abs().max()) == 0.0
