@@ -22,7 +22,7 @@ def _fmt(value: float | None) -> str:
 
 
 def row(system: gallery.System, record: dict | None) -> str:
-    seed = (f"{system.reference.metric} {system.reference.value} @{system.reference.epochs}"
+    seed = (f"{system.reference.metric} {system.reference.value:.4f} @{system.reference.epochs}"
             if system.reference else "figure only")
     if record is None:
         return f"| {system.name} | {system.seed} | {seed} | not yet run in full | | | |"
@@ -62,8 +62,9 @@ def build(runs: Path, out: Path) -> str:
                      if k in ("accuracy", "scratch_accuracy", "nn1_accuracy", "noisy_mse",
                               "cleaned_mse", "cleaned_bce")}
             if extra or system.note:
-                notes.append(f"- **{system.name}**: {system.note} "
-                             + ", ".join(f"{k} {_fmt(v)}" for k, v in extra.items()))
+                found = ", ".join(f"{k} {_fmt(v)}" for k, v in extra.items())
+                notes.append(f"- **{system.name}**: "
+                             + "; ".join(part for part in (system.note, found) if part))
         table.append(row(system, record))
     lines += [*table, ""]
     lines += ["Machine(s): " + "; ".join(sorted(machines)) + ". The machine is shared: the "
