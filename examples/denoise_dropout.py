@@ -16,8 +16,8 @@ from common import build_configs, finish, load, parse_args
 
 import aekit
 from aekit import metrics
-from aekit.parts.noise import corrupt, parse_noise
 from aekit.report import plots
+from aekit.tasks.denoise import denoise
 
 
 def configs(quick: bool) -> tuple[aekit.ModelConfig, aekit.TrainConfig]:
@@ -38,9 +38,8 @@ def main(argv: list[str] | None = None) -> dict:
     model = aekit.Autoencoder(dataclasses.replace(model_config, input_shape=data.shape))
     untrained = metrics.recon_errors(data.x_test, metrics.reconstruct(model, data.x_test))
     history = aekit.Trainer(model, train_config).fit(data.x_train, data.x_test)
-    noise = parse_noise(model_config.noise)  # the training corruption, seeded so it repeats
-    noisy = corrupt(torch.as_tensor(data.x_test), noise, torch.Generator().manual_seed(0)).numpy()
-    cleaned = metrics.reconstruct(model, noisy)
+    # the training corruption, drawn from a seeded generator so it repeats; then cleaned
+    noisy, cleaned = denoise(model, data.x_test, model_config.noise, seed=0)
     figure = plots.image_rows([noisy[:10], cleaned[:10], data.x_test[:10]],
                               ["noisy", "cleaned", "original"], args.out / "denoise.png",
                               f"{model_config.noise} on MNIST test")

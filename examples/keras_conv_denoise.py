@@ -16,8 +16,8 @@ from common import build_configs, finish, load, parse_args
 
 import aekit
 from aekit import metrics
-from aekit.parts.noise import corrupt, parse_noise
 from aekit.report import plots
+from aekit.tasks.denoise import denoise
 
 REFERENCE = ("cleaned_bce", 0.0941, 100)  # seed 004's val_loss: noisy test in, clean target
 
@@ -40,9 +40,8 @@ def main(argv: list[str] | None = None) -> dict:
     model = aekit.Autoencoder(dataclasses.replace(model_config, input_shape=data.shape))
     untrained = metrics.recon_errors(data.x_test, metrics.reconstruct(model, data.x_test))
     history = aekit.Trainer(model, train_config).fit(data.x_train, data.x_test)
-    noise = parse_noise(model_config.noise)  # the training corruption, seeded so it repeats
-    noisy = corrupt(torch.as_tensor(data.x_test), noise, torch.Generator().manual_seed(0)).numpy()
-    cleaned = metrics.reconstruct(model, noisy)
+    # the training corruption, drawn from a seeded generator so it repeats; then cleaned
+    noisy, cleaned = denoise(model, data.x_test, model_config.noise, seed=0)
     errors = metrics.recon_errors(data.x_test, cleaned)  # cleaned noisy digits vs the clean
     clean_in = metrics.recon_errors(data.x_test, metrics.reconstruct(model, data.x_test))
     figure = plots.image_rows([noisy[:10], cleaned[:10], data.x_test[:10]],

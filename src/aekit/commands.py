@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from aekit import metrics, registry, run
 from aekit.config import DataConfig, ModelConfig, TrainConfig, from_dict
@@ -19,7 +18,6 @@ from aekit.data.scaling import check_shape
 from aekit.data.sources import Dataset, known_sources, load_source
 from aekit.errors import AekitError
 from aekit.io import atomic_write
-from aekit.parts.noise import corrupt, parse_noise
 from aekit.presets import load_preset, preset_names
 from aekit.report import features as report_features
 from aekit.report import plots
@@ -27,6 +25,7 @@ from aekit.report.html import write_report
 from aekit.tasks import classify
 from aekit.tasks import detect as detection
 from aekit.tasks import generate as generate_task
+from aekit.tasks.denoise import denoise as denoise_data
 from aekit.train import distributed
 from aekit.train.pipeline import fit_run, resume_run
 from aekit.train.trainer import resolve_device
@@ -292,10 +291,7 @@ def denoise(args: argparse.Namespace) -> str:
     spec_text = args.noise or loaded.model_config.noise
     if spec_text is None:
         raise AekitError("--noise: required (KIND:LEVEL), as this run was trained without noise")
-    spec = parse_noise(spec_text)
-    generator = torch.Generator().manual_seed(args.seed)
-    noisy = corrupt(torch.as_tensor(x), spec, generator).numpy()
-    cleaned = metrics.reconstruct(loaded.model, noisy)
+    noisy, cleaned = denoise_data(loaded.model, x, spec_text, args.seed)
     save_npy(args.out, loaded.scaling.undo(cleaned))
     message = f"wrote {args.out}: cleaned {cleaned.shape} ({spec_text}, seed {args.seed})"
     if args.noisy_out:

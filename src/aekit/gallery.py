@@ -26,10 +26,10 @@ from aekit.data.sources import IDX_SETS, Dataset, load_source, locate
 from aekit.errors import AekitError
 from aekit.io import atomic_write_json
 from aekit.model import Autoencoder
-from aekit.parts.noise import corrupt, parse_noise
 from aekit.presets import load_preset
 from aekit.report import features, plots
 from aekit.run import Run
+from aekit.tasks.denoise import denoise
 from aekit.train.pipeline import fit_run
 
 KERAS = "seed 004's Keras 2 log (batch 128, Adadelta lr 1.0, validation = MNIST test set)"
@@ -237,9 +237,7 @@ def _code_map(ctx: Context, path: Path) -> dict[str, Any]:
 
 
 def _denoise(ctx: Context, path: Path) -> dict[str, Any]:
-    spec = parse_noise(ctx.run.model_config.noise)
-    noisy = corrupt(torch.as_tensor(ctx.x_test), spec, torch.Generator().manual_seed(0)).numpy()
-    cleaned = metrics.reconstruct(ctx.run.model, noisy)
+    noisy, cleaned = denoise(ctx.run.model, ctx.x_test, ctx.run.model_config.noise)
     plots.image_rows([ctx.to_unit(noisy[:10]), ctx.to_unit(cleaned[:10]),
                       ctx.to_unit(ctx.x_test[:10])], ["noisy", "cleaned", "original"], path,
                      f"{ctx.run.model_config.noise} on {ctx.test.name}")
