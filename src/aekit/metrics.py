@@ -50,7 +50,10 @@ def infer(model: torch.nn.Module, x: np.ndarray,
     The batch size defaults to `inference_batch`. `precision="bf16"` autocasts and `compile`
     runs `step` through torch.compile: both pay on large data (compiling takes seconds).
     """
+    from aekit.train.speed import autocast  # lazy: the train package imports this module
+
     param = next(model.parameters())
+    cast = autocast(param.device.type, precision)  # checks precision before any work
     model.eval()
 
     def batch(start: int, size: int) -> torch.Tensor:
@@ -58,19 +61,10 @@ def infer(model: torch.nn.Module, x: np.ndarray,
 
     size = batch_size or (inference_batch(model, batch(0, 1), step) if len(x) else 1)
     run = torch.compile(step) if compile else step
-    cast = torch.autocast(param.device.type, dtype=_dtype(precision),
-                          enabled=precision != "fp32")
     starts = range(0, len(x), size) if len(x) else [0]  # an empty x still gives a shape
     with cast:
         return np.concatenate([run(batch(i, size)).to(param.dtype).cpu().numpy()
                                for i in starts])
-
-
-def _dtype(precision: str) -> torch.dtype:
-    dtypes = {"fp32": torch.float32, "bf16": torch.bfloat16}
-    if precision not in dtypes:
-        raise AekitError(f"--precision: expected fp32 or bf16, got {precision!r}")
-    return dtypes[precision]
 
 
 def reconstruct(model: Autoencoder, x: np.ndarray, batch_size: int | None = None,

@@ -23,7 +23,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from aekit.config import TrainConfig
+from aekit.config import PRECISIONS, TrainConfig
+from aekit.errors import AekitError
 
 FOLDED = "folded_penalty"
 """Key of the optimizer parameter group whose weight decay stands in for a penalty's gradient;
@@ -65,6 +66,15 @@ def applied(model: nn.Module, optimizer: torch.optim.Optimizer, config: TrainCon
             model.folded_penalties = dict.fromkeys(model.folded_penalties, False)
 
 
+def autocast(device_type: str, precision: str) -> torch.autocast:
+    """The context a pass runs in at `precision` (one of config.PRECISIONS): fp32 as is, bf16
+    under autocast. Training's forward and inference (`metrics.infer`) both use it."""
+    if precision not in PRECISIONS:
+        raise AekitError(f"--precision: expected {' or '.join(PRECISIONS)}, got {precision!r}")
+    dtype = torch.bfloat16 if precision == "bf16" else torch.float32
+    return torch.autocast(device_type, dtype=dtype, enabled=precision != "fp32")
+
+
 def forward_step(model: nn.Module, config: TrainConfig, device: torch.device
                  ) -> Callable[..., Any]:
     """What the loop calls for a batch: the model, compiled and under autocast as configured.
@@ -75,10 +85,9 @@ def forward_step(model: nn.Module, config: TrainConfig, device: torch.device
     run = torch.compile(model) if config.compile else model
     if config.precision == "fp32":
         return run
-    dtype = {"bf16": torch.bfloat16}[config.precision]
 
     def autocast_run(*args: Any) -> Any:
-        with torch.autocast(device.type, dtype=dtype):
+        with autocast(device.type, config.precision):
             return run(*args)
 
     return autocast_run
