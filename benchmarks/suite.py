@@ -7,9 +7,11 @@ For each model (`linear` code 32, `keras-simple`, `stacked-mnist`, `keras-conv`,
 `lstm` on GunPoint) a fresh process trains aekit's Trainer (one per variant) and the plain loop
 of benchmarks/plain.py, epoch by epoch, interleaved, and reports the median seconds per epoch
 after one warm-up epoch, their ratio, test MSE after the same epochs (and its change against
-fp32), `encode` throughput on the test set (eager and compiled, in the variant's precision),
-FLOPs per epoch from the layer shapes (training = 3x forward) as a fraction of the fp32 matmul
-peak measured in the same run, and the process's peak RSS. It also measures the peak RSS of
+fp32), FLOPs per epoch from the layer shapes (training = 3x forward) as a fraction of the fp32
+matmul peak measured in the same run, and the process's peak RSS. A second table is inference:
+`encode` throughput on the test set of the first variant's trained model, eager and compiled,
+in fp32 and bf16, against that variant's training throughput, with the test MSE of bf16
+reconstructions against fp32 ones. It also measures the peak RSS of
 `aekit train --preset stacked-mnist`. Ratios are the figures to trust: these machines are
 shared and absolute times drift. A model whose preset does not exist yet is skipped with a
 note. Writes suite.json and suite.md into --out.
@@ -185,18 +187,28 @@ def measure(name: str, variants: list[str], epochs: int, data_dir: Path, limit: 
             "aekit_epochs_s": times[variant], "plain_epochs_s": times["plain"],
             "first_epoch_s": first[variant],
             "test_mse": metrics.recon_errors(x_test, recon)["mse"],
-            "encode_per_s": _encode_rate(trainer.model, x_test,
-                                         precision=trainer.config.precision),
-            "encode_compiled_per_s": _encode_rate(trainer.model, x_test, compile=True,
-                                                  precision=trainer.config.precision),
             "train_per_s": len(x) / s, "gflop_epoch": flops / 1e9, "gflops": flops / s / 1e9,
-            # encode/train at equal efficiency: the ratio fp32 eager reaches without help
-            "flop_ratio": flops / len(x) / encode_flops,
         })
+    rows[0]["inference"] = inference(first_model, x_test, rows[0]["train_per_s"],
+                                     encode_flops, flops / len(x))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     for row in rows:
         row["peak_rss_mb"] = rss
     return rows
+
+
+def inference(model: nn.Module, x_test: Any, train_per_s: float, encode_flops: float,
+              train_flops: float) -> dict[str, Any]:
+    """`encode` samples/s of a trained model per inference setting, and the test MSE of its
+    reconstructions in each precision (bf16 inference of an fp32-trained model)."""
+    from aekit import metrics
+
+    mse = {p: metrics.recon_errors(x_test, metrics.reconstruct(model, x_test, precision=p))["mse"]
+           for p in ("fp32", "bf16")}
+    rates = {f"{p}{'+compile' if c else ''}": _encode_rate(model, x_test, precision=p, compile=c)
+             for p in ("fp32", "bf16") for c in (False, True)}
+    return {"train_per_s": train_per_s, "encode_per_s": rates, "test_mse": mse,
+            "encode_flops": encode_flops, "train_flops": train_flops}
 
 
 def train_rss(data_dir: Path, epochs: int) -> dict[str, Any]:
@@ -223,22 +235,32 @@ def _child(args: list[str]) -> Any:
 
 
 def markdown(rows: list[dict[str, Any]], peak: float) -> str:
-    head = ("| model | variant | aekit s/epoch | plain s/epoch | ratio | test MSE (vs fp32) "
-            "| encode/s | encode / train | compiled encode / train | train / encode FLOPs "
-            "| GFLOP/epoch | % fp32 peak | 1st epoch s | peak RSS MB |")
-    lines = [head, "|" + "---|" * 14]
+    """The training table, then the inference table."""
+    lines = ["| model | variant | aekit s/epoch | plain s/epoch | ratio | test MSE (vs fp32) "
+             "| GFLOP/epoch | % fp32 peak | 1st epoch s | peak RSS MB |", "|" + "---|" * 10]
     fp32 = {r["model"]: r["test_mse"] for r in rows if r["variant"] == "fp32"}
     for r in rows:
         base = fp32.get(r["model"])
         change = f" ({100 * (r['test_mse'] / base - 1):+.1f}%)" if base else ""
         lines.append(
             f"| {r['model']} | {r['variant']} | {r['aekit_s']:.3f} | {r['plain_s']:.3f} | "
-            f"{r['ratio']:.2f} | {r['test_mse']:.5f}{change} | {r['encode_per_s']:,.0f} | "
-            f"{r['encode_per_s'] / r['train_per_s']:.1f}x | "
-            f"{r['encode_compiled_per_s'] / r['train_per_s']:.1f}x | {r['flop_ratio']:.1f}x | "
-            f"{r['gflop_epoch']:.1f} | "
+            f"{r['ratio']:.2f} | {r['test_mse']:.5f}{change} | {r['gflop_epoch']:.1f} | "
             f"{100 * r['gflops'] / peak:.0f}% | {r['first_epoch_s']:.2f} | "
             f"{r['peak_rss_mb']:.0f} |")
+    lines += ["", "| model | trained | train/s | train / encode FLOPs | fp32 encode/s | "
+              "encode / train: fp32 | fp32 compiled | bf16 | bf16 compiled | fp32 encode "
+              "% fp32 peak | bf16 inference test MSE (vs fp32) |", "|" + "---|" * 11]
+    for r in rows:
+        if not (inf := r.get("inference")):
+            continue
+        rate, mse = inf["encode_per_s"], inf["test_mse"]
+        ratios = " | ".join(f"{rate[k] / inf['train_per_s']:.1f}x"
+                            for k in ("fp32", "fp32+compile", "bf16", "bf16+compile"))
+        lines.append(
+            f"| {r['model']} | {r['variant']} | {inf['train_per_s']:,.0f} | "
+            f"{inf['train_flops'] / inf['encode_flops']:.1f}x | {rate['fp32']:,.0f} | {ratios} | "
+            f"{100 * rate['fp32'] * inf['encode_flops'] / 1e9 / peak:.0f}% | "
+            f"{mse['bf16']:.5f} ({100 * (mse['bf16'] / mse['fp32'] - 1):+.1f}%) |")
     return "\n".join(lines)
 
 
