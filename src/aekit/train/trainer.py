@@ -9,6 +9,7 @@ before the optimizer step, so the last checkpoint stays good.
 from __future__ import annotations
 
 import contextlib
+import math
 import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -107,14 +108,15 @@ class Trainer:
             while self.epoch < self.config.epochs and not self.stop:
                 self.model.train()
                 self._emit("on_epoch_start", n_batches=n_batches)
-                total = torch.tensor(self._partial_loss, device=self.device)
+                total = self._partial_loss  # a float: one .item() a step, no tensor ops
                 start = perf_counter()
                 for step, (xb, yb, count, weight) in enumerate(
                         source.epoch(self.epoch, self.step), self.step):
                     xb = xb if transform is None else transform(xb)
                     loss = (self._forward(xb) if yb is None else self._forward(xb, yb)).loss
-                    if not torch.isfinite(loss):
-                        self._diverged(loss, step)
+                    value = loss.item()
+                    if not math.isfinite(value):
+                        self._diverged(value, step)
                     self.optimizer.zero_grad(set_to_none=True)
                     (loss if weight == 1.0 else loss * weight).backward()
                     if self.config.clip_grad is not None:
@@ -123,14 +125,15 @@ class Trainer:
                     self.optimizer.step()
                     if self.extra_optimizers:
                         self.model.extra_step(xb, self.extra_optimizers)
-                    total += loss.detach() * count
+                    total += value * count
                     self._emit("on_batch_end", step=step)
                     if self._signal:
-                        self._interrupt(step + 1, float(total))
+                        self._interrupt(step + 1, total)
                 seconds = perf_counter() - start
-                distributed.all_reduce_sum(total)  # every rank records the global mean
+                # every rank records the global mean
+                total = distributed.all_reduce_sum(torch.tensor(total, device=self.device)).item()
                 self.step, self._partial_loss = 0, 0.0
-                record = {"epoch": self.epoch + 1, "train_loss": total.item() / n,
+                record = {"epoch": self.epoch + 1, "train_loss": total / n,
                           "val_loss": self.evaluate(val)["loss"] if val is not None else None,
                           "seconds": seconds}
                 self.history.append(record)
@@ -152,10 +155,10 @@ class Trainer:
                              None if y is None else torch.as_tensor(y).to(self.device),
                              self.config.batch_size, self.config.seed, here.rank, here.size)
 
-    def _diverged(self, loss: torch.Tensor, step: int) -> None:
+    def _diverged(self, loss: float, step: int) -> None:
         kept = (f"; the last good checkpoint (epoch {self.epoch}) is kept in "
                 f"{self.checkpoint_dir}" if self.checkpoint_dir and self.epoch else "")
-        raise AekitError(f"loss became {loss.item()} in epoch {self.epoch + 1}, step {step + 1}"
+        raise AekitError(f"loss became {loss} in epoch {self.epoch + 1}, step {step + 1}"
                          f"{kept}; try a lower --lr or --clip-grad 1.0 "
                          "(--detect-anomaly finds the operation)")
 
