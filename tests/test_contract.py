@@ -48,6 +48,24 @@ def test_preset_contract(name: str, tmp_path: Path) -> None:
     assert torch.equal(first, _preset_model(name)(x).loss)
 
 
+@pytest.mark.parametrize("loss", ["bce", "mse"])
+def test_reconstruction_is_made_only_when_read(loss: str) -> None:
+    """BCE is read from the logits, so training never applies the output sigmoid; reading
+    `recon` still gives the decoder's reconstruction, and the loss is the same either way."""
+    model = aekit.create_model("stacked", input_shape=(1, 8, 8), hidden=(16, 4),
+                               output="sigmoid", loss=loss)
+    x = torch.rand(5, 1, 8, 8)
+    calls = []
+    model.output_activation.register_forward_hook(lambda *args: calls.append(1))
+    out = model(x)
+    assert len(calls) == (0 if loss == "bce" else 1)
+    functional = torch.nn.functional
+    expected = functional.binary_cross_entropy if loss == "bce" else functional.mse_loss
+    torch.testing.assert_close(out.loss, expected(out.recon, x))
+    torch.testing.assert_close(out.recon, model.decode(out.code))
+    assert out.recon is out.recon  # made once
+
+
 ARCH_SHAPES = {"conv": (1, 28, 28), "conv1d": (24, 2), "lstm": (24, 2)}
 
 

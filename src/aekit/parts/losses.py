@@ -2,6 +2,7 @@
 
 They take the decoder's logits *and* the activated reconstruction so that BCE is computed from
 logits (stable, and the seed's faster formulation) while MSE compares in the data's units.
+Losses named in ON_LOGITS read the logits alone and are given `recon=None`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ import torch.nn.functional as F
 
 from aekit.registry import register
 
+ON_LOGITS = frozenset({"bce"})
+"""Loss names whose `loss` and `nll` entries never read the reconstruction."""
+
 
 @register("loss", "mse")
 def mse(logits: torch.Tensor, recon: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -21,7 +25,7 @@ def mse(logits: torch.Tensor, recon: torch.Tensor, target: torch.Tensor) -> torc
 
 
 @register("loss", "bce")
-def bce(logits: torch.Tensor, recon: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+def bce(logits: torch.Tensor, recon: torch.Tensor | None, target: torch.Tensor) -> torch.Tensor:
     """Binary cross-entropy from logits; targets in [0, 1]."""
     return F.binary_cross_entropy_with_logits(logits, target)
 
@@ -32,7 +36,7 @@ _HALF_LOG_PI = 0.5 * math.log(math.pi)
 
 
 @register("nll", "bce")
-def bernoulli_nll(logits: torch.Tensor, recon: torch.Tensor, target: torch.Tensor
+def bernoulli_nll(logits: torch.Tensor, recon: torch.Tensor | None, target: torch.Tensor
                   ) -> torch.Tensor:
     """-log p(x | z) per sample in nats: a Bernoulli per element (exact on binary data)."""
     per_element = F.binary_cross_entropy_with_logits(logits, target, reduction="none")
