@@ -156,44 +156,6 @@ def test_pool_before_activation_is_the_same_maths(act: str) -> None:
     torch.testing.assert_close(grad_first, grad_second)
 
 
-@pytest.mark.parametrize("act", sorted(set(aekit.parts.blocks.ACTIVATIONS) - {"none"}))
-def test_activation_is_in_place_only_under_inference_mode(act: str) -> None:
-    f = aekit.parts.blocks.activation(act)
-    x = torch.randn(5, 7)
-    expected = aekit.parts.blocks.ACTIVATIONS[act][0](x)
-    with torch.no_grad():  # autograd's modes keep the input
-        assert torch.equal(f(x.clone()), expected)
-        kept = x.clone()
-        f(kept)
-        assert torch.equal(kept, x)
-    with torch.inference_mode():
-        y = x.clone()
-        out = f(y)
-        assert out.data_ptr() == y.data_ptr() and torch.equal(out, expected)
-        held = x.clone()  # an output activation's caller still needs its logits
-        assert torch.equal(aekit.parts.blocks.activation(act, fresh_input=False)(held), expected)
-        assert torch.equal(held, x)
-
-
-@pytest.mark.parametrize("preset", ["keras-conv", "vae-mnist", "stacked-mnist"])
-def test_inference_mode_gives_the_training_modes_numbers(preset: str, digits: np.ndarray
-                                                         ) -> None:
-    """In-place activations under inference mode: the same codes, reconstructions and loss
-    (BCE reads the logits the output activation must leave alone) as under no_grad."""
-    config = dict(aekit.load_preset(preset).model, input_shape=list(digits.shape[1:]))
-    if config["arch"] == "conv":
-        config["channels"] = [8, 4]
-    model = aekit.Autoencoder(aekit.ModelConfig(**config)).eval()
-    x = torch.as_tensor(digits[:64])
-    with torch.no_grad():
-        expected = model(x)
-    with torch.inference_mode():
-        got = model(x)
-    torch.testing.assert_close(got.code, expected.code, rtol=0, atol=0)
-    torch.testing.assert_close(got.recon, expected.recon, rtol=0, atol=0)
-    torch.testing.assert_close(got.loss, expected.loss, rtol=0, atol=0)
-
-
 def test_cli_encode_in_bf16(tmp_path: Path) -> None:
     out = tmp_path / "run"
     assert cli(["train", "--data", "digits", "--hidden", "16,4", "--epochs", "2", "--quiet",

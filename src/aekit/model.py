@@ -60,7 +60,7 @@ class Autoencoder(nn.Module):
         self.adversary = build_adversary(config)
         self.corrupt = build_noise(config.noise)
         self.latent = build_latent(config)
-        self.output_activation = activation(_output_name(config.output), fresh_input=False)
+        self.output_activation = activation(_output_name(config.output))
         self._loss = lookup("loss", config.loss, "--loss")
         self._penalties = build_penalties(config)
         # penalties whose gradient an optimizer can apply as weight decay (train/speed.py);

@@ -3,57 +3,26 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-import torch
-import torch.nn.functional as F
 from torch import nn
 
 from aekit.errors import AekitError
 
-Fn = Callable[[torch.Tensor], torch.Tensor]
-
-
-def _identity(x: torch.Tensor) -> torch.Tensor:
-    return x
-
-
-ACTIVATIONS: dict[str, tuple[Fn, Fn]] = {  # name: (out of place, in place)
-    "relu": (F.relu, F.relu_),
-    "elu": (F.elu, F.elu_),
-    "sigmoid": (torch.sigmoid, torch.sigmoid_),
-    "tanh": (torch.tanh, torch.tanh_),
-    "leaky_relu": (F.leaky_relu, F.leaky_relu_),
-    "none": (_identity, _identity),
+ACTIVATIONS: dict[str, type[nn.Module]] = {
+    "relu": nn.ReLU,
+    "elu": nn.ELU,
+    "sigmoid": nn.Sigmoid,
+    "tanh": nn.Tanh,
+    "leaky_relu": nn.LeakyReLU,
+    "none": nn.Identity,
 }
 
 
-class Activation(nn.Module):
-    """An activation. With `fresh_input` it follows a layer whose fresh output nothing else
-    holds, so under inference mode, where no graph can need that output, it overwrites it in
-    place: one allocation and one pass over memory less (test-set `encode` of vae-mnist and
-    keras-conv ~6% faster, stacked-mnist ~1%). Out of place whenever autograd may be watching."""
-
-    def __init__(self, name: str, fresh_input: bool = True):
-        super().__init__()
-        self.name, self.fresh_input = name, fresh_input
-        self.out_of_place, self.in_place = ACTIVATIONS[name]
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.fresh_input and torch.is_inference_mode_enabled():
-            return self.in_place(x)
-        return self.out_of_place(x)
-
-    def extra_repr(self) -> str:
-        return self.name if self.fresh_input else f"{self.name}, fresh_input=False"
-
-
-def activation(name: str, fresh_input: bool = True) -> nn.Module:
-    """`name`'s activation (nn.Identity for "none"); `fresh_input=False` where the caller keeps
-    the input too, as the output activation whose logits the loss reads."""
+def activation(name: str) -> nn.Module:
     if name not in ACTIVATIONS:
         raise AekitError(f"--activation: expected one of {', '.join(ACTIVATIONS)}, got {name!r}")
-    return nn.Identity() if name == "none" else Activation(name, fresh_input)
+    return ACTIVATIONS[name]()
 
 
 def init_weights(layer: nn.Module, scheme: str) -> nn.Module:

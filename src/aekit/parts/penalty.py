@@ -107,7 +107,7 @@ def single_sigmoid_dense(encoder: nn.Module) -> nn.Linear | None:
     layers = [m for m in encoder.modules()
               if not isinstance(m, nn.Sequential | nn.Flatten)]
     if (len(layers) == 2 and isinstance(layers[0], nn.Linear)
-            and getattr(layers[1], "name", None) == "sigmoid"):
+            and isinstance(layers[1], nn.Sigmoid)):
         return layers[0]
     return None
 

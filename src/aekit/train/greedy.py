@@ -77,7 +77,7 @@ def greedy_pretrain(model: Autoencoder, x_train: np.ndarray, x_val: np.ndarray,
         if strategy != "separate":  # share the stack's layers instead of copying them after
             shallow.encoder[1], shallow.decoder[0] = encoders[phase], decoders[phase]
             if phase:
-                shallow.output_activation = activation(act, fresh_input=False)
+                shallow.output_activation = activation(act)
         trainer = Trainer(shallow, phase_config, callbacks, device=device)
         per_batch = strategy == "phases"
         train_in = x_train if per_batch else _apply(prefix, x_train, trainer.device)
