@@ -156,6 +156,30 @@ def test_pool_before_activation_is_the_same_maths(act: str) -> None:
     torch.testing.assert_close(grad_first, grad_second)
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+@pytest.mark.parametrize("size", [(28, 28), (7, 7), (6, 9)])
+def test_inference_pool_gives_torchs_values(dtype: torch.dtype, size: tuple[int, int]) -> None:
+    """The conv encoder's pool skips torch's indices without autograd: same values, odd edges
+    (ceil mode) and both memory formats included; with autograd it is torch's pool."""
+    from aekit.parts.conv import MaxPool2x2
+
+    torch.manual_seed(0)
+    x = torch.randn(3, 5, *size).to(dtype)
+    x[0, 0, :2, :2] = 1.0  # a tie
+    pool = MaxPool2x2()
+    for layout in (torch.contiguous_format, torch.channels_last):
+        xl = x.contiguous(memory_format=layout)
+        expected = torch.nn.functional.max_pool2d(xl, 2, ceil_mode=True)
+        with torch.inference_mode():
+            got = pool(xl)
+        assert torch.equal(got, expected) and got.shape == expected.shape
+        assert got.is_contiguous(memory_format=layout)
+    leaf = x.float().requires_grad_()
+    pool(leaf).sum().backward()
+    assert leaf.grad.sum() == 3 * 5 * ((size[0] + 1) // 2) * ((size[1] + 1) // 2)
+    assert leaf.grad.max() == 1.0  # torch's pool: a tie's gradient goes to one element
+
+
 def test_cli_encode_in_bf16(tmp_path: Path) -> None:
     out = tmp_path / "run"
     assert cli(["train", "--data", "digits", "--hidden", "16,4", "--epochs", "2", "--quiet",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from aekit.config import ModelConfig
@@ -21,8 +22,29 @@ from aekit.parts.blocks import activation, init_weights, mlp
 from aekit.registry import register
 
 Sizes = tuple[int, ...]
-_LAYERS = {1: (nn.Conv1d, nn.ConvTranspose1d, nn.MaxPool1d),
-           2: (nn.Conv2d, nn.ConvTranspose2d, nn.MaxPool2d)}
+
+
+class MaxPool2x2(nn.MaxPool2d):
+    """2x2 max-pool in ceil mode. Without autograd, on the CPU, it is the max of row pairs then
+    of column pairs of strided views: the same values without the int64 indices torch's CPU
+    pool always writes, which were half of keras-conv's bf16 `encode` time (`python -m
+    benchmarks`). With autograd, or when compiled or exported, it is torch's pool."""
+
+    def __init__(self) -> None:
+        super().__init__(2, ceil_mode=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.device.type != "cpu" or torch.is_grad_enabled() or torch.compiler.is_compiling():
+            return super().forward(x)
+        height, width = x.shape[-2:]
+        if height % 2 or width % 2:  # ceil mode: an odd edge pools with nothing
+            x = F.pad(x, (0, width % 2, 0, height % 2), value=float("-inf"))
+        rows = torch.maximum(x[..., 0::2, :], x[..., 1::2, :])
+        return torch.maximum(rows[..., 0::2], rows[..., 1::2])
+
+
+_LAYERS = {1: (nn.Conv1d, nn.ConvTranspose1d, lambda: nn.MaxPool1d(2, ceil_mode=True)),
+           2: (nn.Conv2d, nn.ConvTranspose2d, MaxPool2x2)}
 
 
 def _layout(config: ModelConfig) -> tuple[int, Sizes]:
@@ -101,7 +123,7 @@ def _encoder_body(config: ModelConfig, dims: int, in_channels: int) -> list[nn.M
             # pool before the activation: every activation aekit offers is monotone, so
             # act(max(x)) == max(act(x)), gradients included, on a quarter of the elements
             layers += [init_weights(conv(prev, out, k, padding="same"), config.init),
-                       pool(2, ceil_mode=True),
+                       pool(),
                        activation(config.activation)]
         else:
             layers += [init_weights(conv(prev, out, k, stride=2, padding=(k - 1) // 2),
