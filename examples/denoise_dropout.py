@@ -20,20 +20,22 @@ from aekit.report import plots
 from aekit.tasks.denoise import denoise
 
 
-def configs(quick: bool) -> tuple[aekit.ModelConfig, aekit.TrainConfig]:
-    # model noise "dropout:0.3": part of the model, drawn afresh every batch in training
+def configs(quick: bool, name: str = "denoise-dropout"
+            ) -> tuple[aekit.ModelConfig, aekit.TrainConfig]:
+    # model noise ("dropout:0.3" here): part of the model, drawn afresh every batch in training
     # mode and off in eval mode, so evaluation sees the inputs as given
-    preset = aekit.load_preset("denoise-dropout")
+    preset = aekit.load_preset(name)
     train = dict(preset.train)
     if quick:
         train["epochs"] = 3
     return build_configs(preset.model, train)
 
 
-def main(argv: list[str] | None = None) -> dict:
-    args = parse_args("denoise-dropout", __doc__, argv)
+def main(argv: list[str] | None = None, name: str = "denoise-dropout", doc: str = __doc__
+         ) -> dict:
+    args = parse_args(name, doc, argv)
     data = load(args)  # MNIST as (N, 1, 28, 28) in [0, 1]
-    model_config, train_config = configs(args.quick)
+    model_config, train_config = configs(args.quick, name)
     torch.manual_seed(train_config.seed)  # the seed fixes the initial weights too
     model = aekit.Autoencoder(dataclasses.replace(model_config, input_shape=data.shape))
     untrained = metrics.recon_errors(data.x_test, metrics.reconstruct(model, data.x_test))

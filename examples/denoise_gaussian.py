@@ -6,47 +6,21 @@ digits are the target. 784-300-150-300-784 relu, Xavier init, linear output, MSE
 than the noisy ones (cleaned_mse < noisy_mse).
 
     python examples/denoise_gaussian.py --data-dir ../shared/data [--quick] [--out DIR]
+
+The code is denoise_dropout.py's, with the preset set to "denoise-gaussian".
 """
 
-import dataclasses
-
-import torch
-from common import build_configs, finish, load, parse_args
+import denoise_dropout
 
 import aekit
-from aekit import metrics
-from aekit.report import plots
-from aekit.tasks.denoise import denoise
 
 
 def configs(quick: bool) -> tuple[aekit.ModelConfig, aekit.TrainConfig]:
-    # model noise "gaussian:1.0": part of the model, drawn afresh every batch in training
-    # mode and off in eval mode, so evaluation sees the inputs as given
-    preset = aekit.load_preset("denoise-gaussian")
-    train = dict(preset.train)
-    if quick:
-        train["epochs"] = 3
-    return build_configs(preset.model, train)
+    return denoise_dropout.configs(quick, "denoise-gaussian")
 
 
 def main(argv: list[str] | None = None) -> dict:
-    args = parse_args("denoise-gaussian", __doc__, argv)
-    data = load(args)  # MNIST as (N, 1, 28, 28) in [0, 1]
-    model_config, train_config = configs(args.quick)
-    torch.manual_seed(train_config.seed)  # the seed fixes the initial weights too
-    model = aekit.Autoencoder(dataclasses.replace(model_config, input_shape=data.shape))
-    untrained = metrics.recon_errors(data.x_test, metrics.reconstruct(model, data.x_test))
-    history = aekit.Trainer(model, train_config).fit(data.x_train, data.x_test)
-    # the training corruption, drawn from a seeded generator so it repeats; then cleaned
-    noisy, cleaned = denoise(model, data.x_test, model_config.noise, seed=0)
-    figure = plots.image_rows([noisy[:10], cleaned[:10], data.x_test[:10]],
-                              ["noisy", "cleaned", "original"], args.out / "denoise.png",
-                              f"{model_config.noise} on MNIST test")
-    clean_in = metrics.recon_errors(data.x_test, metrics.reconstruct(model, data.x_test))
-    found = {"noisy_mse": metrics.recon_errors(data.x_test, noisy)["mse"],
-             "cleaned_mse": metrics.recon_errors(data.x_test, cleaned)["mse"],
-             "test_mse": clean_in["mse"], "untrained_mse": untrained["mse"]}
-    return finish(found, [figure], history)
+    return denoise_dropout.main(argv, "denoise-gaussian", __doc__)
 
 
 if __name__ == "__main__":

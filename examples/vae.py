@@ -20,18 +20,20 @@ from aekit.report import plots
 from aekit.tasks import generate
 
 
-def configs(quick: bool) -> tuple[aekit.ModelConfig, aekit.TrainConfig]:
-    preset = aekit.load_preset("vae-mnist-sigma")  # arch "vae", latent "gaussian-sigma"
+def configs(quick: bool, preset_name: str = "vae-mnist-sigma"
+            ) -> tuple[aekit.ModelConfig, aekit.TrainConfig]:
+    preset = aekit.load_preset(preset_name)  # arch "vae", latent "gaussian-sigma" here
     train = dict(preset.train)
     if quick:
         train["epochs"] = 3
     return build_configs(preset.model, train)
 
 
-def main(argv: list[str] | None = None) -> dict:
-    args = parse_args("vae", __doc__, argv)
+def main(argv: list[str] | None = None, name: str = "vae",
+         preset_name: str = "vae-mnist-sigma", doc: str = __doc__) -> dict:
+    args = parse_args(name, doc, argv)
     data = load(args)  # MNIST as (N, 1, 28, 28) in [0, 1]
-    model_config, train_config = configs(args.quick)
+    model_config, train_config = configs(args.quick, preset_name)
     torch.manual_seed(train_config.seed)  # the seed fixes the initial weights too
     model = aekit.Autoencoder(dataclasses.replace(model_config, input_shape=data.shape))
     untrained = metrics.recon_errors(data.x_test, metrics.reconstruct(model, data.x_test))
@@ -40,7 +42,7 @@ def main(argv: list[str] | None = None) -> dict:
     samples = plots.image_grid(digits, 10, args.out / "samples.png", "60 digits from N(0, I)")
     recon = metrics.reconstruct(model, data.x_test)  # eval mode decodes the posterior mean
     rows = plots.image_rows([data.x_test[:10], recon[:10]], ["original", "reconstruction"],
-                            args.out / "reconstructions.png", "vae-mnist-sigma on MNIST test")
+                            args.out / "reconstructions.png", f"{preset_name} on MNIST test")
     errors = metrics.recon_errors(data.x_test, recon)
     found = {"neg_elbo": float(metrics.neg_elbo_per_sample(model, data.x_test).mean()),  # nats
              "test_bce": errors["bce"], "test_mse": errors["mse"],
