@@ -223,3 +223,16 @@ def test_generate_on_a_deterministic_ae_names_the_generative_models_and_chains(t
     assert main(["generate", str(run), "--chain", "4", "--n", "6", "--out",
                  str(tmp_path / "chain.png"), "--npy", str(tmp_path / "chain.npy")]) == 0
     assert np.load(tmp_path / "chain.npy").shape == (6, 1, 8, 8)
+
+
+def test_denoising_chain_starts_from_noise_over_the_runs_own_range():
+    """A run scaled to [-1, 1] (tanh output) starts its chain from noise over [-1, 1], not over
+    [0, 1], so the first corruption sees inputs like the training data's."""
+    digits = aekit.load_source("digits")
+    symmetric, unit = (aekit.fit_scaling(digits, how) for how in ("symmetric", "unit"))
+    assert generate.image_range(symmetric) == (-1.0, 1.0)
+    assert generate.image_range(unit) == (0.0, 1.0)
+    model = create_model("stacked", input_shape=(1, 8, 8), hidden=(16,), output="tanh",
+                         noise="gaussian:0.3").eval()
+    start = generate.gsn_chain(model, 200, 1, start=generate.image_range(symmetric))[0]
+    assert start.min() < -0.9 and start.max() > 0.9 and (start < 0).mean() > 0.4

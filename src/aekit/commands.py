@@ -391,7 +391,8 @@ def generate(args: argparse.Namespace) -> str:
     if args.chain is None and not model.can_generate:
         model.sample_codes(1)  # raises the error that names the models that can generate
     if args.chain is not None:
-        chain = generate_task.gsn_chain(model, args.n, args.chain, args.seed)
+        chain = generate_task.gsn_chain(model, args.n, args.chain, args.seed,
+                                         start=generate_task.image_range(loaded.scaling))
         samples, what = chain[-1], f"{args.n} chains of {args.chain} steps"
         shown = chain[np.unique(np.linspace(0, args.chain, min(args.chain + 1, 11)).astype(int))]
         rows = [_shown(loaded, step) for step in shown[:, :min(args.n, 16)]]

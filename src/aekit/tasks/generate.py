@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from aekit.data.scaling import Scaling
 from aekit.errors import AekitError
 from aekit.metrics import encode, infer
 from aekit.model import Autoencoder
@@ -48,11 +49,20 @@ def latent_grid(model: Autoencoder, n: int = 15) -> np.ndarray:
     return _decode(model, torch.stack([z1.flatten(), z2.flatten()], dim=1))
 
 
+def image_range(scaling: Scaling) -> tuple[float, float]:
+    """Where a black and a white pixel land in model units: [0, 1] for unit scaling, [-1, 1]
+    for symmetric; a chain's start noise must span the range the model was trained on."""
+    top = np.max(scaling.offset + scaling.scale)  # an image's full scale
+    low, high = scaling.apply(np.zeros(1)), scaling.apply(np.full(1, top))
+    return float(np.min(low)), float(np.max(high))
+
+
 def gsn_chain(model: Autoencoder, n: int, steps: int, seed: int = 0,
-              noise: str | None = None) -> np.ndarray:
-    """Sampling chains of a denoising AE (Bengio et al. 2013): from uniform noise, alternate the
-    training corruption and reconstruction. Returns (steps + 1, n, *input_shape), the start
-    first."""
+              noise: str | None = None, start: tuple[float, float] = (0.0, 1.0)
+              ) -> np.ndarray:
+    """Sampling chains of a denoising AE (Bengio et al. 2013): from uniform noise on `start`
+    (the data's range in model units, `image_range`), alternate the training corruption and
+    reconstruction. Returns (steps + 1, n, *input_shape), the start first."""
     spec_text = noise or model.config.noise
     if spec_text is None:
         raise AekitError("--chain: needs a denoising run (trained with --noise) or --noise "
@@ -61,7 +71,8 @@ def gsn_chain(model: Autoencoder, n: int, steps: int, seed: int = 0,
         raise AekitError(f"--chain: needs at least 1 step, got {steps}")
     spec = parse_noise(spec_text)
     generator = torch.Generator().manual_seed(seed)
-    x = torch.rand((n, *model.config.input_shape), generator=generator)
+    low, high = start
+    x = low + (high - low) * torch.rand((n, *model.config.input_shape), generator=generator)
     chain = [x.numpy()]
     for _ in range(steps):
         recon = infer(model, corrupt(torch.as_tensor(chain[-1]), spec, generator).numpy(),
