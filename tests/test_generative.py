@@ -236,3 +236,28 @@ def test_denoising_chain_starts_from_noise_over_the_runs_own_range():
                          noise="gaussian:0.3").eval()
     start = generate.gsn_chain(model, 200, 1, start=generate.image_range(symmetric))[0]
     assert start.min() < -0.9 and start.max() > 0.9 and (start < 0).mean() > 0.4
+
+
+def test_iwae_objective_is_the_elbo_at_k1_tighter_at_larger_k_and_trains(mnist):
+    """The importance-weighted bound (`iw_train` K) is the -ELBO in expectation at K = 1 and
+    lower (tighter) at K = 50 on the same model and batch; training on it lowers the test NLL."""
+    x = torch.as_tensor(binarize(mnist["x_train"][:200], "static", 0))
+    torch.manual_seed(0)
+    config = {"input_shape": (1, 28, 28), "hidden": (64, 8), "loss": "bce"}
+    models = {k: create_model("vae", iw_train=k, **config) for k in (1, 50)}
+    models[50].load_state_dict(models[1].state_dict())
+    with torch.no_grad():
+        elbo = torch.stack([models[1].train()(x).loss for _ in range(200)]).mean()
+        iw_1 = torch.stack([models[1].latent.iw_bound(models[1].encoder(x), x,
+                                                       models[1].log_likelihood)
+                            for _ in range(200)]).mean()
+        iw_50 = models[50].train()(x)
+    assert abs(iw_1 - elbo) < 0.5, (iw_1, elbo)
+    assert set(iw_50.terms) == {"iw_bound"} and iw_50.loss < elbo - 1.0, (iw_50.loss, elbo)
+    test = binarize(mnist["x_test"][:200], "static", 1)
+    before = metrics.iw_nll_per_sample(models[50].eval(), test, 50).mean()
+    _fit(models[50], binarize(mnist["x_train"][:3000], "static", 0), epochs=2)
+    after = metrics.iw_nll_per_sample(models[50], test, 50).mean()
+    assert after < before - 200, (before, after)
+    with pytest.raises(AekitError, match="iw_train"):
+        create_model("stacked", input_shape=(4,), hidden=(2,), iw_train=5)

@@ -97,6 +97,9 @@ def _generative_options(p: argparse.ArgumentParser) -> None:
                                     "mean and log-variance heads) or gaussian-sigma (seed 000's "
                                     "sigma head); --model vae implies gaussian")
     p.add_argument("--beta", type=float, help="weight of a gaussian latent's KL term (default 1)")
+    p.add_argument("--iw-train", type=int, metavar="K",
+                   help="train a gaussian latent on the importance-weighted bound with K draws "
+                        "per sample (IWAE, Burda et al. 2016); default 1: the ELBO")
     p.add_argument("--kl-warmup", type=int, metavar="EPOCHS",
                    help="raise the KL weight linearly from 0 over this many epochs")
     p.add_argument("--prior", choices=("gaussian", "mixture"),

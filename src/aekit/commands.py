@@ -38,7 +38,7 @@ DATA_OPTIONS = ("data_dir", "limit", "array", "label_column", "time_column", "na
                 "max_memory")
 REGULARISE_OPTIONS = ("noise", "sparsity", "contractive", "k_sparse", "k_sparse_lifetime")
 # --- generative autoencoders (issue 6) ---
-MODEL_OPTIONS += ("latent", "beta", "prior")
+MODEL_OPTIONS += ("latent", "beta", "prior", "iw_train")
 TRAIN_OPTIONS += ("kl_warmup",)
 DATA_OPTIONS += ("binarize",)
 # --- convolutional and sequence models (issue 7) ---

@@ -120,6 +120,7 @@ class ModelConfig:
     latent: str | None = None  # None: gaussian for arch vae, identity otherwise
     beta: float = 1.0
     prior: str | None = None  # the AAE's prior: gaussian or mixture; None: gaussian for arch aae
+    iw_train: int = 1  # K > 1: train a gaussian latent on the importance-weighted bound (IWAE)
 
     def __post_init__(self) -> None:
         if any(d <= 0 for d in self.input_shape):
@@ -184,6 +185,10 @@ def _check_generative(config: ModelConfig) -> None:
         _fail("model", "latent", "k-sparse codes are set with --k-sparse K or "
               "--k-sparse-lifetime P")
     _positive("model", "beta", config.beta, strict=False)
+    _positive("model", "iw_train", config.iw_train)
+    if config.iw_train > 1 and not config.variational:
+        _fail("model", "iw_train", "the importance-weighted bound needs a gaussian latent "
+              "(--model vae or --latent gaussian)")
     if config.prior not in (None, "gaussian", "mixture"):
         _fail("model", "prior", f"expected gaussian or mixture, got {config.prior!r}")
     variational = config.variational

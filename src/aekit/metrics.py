@@ -11,8 +11,7 @@ import torch
 
 from aekit.errors import AekitError
 from aekit.model import Autoencoder
-from aekit.parts.latent import gaussian_kl
-from aekit.registry import lookup
+from aekit.parts.latent import gaussian_kl, iw_log_weights
 
 CACHE_ELEMENTS = 2 ** 22
 """Activation elements (16 MB in fp32) an inference batch aims to keep per layer: conv maps of
@@ -161,7 +160,6 @@ def flag_metrics(labels: np.ndarray, flags: np.ndarray) -> dict[str, float]:
 
 # --- generative autoencoders (issue 6): ELBO and importance-weighted likelihood ---------------
 
-_LOG_2PI = math.log(2 * math.pi)
 _MAX_DECODES = 20_000  # decoder inputs per chunk: bounds memory at K samples per data point
 
 
@@ -169,12 +167,6 @@ def _check_variational(model: Autoencoder) -> None:
     if not model.config.variational:
         raise AekitError(f"likelihood: a {model.config.arch} autoencoder has no Gaussian latent; "
                          "the ELBO and NLL need --model vae or --latent gaussian")
-
-
-def _log_likelihood(model: Autoencoder, z: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """log p(x | z) per row of z (x repeated to match), in nats."""
-    logits = model.decoder(z)
-    return -lookup("nll", model.config.loss)(logits, model.output_activation(logits), x)
 
 
 def _draws(model: Autoencoder, x: np.ndarray, rows: int, seed: int,
@@ -196,8 +188,8 @@ def neg_elbo_per_sample(model: Autoencoder, x: np.ndarray, samples: int = 1, see
         total = gaussian_kl(mean, logvar).sum(1)
         for _ in range(samples):
             eps = torch.randn(mean.shape, generator=generator, device=mean.device)
-            total = total - _log_likelihood(model, mean + torch.exp(0.5 * logvar) * eps,
-                                            xb) / samples
+            total = total - model.log_likelihood(mean + torch.exp(0.5 * logvar) * eps,
+                                                 xb) / samples
         return total
 
     return _draws(model, x, batch_size, seed, step)
@@ -214,18 +206,9 @@ def iw_nll_per_sample(model: Autoencoder, x: np.ndarray, k: int = 1000, seed: in
 
     def step(xb: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         mean, logvar = model.latent.posterior(model.encoder(xb))  # (B, d)
-        std = torch.exp(0.5 * logvar)
-        log_w = []
-        for start in range(0, k, per_chunk):
-            n = min(per_chunk, k - start)
-            eps = torch.randn((len(xb), n, mean.shape[1]), generator=generator,
-                              device=mean.device)
-            z = mean[:, None] + std[:, None] * eps  # (B, n, d)
-            x_rep = xb[:, None].expand(-1, n, *xb.shape[1:]).flatten(0, 1)
-            log_px = _log_likelihood(model, z.flatten(0, 1), x_rep).view(len(xb), n)
-            log_pz = -0.5 * (z.pow(2) + _LOG_2PI).sum(-1)
-            log_qz = -0.5 * (eps.pow(2) + _LOG_2PI + logvar[:, None]).sum(-1)
-            log_w.append(log_px + log_pz - log_qz)
+        log_w = [iw_log_weights(mean, logvar, xb, min(per_chunk, k - start),
+                                model.log_likelihood, generator)
+                 for start in range(0, k, per_chunk)]
         return math.log(k) - torch.logsumexp(torch.cat(log_w, dim=1), dim=1)
 
     return _draws(model, x, max(1, _MAX_DECODES // k), seed, step)

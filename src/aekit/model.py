@@ -76,14 +76,23 @@ class Autoencoder(nn.Module):
         """Reconstructions (after the output activation) for codes shaped (N, code_size)."""
         return self.output_activation(self.decoder(code))
 
+    def log_likelihood(self, code: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """A generative model's log p(x | z) per row of `code`, in nats."""
+        logits = self.decoder(code)
+        return -lookup("nll", self.config.loss)(logits, self.output_activation(logits), x)
+
     def forward(self, x: torch.Tensor) -> AEOutput:
         """Loss against the clean `x`; the encoder sees `x` corrupted in training mode only."""
-        code, terms = self.latent(self.encoder(self.corrupt(x)))
+        h = self.encoder(self.corrupt(x))
+        code, terms = self.latent(h)
         logits = self.decoder(code)
         recon = None if self.config.loss in ON_LOGITS else self.output_activation(logits)
-        recon_term = (lookup("nll", self.config.loss)(logits, recon, x).mean()
-                      if self.config.variational else self._loss(logits, recon, x))
-        terms = {"recon": recon_term, **terms}
+        if self.training and self.config.iw_train > 1:  # the IWAE bound replaces recon + KL
+            terms = {"iw_bound": self.latent.iw_bound(h, x, self.log_likelihood)}
+        else:
+            recon_term = (lookup("nll", self.config.loss)(logits, recon, x).mean()
+                          if self.config.variational else self._loss(logits, recon, x))
+            terms = {"recon": recon_term, **terms}
         for name, penalty in self._penalties.items():
             with torch.set_grad_enabled(torch.is_grad_enabled()
                                         and not self.folded_penalties.get(name, False)):

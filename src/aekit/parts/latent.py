@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -61,11 +62,29 @@ def ksparse(k: int | None = None, lifetime: float | None = None) -> nn.Module:
 # --- generative autoencoders (issue 6): the Gaussian latent of a VAE ---------------------------
 
 _SIGMA_EPS = 1e-10  # seed 000's smoothing inside log(sigma^2)
+_LOG_2PI = math.log(2 * math.pi)
 
 
 def gaussian_kl(mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     """KL(N(mean, exp(logvar)) || N(0, 1)) per dimension, closed form: shape of `mean`."""
     return 0.5 * (logvar.exp() + mean.pow(2) - 1 - logvar)
+
+
+def iw_log_weights(mean: torch.Tensor, logvar: torch.Tensor, x: torch.Tensor, k: int,
+                   log_likelihood: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+                   generator: torch.Generator | None = None, prior_weight: float = 1.0
+                   ) -> torch.Tensor:
+    """(B, k) importance log-weights log p(x|z) + w * (log p(z) - log q(z|x)) of k
+    reparameterised draws z ~ q(z|x) per sample (Burda et al. 2016); `log_likelihood(z, x)` is
+    the decoder's per-row log p(x|z) and w (1 for the true weights) is the KL warm-up factor.
+    The same weights give the IWAE training bound and the evaluation NLL."""
+    eps = torch.randn((len(x), k, mean.shape[1]), generator=generator, device=mean.device)
+    z = mean[:, None] + torch.exp(0.5 * logvar)[:, None] * eps  # (B, k, d)
+    x_rep = x[:, None].expand(-1, k, *x.shape[1:]).flatten(0, 1)
+    log_px = log_likelihood(z.flatten(0, 1), x_rep).view(len(x), k)
+    log_pz = -0.5 * (z.pow(2) + _LOG_2PI).sum(-1)
+    log_qz = -0.5 * (eps.pow(2) + _LOG_2PI + logvar[:, None]).sum(-1)
+    return log_px + prior_weight * (log_pz - log_qz)
 
 
 class GaussianLatent(nn.Module):
@@ -78,11 +97,23 @@ class GaussianLatent(nn.Module):
     that a Trainer callback sets.
     """
 
-    def __init__(self, beta: float, sigma_head: bool = False):
+    def __init__(self, beta: float, sigma_head: bool = False, iw_train: int = 1):
         super().__init__()
         self.beta = beta
         self.sigma_head = sigma_head
         self.kl_weight = 1.0
+        self.iw_train = iw_train
+
+    def iw_bound(self, h: torch.Tensor, x: torch.Tensor,
+                 log_likelihood: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+                 ) -> torch.Tensor:
+        """The IWAE loss: -log (1/K sum_k w_k), averaged over the batch, in nats. It bounds
+        -log p(x) more tightly than the -ELBO as K grows, so the encoder may spread mass over
+        more of the posterior (Burda et al. 2016); K = 1 is the -ELBO."""
+        mean, logvar = self.posterior(h)
+        log_w = iw_log_weights(mean, logvar, x, self.iw_train, log_likelihood,
+                               prior_weight=self.beta * self.kl_weight)
+        return (math.log(self.iw_train) - torch.logsumexp(log_w, dim=1)).mean()
 
     def posterior(self, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(mean, log-variance) of q(z | x) from the encoder's output."""
@@ -109,13 +140,13 @@ class GaussianLatent(nn.Module):
 @register("latent", "gaussian")
 def gaussian(config: ModelConfig) -> nn.Module:
     """VAE code: mean and log-variance heads, reparameterised draws, beta * KL to N(0, I)."""
-    return GaussianLatent(config.beta)
+    return GaussianLatent(config.beta, iw_train=config.iw_train)
 
 
 @register("latent", "gaussian-sigma")
 def gaussian_sigma(config: ModelConfig) -> nn.Module:
     """Seed 000's VAE head: mean and sigma (KL with log(sigma^2 + 1e-10)), else as gaussian."""
-    return GaussianLatent(config.beta, sigma_head=True)
+    return GaussianLatent(config.beta, sigma_head=True, iw_train=config.iw_train)
 
 
 def build_latent(config: ModelConfig) -> nn.Module:
