@@ -135,7 +135,7 @@ def test_aae_codes_match_the_gaussian_prior_and_generate(mnist):
     _fit(model, x, epochs=10)
     codes = metrics.encode(model, x)
     assert np.abs(codes.mean(0)).max() < 0.2, codes.mean(0)
-    assert np.abs(np.diag(np.cov(codes.T)) - 1).max() < 0.3, np.cov(codes.T)
+    assert np.abs(codes.var(0) - 1).max() < 0.3, codes.var(0)
     samples = generate.sample(model, 16, seed=1)
     assert samples.shape == (16, 1, 28, 28) and samples.min() >= 0 and samples.max() <= 1
 

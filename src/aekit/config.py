@@ -120,6 +120,8 @@ class ModelConfig:
     latent: str | None = None  # None: gaussian for arch vae, identity otherwise
     beta: float = 1.0
     prior: str | None = None  # the AAE's prior: gaussian or mixture; None: gaussian for arch aae
+    adversary_weight: float = 0.1  # the AAE encoder's fool-the-discriminator term, per sample
+    mmd_weight: float = 1.0  # the AAE's MMD between codes and prior draws
     iw_train: int = 1  # K > 1: train a gaussian latent on the importance-weighted bound (IWAE)
 
     def __post_init__(self) -> None:
@@ -186,6 +188,8 @@ def _check_generative(config: ModelConfig) -> None:
               "--k-sparse-lifetime P")
     _positive("model", "beta", config.beta, strict=False)
     _positive("model", "iw_train", config.iw_train)
+    _positive("model", "adversary_weight", config.adversary_weight, strict=False)
+    _positive("model", "mmd_weight", config.mmd_weight, strict=False)
     if config.iw_train > 1 and not config.variational:
         _fail("model", "iw_train", "the importance-weighted bound needs a gaussian latent "
               "(--model vae or --latent gaussian)")

@@ -101,6 +101,8 @@ SYSTEMS: tuple[System, ...] = (
            ("samples", "reconstructions"), quick={"epochs": 3}),
     System("vae-logvar", "000", "vae-mnist", "variational AE, log-variance head: generated digits",
            ("samples", "reconstructions"), quick={"epochs": 3}),
+    System("aae-mnist", "000", "aae-mnist", "adversarial AE, 8-D code: generated digits",
+           ("samples", "reconstructions"), quick={"epochs": 3}),
     System("denoise-gaussian", "000", "denoise-gaussian", "denoising AE, Gaussian noise 1.0",
            ("denoise",)),
     System("denoise-dropout", "000", "denoise-dropout", "denoising AE, input dropout 0.3",

@@ -93,6 +93,8 @@ class Autoencoder(nn.Module):
             recon_term = (lookup("nll", self.config.loss)(logits, recon, x).mean()
                           if self.config.variational else self._loss(logits, recon, x))
             terms = {"recon": recon_term, **terms}
+        if self.adversary is not None and self.training:
+            terms["prior"] = self.adversary.prior_term(code)
         for name, penalty in self._penalties.items():
             with torch.set_grad_enabled(torch.is_grad_enabled()
                                         and not self.folded_penalties.get(name, False)):
