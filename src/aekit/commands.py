@@ -53,8 +53,9 @@ HANDLERS = {"map": "map_codes"}  # sub-commands whose function name would shadow
 def train(args: argparse.Namespace) -> str | None:
     quiet = args.quiet or not distributed.is_main()  # under torchrun, rank 0 alone reports
     if args.resume:
-        result = resume_run(args.resume, epochs=args.epochs, quiet=quiet,
-                            device=args.device)
+        given = _given(args, ("model", "preset", "data", "out", *MODEL_OPTIONS, *TRAIN_OPTIONS,
+                              *DATA_OPTIONS, *REGULARISE_OPTIONS, *STREAM_OPTIONS))
+        result = resume_run(args.resume, quiet=quiet, device=args.device, **given)
         return None if quiet else summary(result)
     if not args.out:
         raise AekitError("--out: required (the run directory to write), unless --resume")
