@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import stat
 from pathlib import Path
 from typing import Any
@@ -30,8 +31,8 @@ def save_tensors(path: str | Path, tensors: dict[str, torch.Tensor],
     return atomic_write(path, lambda tmp: save_file(cpu, str(tmp), metadata=metadata))
 
 
-def _readable(path: Path) -> None:
-    """A regular file (a FIFO would block the reader forever) with a plausible header."""
+def _regular(path: Path) -> os.stat_result:
+    """A regular file's status: a FIFO would block the reader forever."""
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -40,6 +41,12 @@ def _readable(path: Path) -> None:
         raise AekitError(f"{path}: cannot read ({exc.strerror})") from None
     if not stat.S_ISREG(info.st_mode):
         raise AekitError(f"{path}: not a regular file (a folder, FIFO or device)")
+    return info
+
+
+def _readable(path: Path) -> None:
+    """A regular file with a plausible safetensors header."""
+    info = _regular(path)
     with path.open("rb") as handle:
         head = handle.read(8)
     size = int.from_bytes(head, "little") if len(head) == 8 else 0
@@ -139,7 +146,7 @@ def check_payload(meta: Any, path: Path) -> dict[str, Any]:
 
 
 def sha256_file(path: str | Path) -> str:
-    _readable(Path(path))
+    _regular(Path(path))
     hasher = hashlib.sha256()
     with Path(path).open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):

@@ -19,7 +19,7 @@ import numpy as np
 
 from aekit import run, rundir
 from aekit.config import DataConfig, TrainConfig, replace
-from aekit.data.sources import known_sources
+from aekit.data.sources import known_sources, ram_gib
 from aekit.errors import AekitError
 from aekit.train import distributed
 from aekit.train.callbacks import Callback
@@ -46,14 +46,15 @@ def clamp_resources(train: TrainConfig, data: DataConfig) -> tuple[TrainConfig, 
     return train, data
 
 
-def check_model_memory(shapes: dict[str, list[int]], limit_gib: float, option: str) -> None:
-    """Refuse a model whose weights, gradients and optimizer state exceed the memory limit."""
+def check_model_memory(shapes: dict[str, list[int]], option: str) -> None:
+    """Refuse a model whose weights, gradients and optimizer state exceed 80% of the RAM,
+    found from its shapes before a byte is allocated."""
     params = sum(math.prod(shape) for shape in shapes.values())
-    needed = params * BYTES_PER_PARAMETER / 2**30
-    if needed > limit_gib:
+    needed, limit = params * BYTES_PER_PARAMETER / 2**30, 0.8 * ram_gib()
+    if needed > limit:
         raise AekitError(f"{option}: the model has {params:,} parameters, {needed:.2f} GiB with "
-                         f"gradients and optimizer state, more than the {limit_gib:.2f} GiB "
-                         "allowed (--max-memory); choose smaller sizes")
+                         f"gradients and optimizer state, more than the {limit:.2f} GiB (80% of "
+                         "this machine's memory) it may use; choose smaller sizes")
 
 
 def resume_config(stored: TrainConfig, meta: dict[str, Any], given: dict[str, Any]

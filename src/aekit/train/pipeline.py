@@ -140,8 +140,7 @@ def fit_run(model_config: ModelConfig, train_config: TrainConfig, data_config: D
         check_greedy(prepared.model_config, train_config.greedy)
         train_config = replace(train_config,
                                greedy_epochs=train_config.greedy_epochs or train_config.epochs)
-    guards.check_model_memory(run.skeleton(prepared.model_config, "--hidden"),
-                              stream.memory_limit_gib(data_config), "--hidden")
+    guards.check_model_memory(run.skeleton(prepared.model_config, "--hidden"), "--hidden")
     torch.manual_seed(train_config.seed)  # --seed fixes the initial weights too
     model = Autoencoder(prepared.model_config)  # built first: a bad option leaves --out alone
     chosen = _callbacks(train_config, quiet, callbacks, Path(out), prepared)
@@ -184,7 +183,7 @@ def resume_run(run_dir: str | Path, *, epochs: int | None = None, quiet: bool = 
                                 data_config.scaling, data_config.binarize,
                                 workers=data_config.workers, device=device)
         guards.check_model_memory(run.skeleton(prepared.model_config, f"{run_dir}: model"),
-                                  stream.memory_limit_gib(data_config), "model")
+                                  f"{run_dir}: model")
         trainer = Trainer(Autoencoder(prepared.model_config), base,
                           _callbacks(base, quiet, callbacks, run_dir, prepared), device,
                           checkpoint_dir=run_dir / "checkpoints")
