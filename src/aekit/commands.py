@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from aekit import metrics, registry, run
+from aekit import metrics, registry, run, rundir
 from aekit.config import DataConfig, ModelConfig, TrainConfig, from_dict
 from aekit.data.binarize import binarize
 from aekit.data.formats import csv_header, read_time_column
@@ -194,7 +194,8 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
         clf = classify.load_classifier(args.run)
         loaded = run.load_run(args.run)
         test = _scaled(loaded, args.data or _test_split(loaded.data_config.source), args)
-        matrix = _confusion_figure(clf, *test, Path(args.run) / "figures" / "confusion.png")
+        with rundir.locked(args.run):
+            matrix = _confusion_figure(clf, *test, Path(args.run) / "figures" / "confusion.png")
         return {"run": str(args.run), "n": len(test[1]), "accuracy": float(clf.score(*test)),
                 "confusion_matrix": matrix}
     loaded, data, x = _run_and_data(args)

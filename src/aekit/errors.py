@@ -24,7 +24,10 @@ def option_name(field: str) -> str:
 
 def one_line(text: str, limit: int = MAX_MESSAGE) -> str:
     """`text` on one line, cut in the middle when longer than `limit` so both ends stay."""
-    text = " ".join(str(text).split())
+    text = str(text)
+    if "Original Traceback" in text:  # re-raised from a DataLoader worker: its last line
+        text = text.strip().splitlines()[-1].partition(": ")[2] or text
+    text = " ".join(text.split())
     if len(text) <= limit:
         return text
     keep = limit // 2

@@ -18,6 +18,7 @@ import fcntl
 import json
 import os
 import stat
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -58,7 +59,7 @@ def locked(run_dir: str | Path) -> Iterator[Path]:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        holder = _holder(fd)
         os.close(fd)
         raise AekitError(f"{run_dir}: another aekit process{f' (pid {holder})' if holder else ''}"
                          " is writing this run directory; wait for it to finish, or choose "
@@ -75,6 +76,16 @@ def locked(run_dir: str | Path) -> Iterator[Path]:
     finally:
         _held.pop(key)
         os.close(fd)  # closing the descriptor releases the flock
+
+
+def _holder(fd: int) -> str:
+    """The pid the lock's holder wrote (it may not have written it yet: wait a moment)."""
+    for _ in range(20):
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        if text.isdigit():
+            return text
+        time.sleep(0.01)
+    return ""
 
 
 def check_links(run_dir: Path) -> None:
