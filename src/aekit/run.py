@@ -125,10 +125,11 @@ def read_metrics(run_dir: Path) -> dict[str, Any]:
     if not path.exists() and not path.is_symlink():
         return {}
     metrics = read_json(path, MAX_JSON_BYTES)
-    if not isinstance(metrics, dict) or not isinstance(metrics.get("history", []), list) \
+    history = metrics.get("history", []) if isinstance(metrics, dict) else None
+    if not isinstance(history, list) or not all(isinstance(r, dict) for r in history) \
             or not isinstance(metrics.get("final", {}), dict | None):
-        raise AekitError(f"{path}: expected an object with a 'history' list and a 'final' "
-                         "object")
+        raise AekitError(f"{path}: expected an object with a 'history' list of epoch records "
+                         "and a 'final' object")
     return metrics
 
 

@@ -15,6 +15,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from tokenize import TokenError
 from typing import BinaryIO
 
 import numpy as np
@@ -154,7 +155,8 @@ def _array_header(handle: BinaryIO, name: str) -> tuple[tuple[int, ...], bool, n
         read = (np.lib.format.read_array_header_1_0 if magic[6] == 1
                 else np.lib.format.read_array_header_2_0)
         shape, fortran, dtype = read(handle)
-    except (ValueError, OSError, EOFError, SyntaxError, TypeError) as exc:
+    except (ValueError, OSError, EOFError, SyntaxError, TypeError, TokenError,
+            RecursionError) as exc:
         raise AekitError(f"{name}: not a readable .npy array ({one_line(exc, 120)})") from None
     if not shape or any(d < 0 for d in shape):
         raise AekitError(f"{name}: expected an array of N samples, the header says shape "
