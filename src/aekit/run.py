@@ -94,6 +94,15 @@ def read_config(run_dir: str | Path) -> dict[str, Any]:
     config = read_json(path, MAX_JSON_BYTES)
     if not isinstance(config, dict) or config.get("format") not in (FORMAT, CLASSIFIER_FORMAT):
         raise AekitError(f"{path}: not an aekit run config (expected format {FORMAT!r})")
+    for key in ("model", "train", "data", "scaling"):
+        if not isinstance(config.get(key, {}), dict):
+            raise AekitError(f"{path}: {key!r} must be an object, got "
+                             f"{type(config[key]).__name__}")
+    weights = config.get("weights")
+    if weights is not None and not (isinstance(weights, dict) and isinstance(
+            weights.get("sha256"), str) and isinstance(weights.get("shapes"), dict)):
+        raise AekitError(f"{path}: 'weights' must be null or an object with 'sha256' and "
+                         "'shapes', as aekit writes it")
     if "classes" in config and config["format"] != CLASSIFIER_FORMAT:
         raise AekitError(f"{path}: 'classes' belongs to a classifier run (format "
                          f"{CLASSIFIER_FORMAT!r}), not to {config['format']!r}")
@@ -134,15 +143,11 @@ def read_metrics(run_dir: Path) -> dict[str, Any]:
 
 
 def _weights_record(config: dict[str, Any], run_dir: Path) -> dict[str, Any]:
-    weights = config.get("weights")
-    if not weights:
+    """The weights' record (checked by `read_config`), or an error for an unfinished run."""
+    if not config.get("weights"):
         raise AekitError(f"{run_dir}: the run has no saved model yet (training did not finish); "
                          "resume it with aekit train --resume")
-    if not isinstance(weights, dict) or not isinstance(weights.get("sha256"), str) \
-            or not isinstance(weights.get("shapes"), dict):
-        raise AekitError(f"{run_dir / 'config.json'}: 'weights' must be an object with "
-                         "'sha256' and 'shapes', as aekit writes it")
-    return weights
+    return config["weights"]
 
 
 def skeleton(model_config: ModelConfig, where: str) -> dict[str, list[int]]:
@@ -151,19 +156,30 @@ def skeleton(model_config: ModelConfig, where: str) -> dict[str, list[int]]:
     try:
         with torch.device("meta"):
             model = Autoencoder(model_config)
-    except AekitError:
-        raise
+    except AekitError as exc:
+        raise AekitError(f"{where}: {exc}") from None
     except (RuntimeError, ValueError, OverflowError, TypeError, MemoryError) as exc:
         raise AekitError(f"{where}: the model cannot be built from these sizes "
                          f"({one_line(exc, 160)})") from None
     return {k: list(v.shape) for k, v in model.state_dict().items()}
 
 
+def sections(config: dict[str, Any], run_dir: Path
+             ) -> tuple[ModelConfig, TrainConfig, DataConfig]:
+    """The model, train and data sections of a run's config, errors naming config.json."""
+    try:
+        return (from_dict(ModelConfig, config.get("model", {}), "model"),
+                from_dict(TrainConfig, config.get("train", {}), "train"),
+                from_dict(DataConfig, config.get("data", {}), "data"))
+    except AekitError as exc:
+        raise AekitError(f"{run_dir / 'config.json'}: {exc}") from None
+
+
 def load_run(run_dir: str | Path, device: str | torch.device = "cpu") -> Run:
     """Rebuild a run's model and metadata, checking the weights against config.json."""
     run_dir = Path(run_dir)
     config = read_config(run_dir)
-    model_config = from_dict(ModelConfig, config.get("model", {}), "model")
+    model_config, train_config, data_config = sections(config, run_dir)
     weights = _weights_record(config, run_dir)
     path = run_dir / "model.safetensors"
     if not path.exists():
@@ -187,17 +203,15 @@ def load_run(run_dir: str | Path, device: str | torch.device = "cpu") -> Run:
     model = Autoencoder(model_config)
     model.load_state_dict(tensors)
     model.to(device).eval()
-    return Run(run_dir, model, model_config,
-               from_dict(TrainConfig, config.get("train", {}), "train"),
-               from_dict(DataConfig, config.get("data", {}), "data"),
+    return Run(run_dir, model, model_config, train_config, data_config,
                scaling_of(config, run_dir), read_metrics(run_dir), _preset(config, run_dir))
 
 
 def scaling_of(config: dict[str, Any], run_dir: Path) -> Scaling:
     try:
         return Scaling.from_dict(config.get("scaling", {}))
-    except AekitError:
-        raise
+    except AekitError as exc:
+        raise AekitError(f"{run_dir / 'config.json'}: {exc}") from None
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise AekitError(f"{run_dir / 'config.json'}: 'scaling' is malformed "
                          f"({one_line(exc, 120)})") from None

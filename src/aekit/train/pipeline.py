@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from aekit import metrics, run, rundir
-from aekit.config import DataConfig, ModelConfig, TrainConfig, from_dict, replace
+from aekit.config import DataConfig, ModelConfig, TrainConfig, replace
 from aekit.data import stream
 from aekit.data.batches import train_val_split
 from aekit.data.binarize import bernoulli, binarize
@@ -167,10 +167,8 @@ def resume_run(run_dir: str | Path, *, epochs: int | None = None, quiet: bool = 
     given = {k: v for k, v in {"epochs": epochs, **changes}.items() if v is not None}
     with guards.writer(run_dir, None):
         config = run.read_config(run_dir)
-        model_config = from_dict(ModelConfig, config.get("model", {}), "model")
-        stored = from_dict(TrainConfig, config.get("train", {}), "train")
-        train_config, data_config = guards.clamp_resources(
-            stored, from_dict(DataConfig, config.get("data", {}), "data"))
+        model_config, stored, data_config = run.sections(config, run_dir)
+        train_config, data_config = guards.clamp_resources(stored, data_config)
         checkpoint = run_dir / "checkpoints" / "last.safetensors"
         if not checkpoint.exists():
             raise AekitError(f"--resume: {run_dir} has no checkpoint to resume from "
