@@ -159,7 +159,9 @@ def folder_nbytes_float32(folder: Path, image_size: int | None = None) -> int:
             with Image.open(files[0]) as image:
                 width, height = (image_size, image_size) if image_size else image.size
                 bands = 1 if image.mode in ("1", "L", *SIXTEEN_BIT) else 3
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
-            Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:
+        raise AekitError(f"{files[0]}: over the decoding pixel limit ({one_line(exc, 120)})"
+                         ) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise AekitError(f"{files[0]}: not a readable image ({one_line(exc, 120)})") from None
     return len(files) * width * height * bands * 4
