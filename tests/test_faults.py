@@ -44,7 +44,7 @@ def test_overwrite_refuses_a_folder_aekit_did_not_write(tmp_path: Path,
     assert _train(project, "--epochs", "1", "--overwrite") == 2
     err = capsys.readouterr().err
     assert "not an aekit run directory" in err and "nothing was deleted" in err
-    assert _tree(project) == {**before, ".aekit.lock": _tree(project)[".aekit.lock"]}
+    assert _tree(project) == before  # not even a lock file is left
 
 
 def test_overwrite_refuses_a_run_with_symlinked_entries(tmp_path: Path,
@@ -189,3 +189,17 @@ def test_resume_changes_only_what_can_change_and_records_it(tmp_path: Path,
     history = loaded.metrics["history"]
     assert len(history) == 3 and "changed" not in history[1]
     assert history[2]["changed"] == "epochs 2 -> 3; lr 0.003 -> 0.0003; clip_grad None -> 1.0"
+
+
+def test_ctrl_c_before_the_first_checkpoint_gives_no_resume_hint(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    from aekit.train import pipeline
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "read_data", interrupted)  # Ctrl-C while the data loads
+    assert _train(tmp_path / "run", "--epochs", "1") == 130
+    err = capsys.readouterr().err.strip()
+    assert err == "aekit: interrupted before the first checkpoint; nothing to resume, start " \
+                  "the run again" and not (tmp_path / "run").exists()

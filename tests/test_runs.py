@@ -119,7 +119,7 @@ def test_existing_out_is_not_overwritten(tmp_path: Path,
     assert "--overwrite" in capsys.readouterr().err
     assert main([*argv, "--overwrite"]) == 2  # not an aekit run: nothing is deleted
     assert "not an aekit run directory" in capsys.readouterr().err
-    assert sorted(p.name for p in out.iterdir()) == [".aekit.lock", "notes.txt"]
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
     (out / "notes.txt").unlink()
     assert main(argv) == 0
     (out / "figures" / "mine.png").write_bytes(b"thesis")  # the user's, added to a run

@@ -29,6 +29,8 @@ LOCK = ".aekit.lock"
 MANIFEST = ".aekit-manifest.json"
 MANIFEST_FORMAT = "aekit-manifest/1"
 OWN_DIRS = ("figures", "checkpoints", "tensorboard")  # folders of a run that aekit fills
+TOP_FILES = ("config.json", "model.safetensors", "metrics.json", "report.html",
+             "detector.safetensors")
 MAX_MANIFEST_BYTES = 10 * 2**20
 
 _held: dict[Path, list] = {}  # resolved run dir -> [lock fd, depth, recorded relative paths]
@@ -55,6 +57,7 @@ def locked(run_dir: str | Path) -> Iterator[Path]:
             _held[key][1] -= 1
         return
     check_links(run_dir)
+    created = not (key / LOCK).exists()
     fd = os.open(key / LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -73,6 +76,10 @@ def locked(run_dir: str | Path) -> Iterator[Path]:
         raise
     try:
         yield run_dir
+    except AekitError:
+        if created and not (key / MANIFEST).exists():  # refused before writing: leave no trace
+            (key / LOCK).unlink(missing_ok=True)
+        raise
     finally:
         _held.pop(key)
         os.close(fd)  # closing the descriptor releases the flock
@@ -90,8 +97,7 @@ def _holder(fd: int) -> str:
 
 def check_links(run_dir: Path) -> None:
     """Refuse a run whose entries (or the files in its own folders) are symbolic links."""
-    for name in (*OWN_DIRS, "config.json", "model.safetensors", "metrics.json", "report.html",
-                 "detector.safetensors", LOCK, MANIFEST):
+    for name in (*OWN_DIRS, *TOP_FILES, LOCK, MANIFEST):
         entry = run_dir / name
         if entry.is_symlink():
             raise AekitError(f"{entry}: is a symbolic link; aekit does not read or write "
@@ -152,9 +158,12 @@ def claim_tree(run_dir: Path, folder: str) -> None:
                 _record(path)
 
 
-def _safe_relative(name: str) -> bool:
+def _ownable(name: str) -> bool:
+    """Only a run's own files can be listed: a crafted manifest cannot aim anywhere else."""
     parts = Path(name).parts
-    return bool(parts) and not Path(name).is_absolute() and ".." not in parts
+    if not parts or Path(name).is_absolute() or ".." in parts:
+        return False
+    return parts[0] in OWN_DIRS if len(parts) > 1 else parts[0] in TOP_FILES
 
 
 def clear(run_dir: Path, overwrite: bool) -> None:
@@ -173,9 +182,9 @@ def clear(run_dir: Path, overwrite: bool) -> None:
                          "deleted: choose an empty or new --out")
     check_links(run_dir)
     for name in files:
-        if not _safe_relative(name):
-            raise AekitError(f"{run_dir / MANIFEST}: lists {name!r}, which is outside the run; "
-                             "nothing was deleted")
+        if not _ownable(name):
+            raise AekitError(f"{run_dir / MANIFEST}: lists {name!r}, which is not a file of an "
+                             "aekit run; nothing was deleted")
     for name in files:
         _unlink_inside(run_dir, name)
     for folder in OWN_DIRS:

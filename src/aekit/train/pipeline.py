@@ -165,6 +165,7 @@ def resume_run(run_dir: str | Path, *, epochs: int | None = None, quiet: bool = 
     training has finished, so a resume that fails leaves a finished run usable."""
     run_dir = Path(run_dir)
     given = {k: v for k, v in {"epochs": epochs, **changes}.items() if v is not None}
+    run.read_config(run_dir)  # a run directory, before its lock file is made
     with guards.writer(run_dir, None):
         config = run.read_config(run_dir)
         model_config, stored, data_config = run.sections(config, run_dir)
