@@ -117,8 +117,16 @@ def test_existing_out_is_not_overwritten(tmp_path: Path,
     argv = ["train", "--epochs", "1", "--limit", "200", "--out", str(out), "--quiet"]
     assert main(argv) == 2
     assert "--overwrite" in capsys.readouterr().err
+    assert main([*argv, "--overwrite"]) == 2  # not an aekit run: nothing is deleted
+    assert "not an aekit run directory" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+    (out / "notes.txt").unlink()
+    assert main(argv) == 0
+    (out / "figures" / "mine.png").write_bytes(b"thesis")  # the user's, added to a run
+    (out / "notes.txt").write_text("mine")
     assert main([*argv, "--overwrite"]) == 0
     assert (out / "notes.txt").read_text() == "mine" and (out / "model.safetensors").exists()
+    assert (out / "figures" / "mine.png").read_bytes() == b"thesis"
 
 
 def test_shape_mismatch_names_the_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]

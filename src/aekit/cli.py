@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from aekit import commands
-from aekit.errors import AekitError
+from aekit.errors import AekitError, describe_os_error, one_line
 from aekit.train import distributed
 from aekit.train.trainer import TrainingInterrupted
 
@@ -386,8 +387,9 @@ def _version() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser().parse_args(argv)
+    args = None
     try:
+        args = build_parser().parse_args(argv)
         if getattr(args, "nproc", None) is not None:
             if args.nproc < 1:
                 raise AekitError(f"--nproc: expected a number of processes >= 1, got "
@@ -396,21 +398,42 @@ def main(argv: list[str] | None = None) -> int:
         name = commands.HANDLERS.get(args.command, args.command.replace("-", "_"))
         result = getattr(commands, name)(args)
     except TrainingInterrupted as exc:
-        print(f"aekit: {exc}", file=sys.stderr)
+        print(f"aekit: {one_line(exc)}", file=sys.stderr)
         return 130
     except AekitError as exc:
-        print(f"aekit: error: {exc}", file=sys.stderr)
+        print(f"aekit: error: {one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        out = getattr(args, "resume", None) or getattr(args, "out", None)
-        hint = f"; continue with: aekit train --resume {out}" if args.command == "train" else ""
-        print(f"aekit: interrupted{hint}", file=sys.stderr)
+        print(f"aekit: interrupted{_resume_hint(args)}", file=sys.stderr)
         return 130
+    except OSError as exc:  # disk full, read-only, too long a name: the path and the reason
+        print(f"aekit: error: {one_line(describe_os_error(exc))}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("aekit: error: out of memory; use --limit or a smaller --max-memory, or stream "
+              "the data (--stream)", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a bug in aekit: one line to report, the traceback on request
+        if os.environ.get("AEKIT_DEBUG"):
+            raise
+        print(f"aekit: internal error: {type(exc).__name__}: {one_line(exc, 300)} (please "
+              "report it; AEKIT_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return 1
     finally:
         distributed.shutdown()
     if result is not None:
         _print(result)
     return 0
+
+
+def _resume_hint(args: argparse.Namespace | None) -> str:
+    """How to continue an interrupted train, only when a checkpoint exists to continue from."""
+    if args is None or getattr(args, "command", None) != "train":
+        return ""
+    out = getattr(args, "resume", None) or getattr(args, "out", None)
+    if out and (Path(out) / "checkpoints" / "last.safetensors").is_file():
+        return f"; continue with: aekit train --resume {out}"
+    return " before the first checkpoint; nothing to resume, start the run again"
 
 
 def _print(result: Any) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from aekit import metrics, registry, run
+from aekit import metrics, registry, run, rundir
 from aekit.config import DataConfig, ModelConfig, TrainConfig, from_dict
 from aekit.data.binarize import binarize
 from aekit.data.formats import csv_header, read_time_column
@@ -53,8 +53,9 @@ HANDLERS = {"map": "map_codes"}  # sub-commands whose function name would shadow
 def train(args: argparse.Namespace) -> str | None:
     quiet = args.quiet or not distributed.is_main()  # under torchrun, rank 0 alone reports
     if args.resume:
-        result = resume_run(args.resume, epochs=args.epochs, quiet=quiet,
-                            device=args.device)
+        given = _given(args, ("model", "preset", "data", "out", *MODEL_OPTIONS, *TRAIN_OPTIONS,
+                              *DATA_OPTIONS, *REGULARISE_OPTIONS, *STREAM_OPTIONS))
+        result = resume_run(args.resume, quiet=quiet, device=args.device, **given)
         return None if quiet else summary(result)
     if not args.out:
         raise AekitError("--out: required (the run directory to write), unless --resume")
@@ -193,7 +194,8 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
         clf = classify.load_classifier(args.run)
         loaded = run.load_run(args.run)
         test = _scaled(loaded, args.data or _test_split(loaded.data_config.source), args)
-        matrix = _confusion_figure(clf, *test, Path(args.run) / "figures" / "confusion.png")
+        with rundir.locked(args.run):
+            matrix = _confusion_figure(clf, *test, Path(args.run) / "figures" / "confusion.png")
         return {"run": str(args.run), "n": len(test[1]), "accuracy": float(clf.score(*test)),
                 "confusion_matrix": matrix}
     loaded, data, x = _run_and_data(args)

@@ -8,6 +8,7 @@ hand-edited config.json or a preset typo fails in one readable line.
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from dataclasses import dataclass
@@ -89,6 +90,8 @@ def replace(config: T, **changes: Any) -> T:
 
 
 def _positive(section: str, name: str, value: float | None, strict: bool = True) -> None:
+    if value is not None and not math.isfinite(value):
+        _fail(section, name, f"must be a finite number, got {value}")
     if value is not None and (value <= 0 if strict else value < 0):
         _fail(section, name, f"must be {'> 0' if strict else '>= 0'}, got {value}")
 
@@ -278,6 +281,7 @@ class TrainConfig:
         _positive("train", "lr", self.lr)
         _positive("train", "batch_size", self.batch_size)
         _positive("train", "epochs", self.epochs)
+        _positive("train", "seed", self.seed, strict=False)
         _positive("train", "patience", self.patience)
         if not 0 <= self.val_split < 1:
             _fail("train", "val_split", f"must be in [0, 1), got {self.val_split}")

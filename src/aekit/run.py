@@ -1,13 +1,17 @@
 """The run directory, the unit users keep: config.json, model.safetensors, metrics.json, figures/.
 
 `load(run_dir)` rebuilds the model from these files alone; the weights' SHA-256 and shapes are
-recorded in config.json and checked on load, so an edited or swapped file fails clearly.
+recorded in config.json and checked on load, so an edited or swapped file fails clearly. A run
+directory is untrusted input: every file is checked for type and size before it is parsed, and
+the model's shapes are compared with the weights' header before any memory is allocated.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-import shutil
+import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,17 +19,17 @@ from typing import Any
 import torch
 
 import aekit
+from aekit import rundir
 from aekit.config import DataConfig, ModelConfig, TrainConfig, from_dict, to_dict
 from aekit.data.scaling import Scaling
-from aekit.errors import AekitError
+from aekit.errors import AekitError, one_line
 from aekit.io import atomic_write_json
 from aekit.model import Autoencoder
-from aekit.train.checkpoint import load_tensors, save_tensors, sha256_file
+from aekit.train.checkpoint import header_shapes, load_tensors, save_tensors, sha256_file
 
 FORMAT = "aekit-run/1"
 CLASSIFIER_FORMAT = "aekit-classifier/1"  # an encoder fine-tuned under a softmax head
-RUN_FILES = ("config.json", "model.safetensors", "metrics.json", "figures", "checkpoints",
-             "report.html", "tensorboard", "detector.safetensors")
+MAX_JSON_BYTES = 64 * 2**20
 
 
 @dataclass
@@ -42,23 +46,16 @@ class Run:
     preset: str | None
 
 
-def prepare(out: str | Path, overwrite: bool) -> Path:
-    """Make `out` ready for a new run, refusing to touch an existing one without `overwrite`."""
+@contextlib.contextmanager
+def writing(out: str | Path, overwrite: bool) -> Iterator[Path]:
+    """Hold `out`'s writer lock and make it ready for a new run: refuse to touch an existing
+    one without `overwrite`, and with it delete only what aekit wrote there."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise AekitError(f"--out: {out} exists and is not a directory")
-    if out.exists() and any(out.iterdir()):
-        if not overwrite:
-            raise AekitError(f"--out: {out} already exists and is not empty; "
-                             "pass --overwrite to replace it, or --resume to continue it")
-        for name in RUN_FILES:
-            target = out / name
-            if target.is_dir():
-                shutil.rmtree(target)
-            elif target.exists():
-                target.unlink()
-    out.mkdir(parents=True, exist_ok=True)
-    return out
+    with rundir.locked(out):
+        rundir.clear(out, overwrite)
+        yield out
 
 
 def write_config(out: Path, model: ModelConfig, train: TrainConfig, data: DataConfig,
@@ -87,52 +84,144 @@ def save_weights(out: Path, model: torch.nn.Module) -> dict[str, Any]:
 
 
 def read_config(run_dir: str | Path) -> dict[str, Any]:
-    path = Path(run_dir) / "config.json"
-    if not Path(run_dir).is_dir():
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
         raise AekitError(f"{run_dir}: not a run directory (no such folder)")
-    try:
-        config = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise AekitError(f"{run_dir}: not a run directory (no config.json)") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise AekitError(f"{path}: not valid JSON ({exc})") from None
+    rundir.check_links(run_dir)
+    path = run_dir / "config.json"
+    if not path.exists():
+        raise AekitError(f"{run_dir}: not a run directory (no config.json)")
+    config = read_json(path, MAX_JSON_BYTES)
     if not isinstance(config, dict) or config.get("format") not in (FORMAT, CLASSIFIER_FORMAT):
         raise AekitError(f"{path}: not an aekit run config (expected format {FORMAT!r})")
+    for key in ("model", "train", "data", "scaling"):
+        if not isinstance(config.get(key, {}), dict):
+            raise AekitError(f"{path}: {key!r} must be an object, got "
+                             f"{type(config[key]).__name__}")
+    weights = config.get("weights")
+    if weights is not None and not (isinstance(weights, dict) and isinstance(
+            weights.get("sha256"), str) and isinstance(weights.get("shapes"), dict)):
+        raise AekitError(f"{path}: 'weights' must be null or an object with 'sha256' and "
+                         "'shapes', as aekit writes it")
+    if "classes" in config and config["format"] != CLASSIFIER_FORMAT:
+        raise AekitError(f"{path}: 'classes' belongs to a classifier run (format "
+                         f"{CLASSIFIER_FORMAT!r}), not to {config['format']!r}")
     return config
+
+
+def read_json(path: Path, max_bytes: int) -> Any:
+    """A run's JSON file, or a one-line error: missing, not a regular file, too big, binary,
+    invalid or nested too deeply."""
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise AekitError(f"{path}: not a regular file")
+        if info.st_size > max_bytes:
+            raise AekitError(f"{path}: {info.st_size} bytes, more than the {max_bytes} a run's "
+                             "JSON file may have")
+        return json.loads(path.read_bytes().decode("utf-8"))
+    except FileNotFoundError:
+        raise AekitError(f"{path}: file not found") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise AekitError(f"{path}: not valid JSON ({one_line(exc, 120)})") from None
+    except RecursionError:
+        raise AekitError(f"{path}: not valid JSON (nested too deeply)") from None
+
+
+def read_metrics(run_dir: Path) -> dict[str, Any]:
+    """metrics.json ({} when training has not finished), checked to be an object."""
+    path = run_dir / "metrics.json"
+    if not path.exists() and not path.is_symlink():
+        return {}
+    metrics = read_json(path, MAX_JSON_BYTES)
+    history = metrics.get("history", []) if isinstance(metrics, dict) else None
+    if not isinstance(history, list) or not all(isinstance(r, dict) for r in history) \
+            or not isinstance(metrics.get("final", {}), dict | None):
+        raise AekitError(f"{path}: expected an object with a 'history' list of epoch records "
+                         "and a 'final' object")
+    return metrics
+
+
+def _weights_record(config: dict[str, Any], run_dir: Path) -> dict[str, Any]:
+    """The weights' record (checked by `read_config`), or an error for an unfinished run."""
+    if not config.get("weights"):
+        raise AekitError(f"{run_dir}: the run has no saved model yet (training did not finish); "
+                         "resume it with aekit train --resume")
+    return config["weights"]
+
+
+def skeleton(model_config: ModelConfig, where: str) -> dict[str, list[int]]:
+    """The parameter shapes `model_config` builds, found on the meta device (no memory), so a
+    crafted or mistyped size fails before anything is allocated."""
+    try:
+        with torch.device("meta"):
+            model = Autoencoder(model_config)
+    except AekitError as exc:
+        raise AekitError(f"{where}: {exc}") from None
+    except (RuntimeError, ValueError, OverflowError, TypeError, MemoryError) as exc:
+        raise AekitError(f"{where}: the model cannot be built from these sizes "
+                         f"({one_line(exc, 160)})") from None
+    return {k: list(v.shape) for k, v in model.state_dict().items()}
+
+
+def sections(config: dict[str, Any], run_dir: Path
+             ) -> tuple[ModelConfig, TrainConfig, DataConfig]:
+    """The model, train and data sections of a run's config, errors naming config.json."""
+    try:
+        return (from_dict(ModelConfig, config.get("model", {}), "model"),
+                from_dict(TrainConfig, config.get("train", {}), "train"),
+                from_dict(DataConfig, config.get("data", {}), "data"))
+    except AekitError as exc:
+        raise AekitError(f"{run_dir / 'config.json'}: {exc}") from None
 
 
 def load_run(run_dir: str | Path, device: str | torch.device = "cpu") -> Run:
     """Rebuild a run's model and metadata, checking the weights against config.json."""
     run_dir = Path(run_dir)
     config = read_config(run_dir)
-    model_config = from_dict(ModelConfig, config.get("model", {}), "model")
-    weights = config.get("weights")
-    if not weights:
-        raise AekitError(f"{run_dir}: the run has no saved model yet (training did not finish); "
-                         "resume it with aekit train --resume")
+    model_config, train_config, data_config = sections(config, run_dir)
+    weights = _weights_record(config, run_dir)
     path = run_dir / "model.safetensors"
     if not path.exists():
         raise AekitError(f"{path}: file not found")
-    if sha256_file(path) != weights.get("sha256"):
+    if sha256_file(path) != weights["sha256"]:
         raise AekitError(f"{path}: SHA-256 does not match config.json; the file was changed "
                          "or swapped")
-    tensors, _ = load_tensors(path)
-    if weights.get("shapes") != {k: list(v.shape) for k, v in tensors.items()}:
+    stored = header_shapes(path)
+    if weights["shapes"] != stored:
         raise AekitError(f"{path}: tensor shapes do not match those recorded in config.json")
     if config["format"] == CLASSIFIER_FORMAT:  # the fine-tuned autoencoder under the head
-        tensors = {k[3:]: v for k, v in tensors.items() if k.startswith("ae.")}
-    model = Autoencoder(model_config)
-    expected = {k: list(v.shape) for k, v in model.state_dict().items()}
-    if expected != {k: list(v.shape) for k, v in tensors.items()}:
+        stored = {k[3:]: v for k, v in stored.items() if k.startswith("ae.")}
+    if skeleton(model_config, f"{run_dir / 'config.json'}: model") != stored:
         raise AekitError(f"{path}: tensor names or shapes do not match the model in config.json")
+    tensors, _ = load_tensors(path)
+    if config["format"] == CLASSIFIER_FORMAT:
+        tensors = {k[3:]: v for k, v in tensors.items() if k.startswith("ae.")}
+    if not all(torch.isfinite(t).all() for t in tensors.values() if t.is_floating_point()):
+        raise AekitError(f"{path}: the weights contain NaN or infinite values; the run diverged "
+                         "or the file was edited")
+    model = Autoencoder(model_config)
     model.load_state_dict(tensors)
     model.to(device).eval()
-    metrics_path = run_dir / "metrics.json"
-    metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
-    return Run(run_dir, model, model_config,
-               from_dict(TrainConfig, config.get("train", {}), "train"),
-               from_dict(DataConfig, config.get("data", {}), "data"),
-               Scaling.from_dict(config.get("scaling", {})), metrics, config.get("preset"))
+    return Run(run_dir, model, model_config, train_config, data_config,
+               scaling_of(config, run_dir), read_metrics(run_dir), _preset(config, run_dir))
+
+
+def scaling_of(config: dict[str, Any], run_dir: Path) -> Scaling:
+    try:
+        return Scaling.from_dict(config.get("scaling", {}))
+    except AekitError as exc:
+        raise AekitError(f"{run_dir / 'config.json'}: {exc}") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise AekitError(f"{run_dir / 'config.json'}: 'scaling' is malformed "
+                         f"({one_line(exc, 120)})") from None
+
+
+def _preset(config: dict[str, Any], run_dir: Path) -> str | None:
+    preset = config.get("preset")
+    if preset is not None and not isinstance(preset, str):
+        raise AekitError(f"{run_dir / 'config.json'}: 'preset' must be a name or null")
+    return preset
 
 
 def load(run_dir: str | Path, device: str | torch.device = "cpu") -> Autoencoder:

@@ -1,4 +1,5 @@
-"""Strict readers for the file formats aekit takes: IDX (MNIST), .npy/.npz, CSV.
+"""Strict readers for the file formats aekit takes: IDX (MNIST), .npy/.npz (in
+`aekit.data.arrays`), CSV and .ts.
 
 Each reader either returns arrays or raises `AekitError` naming the file and what was wrong:
 never an `assert`, never a pickle (`allow_pickle=False` everywhere).
@@ -7,93 +8,22 @@ never an `assert`, never a pickle (`allow_pickle=False` everywhere).
 from __future__ import annotations
 
 import csv
-import gzip
-import math
-import zlib
 from pathlib import Path
 
 import numpy as np
 
+from aekit.data.arrays import (  # noqa: F401  (re-exported: readers import them from here)
+    Budget,
+    parse_idx,
+    read_bytes,
+    read_idx,
+    read_npy,
+    read_npz,
+    regular_file,
+)
 from aekit.errors import AekitError
 
-# IDX type codes -> big-endian numpy dtypes (LeCun's format description).
-_IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 TIME_COLUMNS = ("timestamp", "time", "date")
-
-
-def read_bytes(path: Path) -> bytes:
-    """File contents, gunzipped when the name ends in .gz."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise AekitError(f"{path}: file not found") from None
-    except OSError as exc:
-        raise AekitError(f"{path}: cannot read ({exc.strerror})") from None
-    if path.suffix != ".gz":
-        return raw
-    try:
-        return gzip.decompress(raw)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise AekitError(f"{path}: not a valid gzip file ({exc})") from None
-
-
-def parse_idx(data: bytes, name: str) -> np.ndarray:
-    """Decode IDX bytes, checking magic, type code, dimensions and exact length."""
-    if len(data) < 4:
-        raise AekitError(f"{name}: too short for an IDX header ({len(data)} bytes)")
-    if data[0] != 0 or data[1] != 0:
-        raise AekitError(f"{name}: bad IDX magic {data[:4].hex()}, expected 0000 then "
-                         "type and ndim")
-    code, ndim = data[2], data[3]
-    if code not in _IDX_DTYPES:
-        raise AekitError(f"{name}: unknown IDX type code 0x{code:02x}; expected one of "
-                         + ", ".join(f"0x{c:02x}" for c in _IDX_DTYPES))
-    if ndim == 0:
-        raise AekitError(f"{name}: IDX header declares 0 dimensions")
-    header = 4 + 4 * ndim
-    if len(data) < header:
-        raise AekitError(f"{name}: truncated IDX header: {ndim} dimensions need {header} bytes, "
-                         f"file has {len(data)}")
-    dims = tuple(int(d) for d in np.frombuffer(data, ">u4", count=ndim, offset=4))
-    if 0 in dims:
-        raise AekitError(f"{name}: IDX dimensions {dims} contain 0")
-    dtype = np.dtype(_IDX_DTYPES[code])
-    expected = header + math.prod(dims) * dtype.itemsize
-    if len(data) != expected:
-        problem = "truncated" if len(data) < expected else "trailing data"
-        raise AekitError(f"{name}: IDX dimensions {dims} need {expected} bytes, file has "
-                         f"{len(data)} ({problem})")
-    return np.frombuffer(data, dtype, offset=header).reshape(dims).astype(dtype.newbyteorder("="))
-
-
-def read_idx(path: str | Path) -> np.ndarray:
-    """An IDX file (plain or .gz) as a native-endian array."""
-    path = Path(path)
-    return parse_idx(read_bytes(path), str(path))
-
-
-def read_npy(path: Path) -> np.ndarray:
-    try:
-        return np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise AekitError(f"{path}: file not found") from None
-    except (ValueError, OSError, EOFError) as exc:
-        raise AekitError(f"{path}: not a readable .npy array ({exc})") from None
-
-
-def read_npz(path: Path, array: str | None) -> tuple[np.ndarray, np.ndarray | None]:
-    """Array `array` (default `x`) and labels `y` when present."""
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            keys = list(archive.keys())
-            name = array or "x"
-            if name not in keys:
-                raise AekitError(f"{path}: no array {name!r} (--array); arrays: {', '.join(keys)}")
-            return archive[name], archive["y"] if "y" in keys else None
-    except FileNotFoundError:
-        raise AekitError(f"{path}: file not found") from None
-    except (ValueError, OSError, EOFError) as exc:
-        raise AekitError(f"{path}: not a readable .npz archive ({exc})") from None
 
 
 def read_csv(path: Path, label_column: str | None = None, time_column: str | None = None

@@ -2,16 +2,20 @@
 
 `folder/*.png` gives unlabelled images; `folder/CLASS/*.png` (torchvision's ImageFolder layout)
 gives labels numbered by sorted class name. Sizes must agree unless `image_size` resizes them;
-an unreadable or odd-sized file is named in the error, never skipped silently.
+an unreadable or odd-sized file is named in the error, never skipped silently. Images over
+PIL's pixel limit are refused from their header, before decoding; 16-bit grayscale PNGs keep
+their 16 bits (as float32 in [0, 1]).
 """
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from aekit.errors import AekitError
+from aekit.errors import AekitError, one_line
 
 SUFFIXES = (".png", ".jpg", ".jpeg")
 
@@ -38,31 +42,79 @@ def _image_files(folder: Path) -> tuple[list[Path], list[int] | None]:
     return files, labels
 
 
-def read_image_folder(folder: Path, image_size: int | None = None
-                      ) -> tuple[np.ndarray, np.ndarray | None]:
-    """(N, H, W) grayscale or (N, H, W, 3) colour uint8 images, and labels or None."""
+SIXTEEN_BIT = ("I;16", "I;16B", "I;16L", "I")  # 16-bit grayscale PNGs, kept at 16 bits
+
+
+def check_image_size(image_size: int | None) -> None:
+    """--image-size within the pixel limit PIL itself applies to decoded images."""
+    from PIL import Image
+
+    limit = Image.MAX_IMAGE_PIXELS or 2**31
+    if image_size is not None and image_size * image_size > limit:
+        raise AekitError(f"--image-size {image_size}: {image_size}x{image_size} pixels is over "
+                         f"the {limit:,}-pixel decoding limit; choose at most "
+                         f"{int(limit ** 0.5)}")
+
+
+def open_image(path: Path) -> Any:
+    """An image decoded in full, or a one-line error: unreadable, truncated, or over PIL's
+    pixel limit (a forged header claiming a huge size is refused before decoding)."""
     from PIL import Image, UnidentifiedImageError
 
-    files, labels = _image_files(folder)
-    loaded = []
-    for path in files:
-        try:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as image:
                 image.load()
-                loaded.append(image.copy())
-        except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-            raise AekitError(f"{path}: not a readable image ({exc})") from None
-    mode = "L" if all(im.mode in ("1", "L", "I;16", "I") for im in loaded) else "RGB"
+                return image.copy()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise AekitError(f"{path}: over the decoding pixel limit ({one_line(exc, 120)})"
+                         ) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise AekitError(f"{path}: not a readable image ({one_line(exc, 120)})") from None
+
+
+def as_array(image: Any, mode: str, image_size: int | None) -> np.ndarray:
+    """uint8 pixels in `mode` (L or RGB); 16-bit grayscale as float32 in [0, 1] (mode I16),
+    so its 65,536 levels are kept rather than cut to 256."""
+    from PIL import Image
+
+    if image_size:
+        image = image.resize((image_size, image_size), Image.Resampling.BILINEAR)
+    if mode == "I16":
+        if image.mode in SIXTEEN_BIT:
+            return np.asarray(image, dtype=np.float32) / 65535.0
+        return np.asarray(image.convert("L"), dtype=np.float32) / 255.0
+    return np.asarray(image.convert(mode), dtype=np.uint8)
+
+
+def common_mode(modes: set[str]) -> str:
+    if modes <= {"1", "L", *SIXTEEN_BIT}:
+        return "I16" if modes & set(SIXTEEN_BIT) else "L"
+    return "RGB"
+
+
+def read_image_folder(folder: Path, image_size: int | None = None,
+                      max_bytes: float | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """(N, H, W) grayscale or (N, H, W, 3) colour images (uint8; 16-bit grayscale as float32 in
+    [0, 1]), and labels or None; the float32 size is checked before any image is decoded."""
+    check_image_size(image_size)
+    files, labels = _image_files(folder)
+    if max_bytes is not None and folder_nbytes_float32(folder, image_size) > max_bytes:
+        raise AekitError(f"{folder}: the images need "
+                         f"{folder_nbytes_float32(folder, image_size) / 2**30:.2f} GiB as "
+                         f"float32, more than the {max_bytes / 2**30:.2f} GiB allowed "
+                         "(--max-memory); use --image-size or stream them (--stream)")
+    loaded = [open_image(path) for path in files]
+    mode = common_mode({im.mode for im in loaded})
     arrays = []
     first = loaded[0].size
     for path, image in zip(files, loaded, strict=True):
-        if image_size:
-            image = image.resize((image_size, image_size), Image.Resampling.BILINEAR)
-        elif image.size != first:
+        if not image_size and image.size != first:
             raise AekitError(f"{path}: size {image.size[0]}x{image.size[1]} differs from "
                              f"{files[0].name}'s {first[0]}x{first[1]}; pass --image-size N "
                              "to resize all images to N x N")
-        arrays.append(np.asarray(image.convert(mode), dtype=np.uint8))
+        arrays.append(as_array(image, mode, image_size))
     return np.stack(arrays), None if labels is None else np.asarray(labels, np.int64)
 
 
@@ -72,21 +124,27 @@ def scan_image_folder(folder: Path, image_size: int | None = None
     checks as `read_image_folder`, for sources that decode each image only when it is used."""
     from PIL import Image, UnidentifiedImageError
 
+    check_image_size(image_size)
     files, labels = _image_files(folder)
     modes, first = set(), None
     for path in files:
         try:
-            with Image.open(path) as image:
-                modes.add(image.mode)
-                size = image.size
-        except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-            raise AekitError(f"{path}: not a readable image ({exc})") from None
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                with Image.open(path) as image:
+                    modes.add(image.mode)
+                    size = image.size
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise AekitError(f"{path}: over the decoding pixel limit ({one_line(exc, 120)})"
+                             ) from None
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+            raise AekitError(f"{path}: not a readable image ({one_line(exc, 120)})") from None
         first = first or size
         if not image_size and size != first:
             raise AekitError(f"{path}: size {size[0]}x{size[1]} differs from {files[0].name}'s "
                              f"{first[0]}x{first[1]}; pass --image-size N to resize all "
                              "images to N x N")
-    mode = "L" if modes <= {"1", "L", "I;16", "I"} else "RGB"
+    mode = common_mode(modes)
     return files, None if labels is None else np.asarray(labels, np.int64), mode
 
 
@@ -96,9 +154,14 @@ def folder_nbytes_float32(folder: Path, image_size: int | None = None) -> int:
 
     files, _ = _image_files(folder)
     try:
-        with Image.open(files[0]) as image:
-            width, height = (image_size, image_size) if image_size else image.size
-            bands = 1 if image.mode in ("1", "L", "I;16", "I") else 3
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        raise AekitError(f"{files[0]}: not a readable image ({exc})") from None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(files[0]) as image:
+                width, height = (image_size, image_size) if image_size else image.size
+                bands = 1 if image.mode in ("1", "L", *SIXTEEN_BIT) else 3
+    except Image.DecompressionBombError as exc:
+        raise AekitError(f"{files[0]}: over the decoding pixel limit ({one_line(exc, 120)})"
+                         ) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise AekitError(f"{files[0]}: not a readable image ({one_line(exc, 120)})") from None
     return len(files) * width * height * bands * 4

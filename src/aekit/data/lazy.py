@@ -16,14 +16,13 @@ import functools
 import math
 import shutil
 import tempfile
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from aekit.data import formats, images, series
-from aekit.errors import AekitError
+from aekit.data import arrays, formats, images, series
+from aekit.errors import AekitError, one_line
 
 Reader = Callable[[np.ndarray], np.ndarray]
 SHARD_SUFFIXES = (".npy", ".npz")
@@ -77,33 +76,23 @@ def _read_npy(path: Path, idx: np.ndarray) -> np.ndarray:
 
 
 def open_npy(path: Path) -> Rows:
-    """A .npy memory-mapped: only its header is read now."""
+    """A .npy memory-mapped: only its header is read now, and checked (sizes, dtype, samples)
+    against the file's own size."""
+    shape, dtype = arrays.npy_header(path)
     try:
         mapped = np.load(path, mmap_mode="r", allow_pickle=False)
-    except FileNotFoundError:
-        raise AekitError(f"{path}: file not found") from None
     except (ValueError, OSError, EOFError) as exc:
-        raise AekitError(f"{path}: not a readable .npy array ({exc})") from None
-    if mapped.ndim < 2 or mapped.dtype.kind not in "uif":
+        raise AekitError(f"{path}: not a readable .npy array ({one_line(exc, 120)})") from None
+    if len(shape) < 2:
         raise AekitError(f"{path}: expected a numeric array of shape (N, features) or "
-                         f"(N, H, W), got dtype {mapped.dtype} and shape {mapped.shape}")
+                         f"(N, H, W), got dtype {dtype} and shape {shape}")
     return Rows(len(mapped), mapped.shape[1:], mapped.dtype,
                 functools.partial(_read_npy, path))
 
 
 def _npz_header(path: Path, array: str) -> tuple[tuple[int, ...], np.dtype]:
     """Shape and dtype of one array of an .npz from its member header, without decompressing."""
-    try:
-        with zipfile.ZipFile(path) as archive, archive.open(f"{array}.npy") as member:
-            version = np.lib.format.read_magic(member)
-            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                           else np.lib.format.read_array_header_2_0)
-            shape, _, dtype = read_header(member)
-    except KeyError:
-        raise AekitError(f"{path}: no array {array!r} (--array)") from None
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise AekitError(f"{path}: not a readable .npz archive ({exc})") from None
-    return shape, dtype
+    return arrays.npz_header(path, array)
 
 
 @functools.lru_cache(maxsize=2)  # per worker: the shards of one shuffle buffer
@@ -150,22 +139,15 @@ def open_shards(folder: Path, array: str | None) -> Rows:
 
 def _read_images(files: tuple[Path, ...], mode: str, size: int | None, idx: np.ndarray
                  ) -> np.ndarray:
-    from PIL import Image
-
-    out = []
-    for i in idx:
-        with Image.open(files[i]) as image:
-            if size:
-                image = image.resize((size, size), Image.Resampling.BILINEAR)
-            out.append(np.asarray(image.convert(mode), dtype=np.uint8))
-    return np.stack(out)
+    return np.stack([images.as_array(images.open_image(files[i]), mode, size) for i in idx])
 
 
 def open_image_folder(folder: Path, image_size: int | None) -> tuple[Rows, np.ndarray | None]:
     """Images decoded when read; headers are checked now so a bad file fails before training."""
     files, labels, mode = images.scan_image_folder(folder, image_size)
     read = functools.partial(_read_images, tuple(files), mode, image_size)
-    return Rows(len(files), read(np.zeros(1, np.int64)).shape[1:], np.uint8, read), labels
+    first = read(np.zeros(1, np.int64))
+    return Rows(len(files), first.shape[1:], first.dtype, read), labels
 
 
 def csv_to_npy(path: Path, label_column: str | None, time_column: str | None) -> Path:

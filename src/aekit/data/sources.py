@@ -109,12 +109,14 @@ def load_source(spec: str, data_dir: str | Path | None = None, limit: int | None
     The float32 copy is checked against `max_memory` (GiB; default 80% of RAM) before it is
     made, and NaN/inf values are refused unless `nan_policy` is `drop` (samples) or `zero`.
     """
+    allowed = max_memory or 0.8 * ram_gib()
+    budget = formats.Budget(spec, None if window else limit, allowed * 2**30)
     data = read_raw(spec, data_dir, array, label_column, time_column, kind=kind, window=window,
-                    stride=stride, image_size=image_size)
+                    stride=stride, image_size=image_size, budget=budget)
     if limit is not None:
         data.x = data.x[:limit]
         data.y = None if data.y is None else data.y[:limit]
-    needed, allowed = data.x.size * 4 / 2**30, max_memory or 0.8 * ram_gib()
+    needed = data.x.size * 4 / 2**30
     if needed > allowed:
         raise AekitError(f"{spec}: needs {needed:.2f} GiB as float32, more than the "
                          f"{allowed:.2f} GiB allowed (--max-memory); use --limit, a bigger "
@@ -127,20 +129,23 @@ def load_source(spec: str, data_dir: str | Path | None = None, limit: int | None
 def read_raw(spec: str, data_dir: str | Path | None = None, array: str | None = None,
              label_column: str | None = None, time_column: str | None = None, *,
              kind: str | None = None, window: int | None = None, stride: int | None = None,
-             image_size: int | None = None) -> Dataset:
-    """The source in its storage dtype (uint8 images stay uint8), all samples, in memory."""
+             image_size: int | None = None, budget: formats.Budget | None = None) -> Dataset:
+    """The source in its storage dtype (uint8 images stay uint8), in memory: all samples, or
+    those `budget` allows, checked from the file headers before they are read."""
     name, _, split = spec.partition(":")
+    budget = budget or formats.Budget(spec)
     if name in IDX_SETS:
-        data = _load_idx_set(name, split or "train", data_dir)
+        data = _load_idx_set(name, split or "train", data_dir, budget)
     elif name == "digits":
         data = _digits(split)
     elif name == "synthetic-3d":
         data = _synthetic_3d(split or "train")
     elif Path(spec).is_dir():
-        x, y = images.read_image_folder(Path(spec), image_size)
+        x, y = images.read_image_folder(Path(spec), image_size, budget.max_bytes)
         data = _as_dataset(x, y, Path(spec), "image")
     elif Path(spec).suffix in FILE_SUFFIXES or os.sep in spec or Path(spec).exists():
-        x, y = _load_file(Path(spec), array, label_column, time_column)
+        formats.regular_file(Path(spec))
+        x, y = _load_file(Path(spec), array, label_column, time_column, budget)
         if window is not None:
             x, y = series.windows(x, y, window, stride or 1, spec)
             kind = "series"
@@ -217,9 +222,11 @@ def ensure_files(name: str, split: str, data_dir: str | Path | None) -> list[Pat
                          f"in one of those folders") from None
 
 
-def _load_idx_set(name: str, split: str, data_dir: str | Path | None) -> Dataset:
+def _load_idx_set(name: str, split: str, data_dir: str | Path | None,
+                  budget: formats.Budget) -> Dataset:
     images_path, labels_path = ensure_files(name, split, data_dir)
-    images, labels = formats.read_idx(images_path), formats.read_idx(labels_path)
+    images = formats.read_idx(images_path, budget)
+    labels = formats.read_idx(labels_path, formats.Budget(budget.name, len(images)))
     if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
         raise AekitError(f"{images_path}: expected (N, H, W) images and N labels, got "
                          f"{images.shape} and {labels.shape}")
@@ -255,19 +262,20 @@ def _synthetic_3d(split: str) -> Dataset:
 
 
 def _load_file(path: Path, array: str | None, label_column: str | None,
-               time_column: str | None) -> tuple[np.ndarray, np.ndarray | None]:
+               time_column: str | None, budget: formats.Budget
+               ) -> tuple[np.ndarray, np.ndarray | None]:
     suffix = path.suffix
     y = None
     if suffix == ".npy":
-        x = formats.read_npy(path)
+        x = formats.read_npy(path, budget)
     elif suffix == ".npz":
-        x, y = formats.read_npz(path, array)
+        x, y = formats.read_npz(path, array, budget)
     elif suffix == ".csv":
         x, y, _ = formats.read_csv(path, label_column, time_column)
     elif suffix == ".ts":
         x, y = formats.read_ts(path)
     elif suffix in (".gz", ".idx") or path.name.endswith("-ubyte"):
-        x = formats.read_idx(path)
+        x = formats.read_idx(path, budget)
     else:
         raise AekitError(f"{path}: unsupported file type; expected one of "
                          + ", ".join(FILE_SUFFIXES))

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 from pathlib import Path
 from typing import Any
 
-from aekit.errors import AekitError
 from aekit.io import atomic_write
+from aekit.rundir import locked
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SKIPPED_DIRS = ("checkpoints", "tensorboard")
@@ -64,26 +63,15 @@ summary { cursor: pointer; color: var(--muted); }
 def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
     """Write the run's report (default `RUN/report.html`) atomically; returns its path."""
     run_dir = Path(run_dir)
-    from aekit.run import read_config  # lazy: run imports the model, the report needs neither
+    from aekit.run import read_config, read_metrics  # lazy: run imports the model
 
     config = read_config(run_dir)
-    metrics = _read_metrics(run_dir)
-    page = render(run_dir, config, metrics)
-    return atomic_write(out or run_dir / "report.html",
-                        lambda tmp: tmp.write_text(page, encoding="utf-8"))
-
-
-def _read_metrics(run_dir: Path) -> dict[str, Any]:
-    path = run_dir / "metrics.json"
-    if not path.exists():
-        return {}
-    try:
-        metrics = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise AekitError(f"{path}: not valid JSON ({exc})") from None
-    if not isinstance(metrics, dict):
-        raise AekitError(f"{path}: expected an object with history and final")
-    return metrics
+    page = render(run_dir, config, read_metrics(run_dir))
+    if out is not None:
+        return atomic_write(out, lambda tmp: tmp.write_text(page, encoding="utf-8"))
+    with locked(run_dir):
+        return atomic_write(run_dir / "report.html",
+                            lambda tmp: tmp.write_text(page, encoding="utf-8"))
 
 
 def render(run_dir: Path, config: dict[str, Any], metrics: dict[str, Any]) -> str:

@@ -146,12 +146,12 @@ def save_classifier(out: str | Path, clf: PretrainedClassifier, source: Run,
     """A classifier run directory: `aekit evaluate` gives accuracy, `encode` the tuned codes."""
     from aekit import run
 
-    out = run.prepare(out, overwrite=False)
-    weights = run.save_weights(out, clf.net_)
-    run.write_config(out, source.model_config, source.train_config, source.data_config,
-                     source.scaling, source.preset, weights, classes=clf.classes_.tolist(),
-                     pretrained_from=str(source.path), freeze=clf.freeze)
-    atomic_write_json(out / "metrics.json", {"history": [], "final": results})
+    with run.writing(out, overwrite=False) as out:
+        weights = run.save_weights(out, clf.net_)
+        run.write_config(out, source.model_config, source.train_config, source.data_config,
+                         source.scaling, source.preset, weights, classes=clf.classes_.tolist(),
+                         pretrained_from=str(source.path), freeze=clf.freeze)
+        atomic_write_json(out / "metrics.json", {"history": [], "final": results})
     return out
 
 

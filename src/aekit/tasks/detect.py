@@ -22,6 +22,7 @@ from aekit.data.formats import sliding_windows
 from aekit.errors import AekitError
 from aekit.io import atomic_write_bytes
 from aekit.report import plots
+from aekit.rundir import locked
 from aekit.tasks.anomaly import (
     DEFAULT_CONTAMINATION,
     AnomalyDetector,
@@ -46,12 +47,13 @@ def store_train_scores(run_dir: str | Path, model: torch.nn.Module, x_train: np.
     state = fit_score(model, x_train, score)
     scores = anomaly_scores(model, x_train, score, state)
     path = Path(run_dir) / TRAIN_SCORES
-    tensors = _stored(path, weights_sha256)
-    tensors[score] = torch.as_tensor(scores)
-    tensors.update({f"{score}.state.{k}": torch.as_tensor(np.asarray(v))
-                    for k, v in state.items()})
-    save_tensors(path, tensors, json_metadata({"format": FORMAT,
-                                               "weights_sha256": weights_sha256}))
+    with locked(run_dir):
+        tensors = _stored(path, weights_sha256)
+        tensors[score] = torch.as_tensor(scores)
+        tensors.update({f"{score}.state.{k}": torch.as_tensor(np.asarray(v))
+                        for k, v in state.items()})
+        save_tensors(path, tensors, json_metadata({"format": FORMAT,
+                                                   "weights_sha256": weights_sha256}))
     return scores, state
 
 
@@ -61,8 +63,16 @@ def _stored(path: Path, weights_sha256: str) -> dict[str, torch.Tensor]:
         return {}
     tensors, metadata = load_tensors(path)
     meta = read_json_metadata(metadata, path)
-    if meta.get("format") != FORMAT or meta.get("weights_sha256") != weights_sha256:
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT \
+            or meta.get("weights_sha256") != weights_sha256:
         return {}
+    for name, value in tensors.items():
+        scores = "." not in name
+        if not value.is_floating_point() or (scores and (value.ndim != 1 or not len(value))) \
+                or not torch.isfinite(value).all():
+            raise AekitError(f"{path}: {name!r} must be finite "
+                             f"{'training scores, one per sample' if scores else 'numbers'}; "
+                             "delete the file and aekit detect computes it again")
     return tensors
 
 
@@ -76,8 +86,13 @@ def train_scores(loaded: Run, score: str = "mse") -> tuple[np.ndarray, dict[str,
     stored = _stored(loaded.path / TRAIN_SCORES, sha)
     if score in stored:
         prefix = f"{score}.state."
-        return stored[score].numpy(), {k[len(prefix):]: v.numpy() for k, v in stored.items()
-                                       if k.startswith(prefix)}
+        state = {k[len(prefix):]: v.numpy() for k, v in stored.items() if k.startswith(prefix)}
+        probe = np.zeros((2, *loaded.model_config.input_shape), np.float32)
+        expected = {k: np.shape(v) for k, v in fit_score(loaded.model, probe, score).items()}
+        if {k: v.shape for k, v in state.items()} != expected:
+            raise AekitError(f"{loaded.path / TRAIN_SCORES}: the {score!r} score state does not "
+                             "fit this model; delete the file and aekit detect computes it again")
+        return stored[score].numpy(), state
     prepared = prepare_data(read_data(loaded.data_config), loaded.model_config,
                             loaded.train_config, loaded.data_config.scaling)
     return store_train_scores(loaded.path, loaded.model, prepared.train, sha, score)

@@ -2,13 +2,16 @@
 
 A checkpoint is one file: model tensors under `model.`, optimizer tensors under `optim.`, the
 torch RNG under `rng.`, and the rest (epoch, history, optimizer hyper-parameters) as JSON in the
-safetensors header, so it is written and renamed in one atomic step.
+safetensors header, so it is written and renamed in one atomic step. The header also carries
+the SHA-256 of all of it, checked before a resume trusts a byte.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +19,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
-from aekit.errors import AekitError
+from aekit.errors import AekitError, one_line
 from aekit.io import atomic_write
 
 MAX_HEADER_BYTES = 100 * 1024 * 1024
@@ -28,31 +31,127 @@ def save_tensors(path: str | Path, tensors: dict[str, torch.Tensor],
     return atomic_write(path, lambda tmp: save_file(cpu, str(tmp), metadata=metadata))
 
 
+def _regular(path: Path) -> os.stat_result:
+    """A regular file's status: a FIFO would block the reader forever."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise AekitError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise AekitError(f"{path}: cannot read ({exc.strerror})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise AekitError(f"{path}: not a regular file (a folder, FIFO or device)")
+    return info
+
+
+def _readable(path: Path) -> None:
+    """A regular file with a plausible safetensors header."""
+    info = _regular(path)
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    size = int.from_bytes(head, "little") if len(head) == 8 else 0
+    if size > MAX_HEADER_BYTES or size > info.st_size:
+        raise AekitError(f"{path}: safetensors header of {size} bytes is implausibly large; "
+                         "the file is corrupt or crafted")
+
+
+def header_shapes(path: str | Path) -> dict[str, list[int]]:
+    """Tensor names and shapes from a safetensors header alone: nothing is allocated."""
+    path = Path(path)
+    _readable(path)
+    try:
+        with path.open("rb") as handle:
+            size = int.from_bytes(handle.read(8), "little")
+            header = json.loads(handle.read(size))
+        return {k: [int(d) for d in v["shape"]] for k, v in header.items()
+                if k != "__metadata__"}
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+        raise AekitError(f"{path}: not a valid safetensors file (header: "
+                         f"{type(exc).__name__})") from None
+
+
 def load_tensors(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
     """Tensors and metadata of a safetensors file, or an error naming the file."""
     path = Path(path)
+    _readable(path)
     try:
-        with path.open("rb") as handle:
-            head = handle.read(8)
-        if len(head) == 8 and int.from_bytes(head, "little") > MAX_HEADER_BYTES:
-            raise AekitError(f"{path}: safetensors header of {int.from_bytes(head, 'little')} "
-                             "bytes is implausibly large; the file is corrupt or crafted")
         with safe_open(str(path), framework="pt") as handle:
             tensors = {k: handle.get_tensor(k) for k in handle.keys()}  # noqa: SIM118
             metadata = handle.metadata() or {}
-    except FileNotFoundError:
-        raise AekitError(f"{path}: file not found") from None
-    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
-        raise AekitError(f"{path}: not a valid safetensors file ({exc})") from None
+    except (SafetensorError, OSError, ValueError, RuntimeError, TypeError) as exc:
+        raise AekitError(f"{path}: not a valid safetensors file ({one_line(exc, 160)})"
+                         ) from None
     return tensors, metadata
 
 
+def digest(tensors: dict[str, torch.Tensor], payload: str) -> str:
+    """SHA-256 of a checkpoint's content (names, dtypes, shapes, bytes and its JSON payload),
+    stored inside it so a corrupted file is refused on resume."""
+    hasher = hashlib.sha256(payload.encode())
+    for name in sorted(tensors):
+        value = tensors[name].detach().to("cpu").contiguous()
+        hasher.update(f"{name}|{value.dtype}|{list(value.shape)}".encode())
+        hasher.update(value.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return hasher.hexdigest()
+
+
+def save_checkpoint_file(path: str | Path, tensors: dict[str, torch.Tensor],
+                         payload: dict[str, Any]) -> Path:
+    text = json.dumps(payload)
+    return save_tensors(path, tensors, {"aekit": text, "sha256": digest(tensors, text)})
+
+
+def load_checkpoint_file(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """A checkpoint's tensors and payload, refused when its SHA-256 does not match."""
+    path = Path(path)
+    tensors, metadata = load_tensors(path)
+    if metadata.get("sha256") != digest(tensors, metadata.get("aekit", "")):
+        raise AekitError(f"{path}: checkpoint SHA-256 does not match its content; the file is "
+                         "corrupted (resume from an earlier copy, or start again)")
+    return tensors, check_payload(read_json_metadata(metadata, path), path)
+
+
+def read_checkpoint_meta(path: str | Path) -> dict[str, Any]:
+    """The payload of a checkpoint, checked (for deciding what a resume does)."""
+    return load_checkpoint_file(path)[1]
+
+
+def check_payload(meta: Any, path: Path) -> dict[str, Any]:
+    """The checkpoint's JSON payload with the types the loop relies on, or a one-line error."""
+    def bad(field: str, expected: str) -> AekitError:
+        return AekitError(f"{path}: checkpoint field {field!r} must be {expected}")
+
+    if not isinstance(meta, dict):
+        raise bad("payload", "an object")
+    for field in ("epoch", "step"):
+        if isinstance(meta.get(field), bool) or not isinstance(meta.get(field), int) \
+                or meta[field] < 0:
+            raise bad(field, "an integer >= 0")
+    if isinstance(meta.get("partial_loss"), bool) or not isinstance(
+            meta.get("partial_loss"), int | float):
+        raise bad("partial_loss", "a number")
+    history = meta.get("history")
+    if not isinstance(history, list) or not all(isinstance(r, dict) for r in history):
+        raise bad("history", "a list of epoch records")
+    optimizer = meta.get("optimizer")
+    if not isinstance(optimizer, dict) or not isinstance(optimizer.get("param_groups"), list) \
+            or not isinstance(optimizer.get("scalars"), dict):
+        raise bad("optimizer", "an object with 'param_groups' and 'scalars'")
+    if not isinstance(meta.get("extra_optimizers", {}), dict):
+        raise bad("extra_optimizers", "an object")
+    meta.setdefault("stopped", False)
+    if not isinstance(meta["stopped"], bool):
+        raise bad("stopped", "true or false")
+    return meta
+
+
 def sha256_file(path: str | Path) -> str:
-    digest = hashlib.sha256()
+    _regular(Path(path))
+    hasher = hashlib.sha256()
     with Path(path).open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+            hasher.update(block)
+    return hasher.hexdigest()
 
 
 def optimizer_to_flat(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict]:
@@ -89,5 +188,6 @@ def json_metadata(payload: dict[str, Any]) -> dict[str, str]:
 def read_json_metadata(metadata: dict[str, str], path: Path) -> dict[str, Any]:
     try:
         return json.loads(metadata["aekit"])
-    except (KeyError, json.JSONDecodeError) as exc:
-        raise AekitError(f"{path}: checkpoint metadata missing or malformed ({exc})") from None
+    except (KeyError, ValueError, RecursionError) as exc:
+        raise AekitError(f"{path}: checkpoint metadata missing or malformed "
+                         f"({type(exc).__name__})") from None

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from aekit import metrics, run
-from aekit.config import DataConfig, ModelConfig, TrainConfig, from_dict, replace
+from aekit import metrics, run, rundir
+from aekit.config import DataConfig, ModelConfig, TrainConfig, replace
 from aekit.data import stream
 from aekit.data.batches import train_val_split
 from aekit.data.binarize import bernoulli, binarize
@@ -30,7 +30,8 @@ from aekit.report import features, plots
 from aekit.report.html import write_report
 from aekit.tasks import generate
 from aekit.tasks.detect import store_train_scores
-from aekit.train import distributed
+from aekit.train import checkpoint as ckpt
+from aekit.train import distributed, guards
 from aekit.train.callbacks import Callback, CodeActivity, EarlyStopping, KLWarmup, Progress
 from aekit.train.greedy import check_greedy, greedy_pretrain
 from aekit.train.tensorboard import TensorBoardLogger
@@ -121,8 +122,11 @@ def fit_run(model_config: ModelConfig, train_config: TrainConfig, data_config: D
             callbacks: Sequence[Callback] = ()) -> run.Run:
     """Train a new run into `out` and return it loaded.
 
-    Under torchrun every rank reads the data and trains its share; rank 0 alone writes `out`.
+    Under torchrun every rank reads the data and trains its share; rank 0 alone writes `out`,
+    holding its writer lock from the first write to the last.
     """
+    train_config, data_config = guards.clamp_resources(train_config,
+                                                       guards.resolved_source(data_config))
     prepared = prepare_data(read_data(data_config), model_config, train_config,
                             data_config.scaling, data_config.binarize,
                             workers=data_config.workers, device=device)
@@ -136,49 +140,57 @@ def fit_run(model_config: ModelConfig, train_config: TrainConfig, data_config: D
         check_greedy(prepared.model_config, train_config.greedy)
         train_config = replace(train_config,
                                greedy_epochs=train_config.greedy_epochs or train_config.epochs)
+    guards.check_model_memory(run.skeleton(prepared.model_config, "--hidden"), "--hidden")
     torch.manual_seed(train_config.seed)  # --seed fixes the initial weights too
     model = Autoencoder(prepared.model_config)  # built first: a bad option leaves --out alone
     chosen = _callbacks(train_config, quiet, callbacks, Path(out), prepared)
-    out = Path(out)
-    if distributed.is_main():
-        out = run.prepare(out, overwrite)
-        run.write_config(out, prepared.model_config, train_config, data_config,
-                         prepared.scaling, preset)
-    started = time.perf_counter()
-    trainer = Trainer(model, train_config, chosen, device, checkpoint_dir=out / "checkpoints")
-    if train_config.greedy:
-        trainer.history = greedy_pretrain(trainer.model, prepared.train, prepared.val,
-                                          train_config, device, [Progress(quiet)])
-        trainer.epoch = len(trainer.history)
-    return _train_and_finish(out, trainer, prepared, data_config, preset, started)
+    with guards.writer(Path(out), overwrite) as out:
+        if distributed.is_main():
+            run.write_config(out, prepared.model_config, train_config, data_config,
+                             prepared.scaling, preset)
+        started = time.perf_counter()
+        trainer = Trainer(model, train_config, chosen, device, checkpoint_dir=out / "checkpoints")
+        if train_config.greedy:
+            trainer.history = greedy_pretrain(trainer.model, prepared.train, prepared.val,
+                                              train_config, device, [Progress(quiet)])
+            trainer.epoch = len(trainer.history)
+        return _train_and_finish(out, trainer, prepared, data_config, preset, started)
 
 
 def resume_run(run_dir: str | Path, *, epochs: int | None = None, quiet: bool = True,
-               device: str = "auto", callbacks: Sequence[Callback] = ()) -> run.Run:
-    """Continue an interrupted run from its last checkpoint (optionally to more epochs)."""
+               device: str = "auto", callbacks: Sequence[Callback] = (),
+               **changes: Any) -> run.Run:
+    """Continue a run from its last checkpoint, to more `epochs` or with a new `lr` or
+    `clip_grad` (`changes`). config.json and the model are rewritten only once the resumed
+    training has finished, so a resume that fails leaves a finished run usable."""
     run_dir = Path(run_dir)
-    config = run.read_config(run_dir)
-    model_config = from_dict(ModelConfig, config["model"], "model")
-    train_config = from_dict(TrainConfig, config["train"], "train")
-    data_config = from_dict(DataConfig, config["data"], "data")
-    if epochs is not None:
-        train_config = replace(train_config, epochs=epochs)
-    checkpoint = run_dir / "checkpoints" / "last.safetensors"
-    if not checkpoint.exists():
-        raise AekitError(f"--resume: {run_dir} has no checkpoint to resume from "
-                         f"({checkpoint} is missing)")
-    prepared = prepare_data(read_data(data_config), model_config, train_config,
-                            data_config.scaling, data_config.binarize,
-                            workers=data_config.workers, device=device)
-    trainer = Trainer(Autoencoder(prepared.model_config), train_config,
-                      _callbacks(train_config, quiet, callbacks, run_dir, prepared), device,
-                      checkpoint_dir=run_dir / "checkpoints")
-    trainer.load_checkpoint(checkpoint)  # global steps: any number of ranks can resume it
-    if distributed.is_main():
-        run.write_config(run_dir, prepared.model_config, train_config, data_config,
-                         prepared.scaling, config.get("preset"))
-    return _train_and_finish(run_dir, trainer, prepared, data_config, config.get("preset"),
-                             time.perf_counter())
+    given = {k: v for k, v in {"epochs": epochs, **changes}.items() if v is not None}
+    run.read_config(run_dir)  # a run directory, before its lock file is made
+    with guards.writer(run_dir, None):
+        config = run.read_config(run_dir)
+        model_config, stored, data_config = run.sections(config, run_dir)
+        train_config, data_config = guards.clamp_resources(stored, data_config)
+        checkpoint = run_dir / "checkpoints" / "last.safetensors"
+        if not checkpoint.exists():
+            raise AekitError(f"--resume: {run_dir} has no checkpoint to resume from "
+                             f"({checkpoint} is missing)")
+        meta = ckpt.read_checkpoint_meta(checkpoint)
+        base, wanted = guards.resume_config(train_config, meta, given)
+        guards.check_not_finished(run_dir, bool(config.get("weights")), meta["epoch"],
+                                  planned_epochs(wanted, model_config), meta["stopped"])
+        prepared = prepare_data(read_data(data_config), model_config, base,
+                                data_config.scaling, data_config.binarize,
+                                workers=data_config.workers, device=device)
+        guards.check_model_memory(run.skeleton(prepared.model_config, f"{run_dir}: model"),
+                                  f"{run_dir}: model")
+        trainer = Trainer(Autoencoder(prepared.model_config), base,
+                          _callbacks(base, quiet, callbacks, run_dir, prepared), device,
+                          checkpoint_dir=run_dir / "checkpoints")
+        trainer.load_checkpoint(checkpoint)  # global steps: any number of ranks can resume it
+        trainer.callbacks.append(guards.RecordChange(guards.apply_changes(trainer, base,
+                                                                          wanted)))
+        return _train_and_finish(run_dir, trainer, prepared, data_config, config.get("preset"),
+                                 time.perf_counter())
 
 
 def _callbacks(config: TrainConfig, quiet: bool, extra: Sequence[Callback], out: Path,
@@ -234,6 +246,8 @@ def _train_and_finish(out: Path, trainer: Trainer, prepared: Prepared, data_conf
         run.write_config(out, prepared.model_config, trainer.config, data_config,
                          prepared.scaling, preset, weights)
         final = final_metrics(trainer, prepared, time.perf_counter() - started)
+        guards.warn_if_worse_than_mean(final, prepared.train, _held_out(prepared))
+        rundir.claim_tree(out, "tensorboard")
         atomic_write_json(out / "metrics.json", {"history": trainer.history, "final": final})
         write_figures(out, trainer.model, trainer.history, prepared)
         store_train_scores(out, trainer.model, prepared.train, weights["sha256"])

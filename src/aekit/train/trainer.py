@@ -23,7 +23,7 @@ from torch import nn
 
 from aekit.config import TrainConfig
 from aekit.data.batches import BatchSource, MemoryBatches
-from aekit.errors import AekitError
+from aekit.errors import AekitError, one_line
 from aekit.metrics import loss_terms
 from aekit.train import checkpoint as ckpt
 from aekit.train import distributed
@@ -202,13 +202,15 @@ class Trainer:
             tensors.update({f"{name}.{k}": v for k, v in extra_tensors.items()})
         tensors["rng.torch"] = torch.get_rng_state()
         meta = {"epoch": self.epoch, "step": self.step, "partial_loss": self._partial_loss,
-                "history": self.history, "optimizer": optim_info, "extra_optimizers": extra_info}
-        return ckpt.save_tensors(path, tensors, ckpt.json_metadata(meta))
+                "history": self.history, "optimizer": optim_info, "extra_optimizers": extra_info,
+                "stopped": self.stop, "target": {"epochs": self.config.epochs,
+                                                 "lr": self.config.lr,
+                                                 "clip_grad": self.config.clip_grad}}
+        return ckpt.save_checkpoint_file(path, tensors, meta)
 
     def load_checkpoint(self, path: str | Path) -> None:
         """Restore everything `save_checkpoint` wrote, so training continues exactly."""
-        tensors, metadata = ckpt.load_tensors(path)
-        meta = ckpt.read_json_metadata(metadata, Path(path))
+        tensors, meta = ckpt.load_checkpoint_file(path)
         model_state = {k[6:]: v for k, v in tensors.items() if k.startswith("model.")}
         try:
             self.model.load_state_dict(model_state)
@@ -223,6 +225,7 @@ class Trainer:
             self.epoch, self.step = int(meta["epoch"]), int(meta["step"])
             self._partial_loss = float(meta["partial_loss"])
             self.history = list(meta["history"])
-        except (RuntimeError, KeyError, ValueError, TypeError) as exc:
-            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise AekitError(f"{path}: checkpoint does not fit this model ({first})") from None
+        except (RuntimeError, KeyError, ValueError, TypeError, AttributeError,
+                IndexError) as exc:
+            raise AekitError(f"{path}: checkpoint does not fit this model "
+                             f"({one_line(exc, 160) or type(exc).__name__})") from None
