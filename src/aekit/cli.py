@@ -1,6 +1,8 @@
 """The command line: a thin map from sub-commands to library functions.
 
 User mistakes raise AekitError and are printed as one line (`aekit: error: ...`), exit code 2.
+Parsing needs the standard library alone; torch and the commands are imported after it, so
+`--help` and `--version` answer at once and Ctrl-C while they load ends quietly.
 """
 
 from __future__ import annotations
@@ -8,15 +10,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from aekit import commands
-from aekit.errors import AekitError
-from aekit.train import distributed
-from aekit.train.trainer import TrainingInterrupted
+from aekit import cli_args
+from aekit.cli_args import CSV, NPY, ONNX, PNG
+from aekit.errors import AekitError, AekitWarning
 
 
 def _sizes(text: str) -> list[int]:
@@ -59,7 +59,7 @@ def _data_options(p: argparse.ArgumentParser, required: bool = False) -> None:
 
 
 def _device_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--device", default="auto", help="auto (GPU when present), cpu or cuda")
+    p.add_argument("--device", default="auto", help="auto (GPU when present), cpu, cuda or mps")
 
 
 def _speed_options(p: argparse.ArgumentParser) -> None:
@@ -118,8 +118,8 @@ def _generate_command(sub: Any) -> None:
     p.add_argument("run", help="run directory")
     _data_options(p)
     p.add_argument("--n", type=int, default=64, help="samples or chains (default: 64)")
-    p.add_argument("--out", help="figure to write (PNG)")
-    p.add_argument("--npy", help="also write the samples, shaped like the training inputs, in "
+    p.add_argument("--out", type=PNG, help="figure to write (PNG)")
+    p.add_argument("--npy", type=NPY, help="also write the samples, shaped like the training inputs, in "
                                  "the data's own units")
     p.add_argument("--seed", type=int, default=0, help="sampling seed (default: 0)")
     p.add_argument("--interpolate", type=int, nargs=2, metavar=("A", "B"),
@@ -139,9 +139,9 @@ def _regularised_commands(sub: Any) -> None:
     _data_options(p)
     p.add_argument("--noise", help="KIND:LEVEL[+clip] (default: the run's training noise)")
     p.add_argument("--seed", type=int, default=0, help="noise seed (default: 0)")
-    p.add_argument("--out", required=True, help="cleaned .npy, shaped like the input")
-    p.add_argument("--noisy-out", help="also write the noisy inputs (.npy)")
-    p.add_argument("--figure", help="also draw noisy / cleaned / original rows (PNG)")
+    p.add_argument("--out", required=True, type=NPY, help="cleaned .npy, shaped like the input")
+    p.add_argument("--noisy-out", type=NPY, help="also write the noisy inputs (.npy)")
+    p.add_argument("--figure", type=PNG, help="also draw noisy / cleaned / original rows (PNG)")
     _device_option(p)
 
     p = sub.add_parser("features", help="draw first-layer weights and the inputs that "
@@ -170,7 +170,7 @@ def _ecosystem_commands(sub: Any) -> None:
     p.add_argument("--format", default="onnx", help="file format: onnx (default)")
     p.add_argument("--part", default="full", help="encoder (x -> code), decoder (code -> "
                                                   "reconstruction) or full (default)")
-    p.add_argument("--out", required=True, help="output file, e.g. model.onnx")
+    p.add_argument("--out", required=True, type=ONNX, help="output file, e.g. model.onnx")
     _data_options(p)
     p.set_defaults(limit=64)  # check samples; --limit N checks on N
 
@@ -213,7 +213,8 @@ def _detect_command(sub: Any) -> None:
                                       "and a figure")
     p.add_argument("run", help="run directory (trained on normal data)")
     _data_options(p)
-    p.add_argument("--out", required=True, help="scores CSV: one row per sample or time point")
+    p.add_argument("--out", required=True, type=CSV, help="scores CSV: one row per sample or "
+                                                          "time point")
     how = p.add_mutually_exclusive_group()
     how.add_argument("--threshold", type=float, help="flag scores above this value")
     how.add_argument("--contamination", type=float,
@@ -223,7 +224,7 @@ def _detect_command(sub: Any) -> None:
                    help="anomaly score: mse (default), bce, l1, l2, linf (reconstruction "
                         "errors), code (distance of the code from the training codes) or "
                         "mse+code")
-    p.add_argument("--figure", help="PNG: score histogram by class, or the series with its "
+    p.add_argument("--figure", type=PNG, help="PNG: score histogram by class, or the series with its "
                                     "scores and flagged points (default with labels: --out "
                                     "with .png)")
     _device_option(p)
@@ -244,7 +245,7 @@ def _reproduce_command(sub: Any) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = cli_args.Parser(
         prog="aekit", description="Build, train, evaluate and apply autoencoders.")
     parser.add_argument("--version", action="version", version=f"aekit {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -254,6 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="runs/demo", help="run directory (default: runs/demo)")
     p.add_argument("--epochs", type=int, default=150, help="training epochs (default: 150)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing run in --out")
     _device_option(p)
 
     p = sub.add_parser("train", help="train a model into a run directory")
@@ -334,9 +336,9 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=what)
         p.add_argument("run", help="run directory")
         _data_options(p)
-        p.add_argument("--out", required=True, help="output .npy file")
+        p.add_argument("--out", required=True, type=NPY, help="output .npy file")
         if name == "reconstruct":
-            p.add_argument("--figure", help="also draw originals above reconstructions (PNG)")
+            p.add_argument("--figure", type=PNG, help="also draw originals above reconstructions (PNG)")
         p.add_argument("--precision", default="fp32", help="fp32 (default) or bf16 autocast")
         p.add_argument("--compile", action="store_true",
                        help="torch.compile the model first (seconds; pays on large data)")
@@ -362,7 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("map", help="scatter the codes of data in 2-D, coloured by label (PNG)")
     p.add_argument("run", help="run directory")
     _data_options(p)
-    p.add_argument("--out", required=True, help="output .png file")
+    p.add_argument("--out", required=True, type=PNG, help="output .png file")
     p.add_argument("--method", choices=("pca", "tsne"), default="pca",
                    help="how codes larger than 2-D are brought to 2-D (default: pca)")
     _device_option(p)
@@ -372,6 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
     _reproduce_command(sub)
     sub.add_parser("models", help="list the registered architectures")
     sub.add_parser("presets", help="list the presets, one line each")
+    cli_args.finish(sub)
     return parser
 
 
@@ -384,6 +387,31 @@ def _version() -> str:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    shown = warnings.showwarning
+    warnings.showwarning = _one_line_warning
+    try:
+        return _run(args, argv)
+    except KeyboardInterrupt:  # while torch and the commands load, before any work
+        print("aekit: interrupted while starting; nothing was written", file=sys.stderr)
+        return 130
+    finally:
+        warnings.showwarning = shown
+
+
+def _one_line_warning(message: Warning | str, category: type[Warning], *args: Any,
+                      **kwargs: Any) -> None:
+    if issubclass(category, AekitWarning):
+        print(f"aekit: warning: {message}", file=sys.stderr)
+    else:
+        warnings._showwarning_orig(message, category, *args, **kwargs)  # type: ignore[attr-defined]
+
+
+def _run(args: argparse.Namespace, argv: list[str]) -> int:
+    # imported here, after parsing: these pull in torch (seconds)
+    from aekit import commands
+    from aekit.train import distributed
+    from aekit.train.trainer import TrainingInterrupted
+
     try:
         if getattr(args, "nproc", None) is not None:
             if args.nproc < 1:
@@ -400,7 +428,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         out = getattr(args, "resume", None) or getattr(args, "out", None)
-        hint = f"; continue with: aekit train --resume {out}" if args.command == "train" else ""
+        resumable = args.command == "train" and out and (
+            Path(out) / "checkpoints" / "last.safetensors").exists()
+        hint = f"; continue with: aekit train --resume {out}" if resumable else ""
         print(f"aekit: interrupted{hint}", file=sys.stderr)
         return 130
     finally:
@@ -418,7 +448,7 @@ def _print(result: Any) -> None:
 
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
+    if hasattr(value, "item") and hasattr(value, "dtype"):  # a NumPy scalar
         return value.item()
     if isinstance(value, Path):
         return str(value)

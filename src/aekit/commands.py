@@ -19,6 +19,7 @@ from aekit.data.sources import Dataset, known_sources, load_source
 from aekit.errors import AekitError
 from aekit.io import atomic_write
 from aekit.presets import load_preset, preset_names
+from aekit.report import best_effort
 from aekit.report import features as report_features
 from aekit.report import plots
 from aekit.report.html import write_report
@@ -157,8 +158,9 @@ def pretrain(args: argparse.Namespace) -> dict[str, Any]:
                                                          *test),
     }
     out = classify.save_classifier(args.out, tuned, loaded, results)
-    _confusion_figure(tuned, *test, out / "figures" / "confusion.png")
-    write_report(out)
+    best_effort("confusion figure", lambda: _confusion_figure(tuned, *test, out / "figures"
+                                                              / "confusion.png"))
+    best_effort(f"report {out / 'report.html'}", lambda: write_report(out))
     return {**results, "run": str(out)}
 
 

@@ -3,10 +3,13 @@
 `folder/*.png` gives unlabelled images; `folder/CLASS/*.png` (torchvision's ImageFolder layout)
 gives labels numbered by sorted class name. Sizes must agree unless `image_size` resizes them;
 an unreadable or odd-sized file is named in the error, never skipped silently.
+Arrays of images from any source are brought to (N, C, H, W) here, and their full scale (what
+maps to 1) is read from their dtype and range.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +17,48 @@ import numpy as np
 from aekit.errors import AekitError
 
 SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+def image_layout(x: np.ndarray, path: Path) -> np.ndarray:
+    """(N, C, H, W) from (N, H, W), channels-first or channels-last (N, H, W, C) arrays, or
+    flat rows of a square image's pixels (N, S*S).
+
+    The two spatial axes of a picture are usually equal and its channels fewer than its rows,
+    so a square pair of axes marks the layout, else the shorter end axis is the channels;
+    (N, 4, 4, 4) stays channels-first.
+    """
+    if x.ndim == 2:
+        side = math.isqrt(x.shape[1])
+        if side * side != x.shape[1]:
+            raise AekitError(f"{path}: rows of {x.shape[1]} values are not square images; read "
+                             "them as a table with --kind tabular, or save (N, H, W) arrays")
+        return x.reshape(len(x), 1, side, side)
+    if x.ndim == 3:
+        return x[:, None]
+    if x.ndim != 4:
+        raise AekitError(f"{path}: images must be (N, H, W), (N, H, W, C) or (N, C, H, W), "
+                         f"got shape {x.shape}")
+    _, a, b, c = x.shape
+    last = (a == b and c != b) or (not (b == c and a != b) and c < a)
+    return np.ascontiguousarray(np.moveaxis(x, -1, 1)) if last else x
+
+
+def image_full_scale(x: np.ndarray, path: Path) -> float:
+    """The value that means full intensity: 255 for 8-bit data and for floats in [0, 255], the
+    dtype's maximum for wider integers, 1 for floats in [0, 1]; other floats are refused, since
+    scaling them by a guess would train against targets a sigmoid cannot reach."""
+    if x.dtype == np.uint8:
+        return 255.0
+    top = float(np.nanmax(x)) if x.size else 1.0
+    if top <= 1.0:
+        return 1.0
+    if top <= 255.0:
+        return 255.0
+    if x.dtype.kind in "ui":
+        return float(np.iinfo(x.dtype).max)
+    raise AekitError(f"{path}: image values reach {top:g}; aekit scales images from [0, 1] or "
+                     "[0, 255]: divide them by their full scale first, or read them as a table "
+                     "with --kind tabular")
 
 
 def _image_files(folder: Path) -> tuple[list[Path], list[int] | None]:

@@ -281,11 +281,12 @@ def _as_dataset(x: np.ndarray, y: np.ndarray | None, path: Path, kind: str | Non
                          f"(N, H, W), got dtype {x.dtype} and shape {x.shape}")
     if y is not None and len(y) != len(x):
         raise AekitError(f"{path}: {len(y)} labels for {len(x)} samples")
-    if kind is None:
-        kind = "image" if x.dtype == np.uint8 or x.ndim >= 3 else "tabular"
-    full_scale = 255.0 if x.dtype == np.uint8 else 1.0
+    if kind is None:  # flat rows, even of uint8 pixels, are a table unless --kind image
+        kind = "image" if x.ndim >= 3 else "tabular"
+    full_scale = 1.0
     if kind == "image":
-        x = series.image_layout(x, path)
+        x = images.image_layout(x, path)
+        full_scale = images.image_full_scale(x, path)
     elif kind == "series":
         x = series.series_layout(x, path)
     return Dataset(x, y, str(path), kind, full_scale)

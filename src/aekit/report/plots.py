@@ -48,6 +48,7 @@ def image_rows(rows: list[np.ndarray], labels: list[str], path: str | Path,
                title: str = "") -> Path:
     """One row of images per array (each (n, C, H, W) in [0, 1]), labelled on the left."""
     plt = _pyplot()
+    rows = [_drawable(r) for r in rows]
     n = max(len(r) for r in rows)
     fig, axes = plt.subplots(len(rows), n, figsize=(1.1 * n, 1.2 * len(rows)), squeeze=False)
     for r, (images, label) in enumerate(zip(rows, labels, strict=True)):
@@ -64,6 +65,14 @@ def image_rows(rows: list[np.ndarray], labels: list[str], path: str | Path,
     if title:
         fig.suptitle(title, fontsize=10)
     return _save(fig, path)
+
+
+def _drawable(images: np.ndarray) -> np.ndarray:
+    """(n, C, H, W) images as grey, RGB or RGBA: other channel counts (a 5-band image) are
+    drawn as the mean of their channels, which every band's structure shows through."""
+    if images.ndim == 4 and images.shape[1] not in (1, 3, 4):
+        return images.mean(axis=1, keepdims=True)
+    return images
 
 
 def _to_hwc(image: np.ndarray) -> np.ndarray:
@@ -205,6 +214,7 @@ def image_grid(images: np.ndarray, n_cols: int, path: str | Path, title: str = "
                pad: int = 2) -> Path:
     """Images (n, C, H, W) in [0, 1] tiled into one picture, `n_cols` per row, white gaps."""
     plt = _pyplot()
+    images = _drawable(images)
     n, channels, h, w = images.shape
     n_rows = -(-n // n_cols)
     canvas = np.zeros((n_rows * (h + pad) + pad, n_cols * (w + pad) + pad, channels))

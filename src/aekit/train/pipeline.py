@@ -26,7 +26,7 @@ from aekit.data.sources import Dataset, load_source
 from aekit.errors import AekitError
 from aekit.io import atomic_write_json
 from aekit.model import Autoencoder
-from aekit.report import features, plots
+from aekit.report import best_effort, features, plots
 from aekit.report.html import write_report
 from aekit.tasks import generate
 from aekit.tasks.detect import store_train_scores
@@ -235,9 +235,10 @@ def _train_and_finish(out: Path, trainer: Trainer, prepared: Prepared, data_conf
                          prepared.scaling, preset, weights)
         final = final_metrics(trainer, prepared, time.perf_counter() - started)
         atomic_write_json(out / "metrics.json", {"history": trainer.history, "final": final})
-        write_figures(out, trainer.model, trainer.history, prepared)
         store_train_scores(out, trainer.model, prepared.train, weights["sha256"])
-        write_report(out)
+        best_effort(f"figures in {out / 'figures'}",
+                    lambda: write_figures(out, trainer.model, trainer.history, prepared))
+        best_effort(f"report {out / 'report.html'}", lambda: write_report(out))
     distributed.barrier()  # the other ranks read the run only once rank 0 has written it
     return run.load_run(out)
 
