@@ -275,7 +275,7 @@ def _data_kwargs(loaded: run.Run, args: argparse.Namespace) -> dict[str, Any]:
     stored = loaded.data_config
     given = _given(args, DATA_OPTIONS)
     names = ("data_dir", "array", "label_column", "time_column", "nan_policy", "max_memory",
-             "kind", "window", "stride", "image_size")
+             "kind", "window", "stride", "image_size", "columns")
     return {name: given.get(name, getattr(stored, name)) for name in names}
 
 

@@ -302,6 +302,7 @@ class DataConfig:
     # --- anomaly detection (issue 8): drop samples labelled 1 (anomaly) before training ---
     train_normal_only: bool = False
     binarize: str | None = None  # images in [0, 1] -> {0, 1}: threshold, static or dynamic
+    columns: tuple[str, ...] | None = None  # a CSV's feature names, matched by name later
 
     def __post_init__(self) -> None:
         _positive("data", "limit", self.limit)

@@ -26,6 +26,7 @@ class Dataset:
     name: str
     kind: str  # "image": scaled by full_scale into [0, 1]; "tabular"/"series": standardised
     full_scale: float = 1.0
+    features: list[str] | None = None  # a CSV's feature column names, in order
 
     def __len__(self) -> int:
         return len(self.x)
@@ -100,7 +101,8 @@ def load_source(spec: str, data_dir: str | Path | None = None, limit: int | None
                 time_column: str | None = None, nan_policy: str = "error",
                 max_memory: float | None = None, *, kind: str | None = None,
                 window: int | None = None, stride: int | None = None,
-                image_size: int | None = None) -> Dataset:
+                image_size: int | None = None,
+                columns: list[str] | tuple[str, ...] | None = None) -> Dataset:
     """Read a named set or a file; `limit` keeps the first N samples.
 
     `kind` says how a file's array is meant (image, series, tabular) where its shape alone
@@ -110,7 +112,7 @@ def load_source(spec: str, data_dir: str | Path | None = None, limit: int | None
     made, and NaN/inf values are refused unless `nan_policy` is `drop` (samples) or `zero`.
     """
     data = read_raw(spec, data_dir, array, label_column, time_column, kind=kind, window=window,
-                    stride=stride, image_size=image_size)
+                    stride=stride, image_size=image_size, columns=columns)
     if limit is not None:
         data.x = data.x[:limit]
         data.y = None if data.y is None else data.y[:limit]
@@ -127,8 +129,10 @@ def load_source(spec: str, data_dir: str | Path | None = None, limit: int | None
 def read_raw(spec: str, data_dir: str | Path | None = None, array: str | None = None,
              label_column: str | None = None, time_column: str | None = None, *,
              kind: str | None = None, window: int | None = None, stride: int | None = None,
-             image_size: int | None = None) -> Dataset:
-    """The source in its storage dtype (uint8 images stay uint8), all samples, in memory."""
+             image_size: int | None = None,
+             columns: list[str] | tuple[str, ...] | None = None) -> Dataset:
+    """The source in its storage dtype (uint8 images stay uint8), all samples, in memory;
+    a CSV's features are `columns` by name when given (those a run was trained on)."""
     name, _, split = spec.partition(":")
     if name in IDX_SETS:
         data = _load_idx_set(name, split or "train", data_dir)
@@ -140,11 +144,12 @@ def read_raw(spec: str, data_dir: str | Path | None = None, array: str | None = 
         x, y = images.read_image_folder(Path(spec), image_size)
         data = _as_dataset(x, y, Path(spec), "image")
     elif Path(spec).suffix in FILE_SUFFIXES or os.sep in spec or Path(spec).exists():
-        x, y = _load_file(Path(spec), array, label_column, time_column)
+        x, y, names = _load_file(Path(spec), array, label_column, time_column, columns)
         if window is not None:
             x, y = series.windows(x, y, window, stride or 1, spec)
             kind = "series"
         data = _as_dataset(x, y, Path(spec), kind or ("series" if spec.endswith(".ts") else None))
+        data.features = names
     else:
         raise AekitError(f"--data: unknown source {spec!r}; expected a file path or one of "
                          + ", ".join(known_sources()))
@@ -255,15 +260,16 @@ def _synthetic_3d(split: str) -> Dataset:
 
 
 def _load_file(path: Path, array: str | None, label_column: str | None,
-               time_column: str | None) -> tuple[np.ndarray, np.ndarray | None]:
+               time_column: str | None, columns: list[str] | tuple[str, ...] | None = None
+               ) -> tuple[np.ndarray, np.ndarray | None, list[str] | None]:
     suffix = path.suffix
-    y = None
+    y, names = None, None
     if suffix == ".npy":
         x = formats.read_npy(path)
     elif suffix == ".npz":
         x, y = formats.read_npz(path, array)
     elif suffix == ".csv":
-        x, y, _ = formats.read_csv(path, label_column, time_column)
+        x, y, names = formats.read_csv(path, label_column, time_column, columns)
     elif suffix == ".ts":
         x, y = formats.read_ts(path)
     elif suffix in (".gz", ".idx") or path.name.endswith("-ubyte"):
@@ -271,7 +277,7 @@ def _load_file(path: Path, array: str | None, label_column: str | None,
     else:
         raise AekitError(f"{path}: unsupported file type; expected one of "
                          + ", ".join(FILE_SUFFIXES))
-    return x, y
+    return x, y, names
 
 
 def _as_dataset(x: np.ndarray, y: np.ndarray | None, path: Path, kind: str | None) -> Dataset:

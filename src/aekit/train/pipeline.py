@@ -62,7 +62,8 @@ def read_data(data_config: DataConfig) -> Dataset:
                        data_config.array, data_config.label_column, data_config.time_column,
                        data_config.nan_policy, data_config.max_memory,
                        kind=data_config.kind, window=data_config.window,
-                       stride=data_config.stride, image_size=data_config.image_size)
+                       stride=data_config.stride, image_size=data_config.image_size,
+                       columns=data_config.columns)
     return drop_anomalies(data) if data_config.train_normal_only else data
 
 
@@ -122,8 +123,12 @@ def fit_run(model_config: ModelConfig, train_config: TrainConfig, data_config: D
     """Train a new run into `out` and return it loaded.
 
     Under torchrun every rank reads the data and trains its share; rank 0 alone writes `out`.
+    A CSV's feature names are kept in the run, so later commands match columns by name.
     """
-    prepared = prepare_data(read_data(data_config), model_config, train_config,
+    data = read_data(data_config)
+    if data.features and data_config.columns is None:
+        data_config = replace(data_config, columns=list(data.features))
+    prepared = prepare_data(data, model_config, train_config,
                             data_config.scaling, data_config.binarize,
                             workers=data_config.workers, device=device)
     if train_config.greedy:
