@@ -19,7 +19,8 @@ NAMES = ["contrast", "area", "gradient", "fractal", "moment", "shape"]
 
 def _write_csv(path: Path, x: np.ndarray, y: np.ndarray, order: list[int]) -> Path:
     header = [NAMES[i] for i in order] + ["is_anomaly"]
-    rows = [",".join(f"{v:.6g}" for v in row[order]) + f",{int(t)}" for row, t in zip(x, y)]
+    rows = [",".join(f"{v:.6g}" for v in row[order]) + f",{int(t)}"
+            for row, t in zip(x, y, strict=True)]
     path.write_text(",".join(header) + "\n" + "\n".join(rows) + "\n")
     return path
 

@@ -28,7 +28,32 @@ _PUBLIC = {
     "fit_run": "aekit.train.pipeline", "resume_run": "aekit.train.pipeline",
 }
 
-__all__ = sorted([*_PUBLIC, "__version__"])
+__all__ = [
+    "AEOutput",
+    "AekitError",
+    "Autoencoder",
+    "Callback",
+    "DataConfig",
+    "Dataset",
+    "ModelConfig",
+    "Run",
+    "Scaling",
+    "TrainConfig",
+    "Trainer",
+    "__version__",
+    "create_model",
+    "fit_run",
+    "fit_scaling",
+    "load",
+    "load_preset",
+    "load_run",
+    "load_source",
+    "names",
+    "preset_names",
+    "read_idx",
+    "resume_run",
+    "save_run",
+]
 
 if TYPE_CHECKING:
     from aekit.config import DataConfig, ModelConfig, TrainConfig

@@ -8,28 +8,14 @@ Parsing needs the standard library alone; torch and the commands are imported af
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import warnings
 from pathlib import Path
 from typing import Any
 
 from aekit import cli_args
-from aekit.cli_args import CSV, NPY, ONNX, PNG
+from aekit.cli_args import CSV, NPY, ONNX, PNG, sizes
 from aekit.errors import AekitError, AekitWarning
-
-
-def _sizes(text: str) -> list[int]:
-    if text.strip().lower() == "none":  # conv models: no dense layers
-        return []
-    try:
-        sizes = [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated sizes like 300,150, got "
-                                         f"{text!r}") from None
-    if not sizes:
-        raise argparse.ArgumentTypeError("expected at least one size, like 300,150")
-    return sizes
 
 
 def _data_options(p: argparse.ArgumentParser, required: bool = False) -> None:
@@ -119,8 +105,8 @@ def _generate_command(sub: Any) -> None:
     _data_options(p)
     p.add_argument("--n", type=int, default=64, help="samples or chains (default: 64)")
     p.add_argument("--out", type=PNG, help="figure to write (PNG)")
-    p.add_argument("--npy", type=NPY, help="also write the samples, shaped like the training inputs, in "
-                                 "the data's own units")
+    p.add_argument("--npy", type=NPY, help="also write the samples, shaped like the training "
+                                           "inputs, in the data's own units")
     p.add_argument("--seed", type=int, default=0, help="sampling seed (default: 0)")
     p.add_argument("--interpolate", type=int, nargs=2, metavar=("A", "B"),
                    help="decode the line between the codes of samples A and B of --data")
@@ -190,20 +176,6 @@ def _scale_options(p: argparse.ArgumentParser) -> None:
                         "torchrun yourself; see the README)")
 
 
-def _without_nproc(argv: list[str]) -> list[str]:
-    """The command line torchrun passes on to each rank: the same, minus --nproc N."""
-    kept: list[str] = []
-    skip = False
-    for arg in argv:
-        if skip:
-            skip = False
-        elif arg == "--nproc":
-            skip = True
-        elif not arg.startswith("--nproc="):
-            kept.append(arg)
-    return kept
-
-
 # --- anomaly detection (issue 8) ----------------------------------------------------------------
 
 
@@ -224,8 +196,9 @@ def _detect_command(sub: Any) -> None:
                    help="anomaly score: mse (default), bce, l1, l2, linf (reconstruction "
                         "errors), code (distance of the code from the training codes) or "
                         "mse+code")
-    p.add_argument("--figure", type=PNG, help="PNG: score histogram by class, or the series with its "
-                                    "scores and flagged points (default with labels: --out "
+    p.add_argument("--figure", type=PNG,
+                   help="PNG: score histogram by class, or the series with its "
+                        "scores and flagged points (default with labels: --out "
                                     "with .png)")
     _device_option(p)
 
@@ -262,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--preset", help="a seed system's settings (see `aekit presets`); "
                                     "options given here override it")
     p.add_argument("--model", help="architecture (see `aekit models`); default: stacked")
-    p.add_argument("--hidden", type=_sizes, help="encoder layer sizes, the last is the code "
+    p.add_argument("--hidden", type=sizes, help="encoder layer sizes, the last is the code "
                                                  "size, e.g. 300,150; for conv/conv1d: dense "
                                                  "layers after the convs, or none")
     p.add_argument("--activation", help="hidden activation: relu, elu, sigmoid, tanh, leaky_relu")
@@ -277,7 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--conv-mode", choices=("pool", "stride"),
                    help="conv/conv1d: pool (conv + max-pool, upsampling; Keras blog) or stride "
                         "(stride-2 convs, transposed convs)")
-    p.add_argument("--channels", type=_sizes, help="conv/conv1d channels per step, e.g. 16,8,8")
+    p.add_argument("--channels", type=sizes, help="conv/conv1d channels per step, e.g. 16,8,8")
     p.add_argument("--kernel", type=int, help="conv/conv1d kernel size (default: 3)")
     p.add_argument("--scaling", choices=("auto", "unit", "symmetric", "standard"),
                    help="input scaling stored in the run: unit [0,1], symmetric [-1,1], standard "
@@ -338,7 +311,8 @@ def build_parser() -> argparse.ArgumentParser:
         _data_options(p)
         p.add_argument("--out", required=True, type=NPY, help="output .npy file")
         if name == "reconstruct":
-            p.add_argument("--figure", type=PNG, help="also draw originals above reconstructions (PNG)")
+            p.add_argument("--figure", type=PNG,
+                           help="also draw originals above reconstructions (PNG)")
         p.add_argument("--precision", default="fp32", help="fp32 (default) or bf16 autocast")
         p.add_argument("--compile", action="store_true",
                        help="torch.compile the model first (seconds; pays on large data)")
@@ -417,7 +391,7 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
             if args.nproc < 1:
                 raise AekitError(f"--nproc: expected a number of processes >= 1, got "
                                  f"{args.nproc}")
-            distributed.exec_torchrun(args.nproc, _without_nproc(argv))
+            distributed.exec_torchrun(args.nproc, cli_args.without_nproc(argv))
         name = commands.HANDLERS.get(args.command, args.command.replace("-", "_"))
         result = getattr(commands, name)(args)
     except TrainingInterrupted as exc:
@@ -436,20 +410,5 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
     finally:
         distributed.shutdown()
     if result is not None:
-        _print(result)
+        cli_args.print_result(result)
     return 0
-
-
-def _print(result: Any) -> None:
-    if isinstance(result, dict):
-        print(json.dumps(result, indent=2, default=_json_default))
-    else:
-        print(result)
-
-
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "item") and hasattr(value, "dtype"):  # a NumPy scalar
-        return value.item()
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")

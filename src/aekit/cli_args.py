@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 EXAMPLES: dict[str, tuple[str, str]] = {
@@ -143,3 +145,45 @@ NPY = suffix(".npy", what="a NumPy array")
 PNG = suffix(".png", what="a PNG figure")
 ONNX = suffix(".onnx", what="an ONNX model")
 CSV = suffix(".csv", what="a CSV table")
+
+
+def sizes(text: str) -> list[int]:
+    if text.strip().lower() == "none":  # conv models: no dense layers
+        return []
+    try:
+        sizes = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated sizes like 300,150, got "
+                                         f"{text!r}") from None
+    if not sizes:
+        raise argparse.ArgumentTypeError("expected at least one size, like 300,150")
+    return sizes
+
+
+def without_nproc(argv: list[str]) -> list[str]:
+    """The command line torchrun passes on to each rank: the same, minus --nproc N."""
+    kept: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--nproc":
+            skip = True
+        elif not arg.startswith("--nproc="):
+            kept.append(arg)
+    return kept
+
+
+def print_result(result: Any) -> None:
+    if isinstance(result, dict):
+        print(json.dumps(result, indent=2, default=_json_default))
+    else:
+        print(result)
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item") and hasattr(value, "dtype"):  # a NumPy scalar
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,8 @@ from aekit.data.sources import Dataset, known_sources, load_source
 from aekit.errors import AekitError
 from aekit.io import atomic_write
 from aekit.presets import load_preset, preset_names
-from aekit.report import best_effort
+from aekit.report import best_effort, plots
 from aekit.report import features as report_features
-from aekit.report import plots
 from aekit.report.html import write_report
 from aekit.tasks import classify
 from aekit.tasks import detect as detection
@@ -67,6 +67,9 @@ def train(args: argparse.Namespace) -> str | None:
     model.update(_given(args, MODEL_OPTIONS))
     model.update(_given(args, REGULARISE_OPTIONS))
     train_options = {**(preset.train if preset else {}), **_given(args, TRAIN_OPTIONS)}
+    if not (args.data or preset):
+        print("aekit: no --data given: training on digits (scikit-learn's 8x8 digits); "
+              "pass --data to choose", file=sys.stderr)
     data = {"source": args.data or (preset.data if preset else "digits"),
             **_given(args, DATA_OPTIONS), **_given(args, STREAM_OPTIONS)}
     if data.get("data_dir"):
@@ -82,13 +85,12 @@ def train(args: argparse.Namespace) -> str | None:
 def demo(args: argparse.Namespace) -> str:
     """A stacked AE on scikit-learn's bundled digits, next to PCA with the same code size."""
     out = Path(args.out)
-    is_old_run = (out / "config.json").exists()
     result = fit_run(
         ModelConfig(arch="stacked", hidden=(32, 8), activation="elu", init="he",
                     output="sigmoid", loss="mse"),
         TrainConfig(optimizer="adam", lr=3e-3, batch_size=64, epochs=args.epochs, seed=0,
                     val_split=0.1),
-        DataConfig(source="digits"), out, overwrite=is_old_run, quiet=args.quiet,
+        DataConfig(source="digits"), out, overwrite=args.overwrite, quiet=args.quiet,
         device=args.device)
     return summary(result) + (
         f"\n\nNext, try:\n"

@@ -13,6 +13,7 @@ import numpy as np
 from aekit.data.formats import sliding_windows
 from aekit.errors import AekitError
 
+
 def series_layout(x: np.ndarray, path: Path) -> np.ndarray:
     """(N, T) -> (N, T, 1); (N, T, C) kept."""
     if x.ndim == 2:

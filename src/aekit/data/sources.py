@@ -190,13 +190,16 @@ def _split_files(name: str, split: str) -> tuple[str, str]:
 
 
 def locate(name: str, split: str, data_dir: str | Path | None) -> list[Path] | None:
-    """Paths of a known set's files in the first search dir that has them all, else None."""
+    """Paths of a known set's files in the first search dir that has them all, else None.
+
+    A search dir may hold the set's folder (`DIR/mnist/`) or be that folder itself."""
     files = _split_files(name, split)
+    folder = IDX_SETS[name].folder
     for base in search_dirs(data_dir):
         found = []
+        home = base if base.name == folder else base / folder
         for stem in files:
-            for candidate in (base / IDX_SETS[name].folder / f"{stem}.gz",
-                              base / IDX_SETS[name].folder / stem):
+            for candidate in (home / f"{stem}.gz", home / stem):
                 if candidate.is_file():
                     found.append(candidate)
                     break
@@ -217,9 +220,11 @@ def ensure_files(name: str, split: str, data_dir: str | Path | None) -> list[Pat
                 for stem in _split_files(name, split)]
     except AekitError as exc:
         where = ", ".join(str(d / spec.folder) for d in search_dirs(data_dir))
-        raise AekitError(f"{name}:{split}: not found in {where} and could not be downloaded "
-                         f"({exc}); put {', '.join(s + '.gz' for s in _split_files(name, split))} "
-                         f"in one of those folders") from None
+        reason = str(exc).split(": ", 2)[-1].split(";")[0]
+        raise AekitError(f"{name}:{split}: not found in {where}, and the download failed "
+                         f"({reason}); to use local files, pass --data-dir DIR or set "
+                         f"AEKIT_DATA=DIR, where DIR holds {spec.folder}/ (or is it) with "
+                         f"{', '.join(s + '.gz' for s in _split_files(name, split))}") from None
 
 
 def _load_idx_set(name: str, split: str, data_dir: str | Path | None) -> Dataset:
