@@ -244,7 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--init", help="weight init: he, xavier, normal (std 0.02) or default")
     p.add_argument("--output", help="output activation: sigmoid, tanh or none (default: sigmoid "
                                     "for images, none for tabular data)")
-    p.add_argument("--loss", help="reconstruction loss: mse or bce (from logits)")
+    p.add_argument("--loss", help="reconstruction loss: mse, bce (from logits), l1 or huber")
     p.add_argument("--l2", type=float, help="L2 weight penalty: l2 * sum(W^2) / 2")
     # --- convolutional models (issue 7) ---
     p.add_argument("--conv-mode", choices=("pool", "stride"),
@@ -256,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="input scaling stored in the run: unit [0,1], symmetric [-1,1], standard "
                         "(mean 0, std 1); auto: images unit ([-1,1] for --output tanh), "
                         "others standard")
-    p.add_argument("--optimizer", help="adam, sgd, adadelta or rmsprop (Keras-2 defaults)")
+    p.add_argument("--optimizer", help="adam, adamw, sgd, adadelta or rmsprop (Keras-2 defaults)")
     p.add_argument("--lr", type=float, help="learning rate (default: the optimizer's)")
     p.add_argument("--batch-size", type=int, help="mini-batch size (default: 128)")
     p.add_argument("--epochs", type=int, help="epochs (default: 10); with --resume, the new total")

@@ -226,7 +226,8 @@ def _check_regularisers(config: ModelConfig) -> None:
 
 PRECISIONS = ("fp32", "bf16")
 
-_DEFAULT_LR = {"adam": 1e-3, "sgd": 1e-2, "adadelta": 1.0, "rmsprop": 1e-3}
+_DEFAULT_LR = {"adam": 1e-3, "adamw": 1e-3, "sgd": 1e-2, "adadelta": 1.0, "rmsprop": 1e-3}
+"""Each registered optimizer's default learning rate (train/optim.py holds the builders)."""
 
 
 @dataclass(frozen=True, kw_only=True)

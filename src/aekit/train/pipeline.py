@@ -125,6 +125,7 @@ def fit_run(model_config: ModelConfig, train_config: TrainConfig, data_config: D
     Under torchrun every rank reads the data and trains its share; rank 0 alone writes `out`.
     A CSV's feature names are kept in the run, so later commands match columns by name.
     """
+    resolve_device(device)  # an unavailable --device fails before --out is touched
     data = read_data(data_config)
     if data.features and data_config.columns is None:
         data_config = replace(data_config, columns=list(data.features))

@@ -28,6 +28,7 @@ from aekit.metrics import loss_terms
 from aekit.train import checkpoint as ckpt
 from aekit.train import distributed
 from aekit.train.callbacks import Callback, Progress
+from aekit.train.devices import resolve_device
 from aekit.train.optim import make_optimizer
 from aekit.train.speed import applied, forward_step, param_groups
 
@@ -36,17 +37,6 @@ CHECKPOINT = "last.safetensors"
 
 class TrainingInterrupted(AekitError):
     """Training stopped on a signal after writing a checkpoint to resume from."""
-
-
-def resolve_device(device: str = "auto") -> torch.device:
-    """`auto` is the GPU when one is present, else the CPU."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
-        raise AekitError(f"--device: expected auto, cpu or cuda, got {device!r}")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise AekitError("--device: cuda requested but no CUDA GPU is available")
-    return torch.device(device)
 
 
 def as_tensor(x: np.ndarray | torch.Tensor, device: torch.device) -> torch.Tensor:
