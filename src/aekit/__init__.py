@@ -67,7 +67,13 @@ if TYPE_CHECKING:
     from aekit.train.pipeline import fit_run, resume_run
 
 
+_SUBMODULES = ("metrics", "sklearn", "tasks", "export", "gallery")
+"""Modules the README reaches as attributes (`aekit.metrics.encode`)."""
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"aekit.{name}")
     if name not in _PUBLIC:
         raise AttributeError(f"module 'aekit' has no attribute {name!r}")
     value = getattr(importlib.import_module(_PUBLIC[name]), name)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 import aekit
@@ -28,7 +29,7 @@ RUN_FILES = ("config.json", "model.safetensors", "metrics.json", "figures", "che
              "report.html", "tensorboard", "detector.safetensors")
 
 
-@dataclass
+@dataclass(repr=False)
 class Run:
     """A loaded run: the model, its configs, the data scaling, and its metrics."""
 
@@ -40,6 +41,18 @@ class Run:
     scaling: Scaling
     metrics: dict[str, Any]
     preset: str | None
+
+    def __repr__(self) -> str:
+        """One line: where, what model on what data, how far it trained."""
+        cfg, history = self.model_config, self.metrics.get("history") or []
+        sizes = "-".join(map(str, cfg.hidden)) or f"code {cfg.code_size}"
+        last = history[-1] if history else {}
+        loss = last.get("val_loss") if last.get("val_loss") is not None else last.get(
+            "train_loss")
+        trained = f", {len(history)} epochs" + (f", loss {loss:.5g}" if loss is not None
+                                                 else "")
+        return (f"Run('{self.path}': {cfg.arch} {sizes} on {self.data_config.source}"
+                f"{trained if history else ''})")
 
 
 def prepare(out: str | Path, overwrite: bool) -> Path:
@@ -133,6 +146,26 @@ def load_run(run_dir: str | Path, device: str | torch.device = "cpu") -> Run:
                from_dict(TrainConfig, config.get("train", {}), "train"),
                from_dict(DataConfig, config.get("data", {}), "data"),
                Scaling.from_dict(config.get("scaling", {})), metrics, config.get("preset"))
+
+
+def save_run(out: str | Path, model: Autoencoder, *, scaling: Scaling | None = None,
+             data: DataConfig | str = "", train_config: TrainConfig | None = None,
+             history: list[dict[str, Any]] | None = None, overwrite: bool = False) -> Run:
+    """Save a model trained in Python as a run directory that every CLI command reads.
+
+    `scaling` is what turned raw data into the model's inputs (`aekit.fit_scaling(data)`;
+    default: none, the data are used as they are); `data` is the source later commands read
+    when given no --data (a name, a path or a DataConfig); `history` is `Trainer.fit`'s.
+    """
+    if scaling is None:
+        scaling = Scaling(np.zeros((), np.float32), np.ones((), np.float32))
+    data_config = data if isinstance(data, DataConfig) else DataConfig(source=data)
+    out = prepare(out, overwrite)
+    weights = save_weights(out, model)
+    write_config(out, model.config, train_config or TrainConfig(), data_config, scaling, None,
+                 weights)
+    atomic_write_json(out / "metrics.json", {"history": list(history or []), "final": {}})
+    return load_run(out)
 
 
 def load(run_dir: str | Path, device: str | torch.device = "cpu") -> Autoencoder:
