@@ -3,6 +3,7 @@ errors that say how to point at local files, and help that answers at once."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -100,3 +101,16 @@ def test_help_and_version_do_not_import_torch() -> None:
             "try: main(['--version'])\nexcept SystemExit: pass\n"
             "assert 'torch' not in sys.modules and 'numpy' not in sys.modules, 'imported'")
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+def test_quick_reproduction_is_labelled_beside_the_gallery_full_run(
+        tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "quick"
+    assert main(["reproduce", "keras-simple", "--quick", "--data-dir", str(data_dir),
+                 "--out", str(out)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert list(printed)[:2] == ["quick_run", "full_run"]
+    assert printed["quick_run"].startswith("QUICK SMOKE TEST")
+    assert printed["full_run"]["epochs"] == 25 and printed["full_run"]["test_mse"] < 0.02
+    page = (out / "run" / "report.html").read_text()
+    assert "QUICK SMOKE TEST" in page and "full_run_reconstructions.png" in page

@@ -22,7 +22,9 @@ from aekit.io import atomic_write
 from aekit.presets import load_preset, preset_names
 from aekit.report import best_effort, plots
 from aekit.report import features as report_features
+from aekit.report.gallery_full import label_quick
 from aekit.report.html import write_report
+from aekit.report.summary import summary
 from aekit.tasks import classify
 from aekit.tasks import detect as detection
 from aekit.tasks import generate as generate_task
@@ -98,31 +100,6 @@ def demo(args: argparse.Namespace) -> str:
         f"  aekit encode {out} --data digits --out codes.npy\n"
         f"  aekit reconstruct {out} --data digits:test --out recon.npy --figure recon.png\n"
         f"  aekit train --preset stacked-mnist --data-dir PATH/TO/DATA --out runs/stacked\n")
-
-
-def summary(result: run.Run) -> str:
-    final = result.metrics["final"]
-    cfg = result.model_config
-    split = final["eval_split"]
-
-    def fmt(value: float | None) -> str:
-        return "-" if value is None else f"{value:.5f}"
-
-    rows = [
-        ("model", f"{cfg.arch} {'-'.join(map(str, cfg.hidden)) or f'code {cfg.code_size}'} "
-                  f"({cfg.activation}, "
-                  f"{cfg.loss})" + (f", preset {result.preset}" if result.preset else "")),
-        ("data", result.data_config.source),
-        ("epochs", str(final["epochs"])),
-        ("final train loss", fmt(final["train_loss"])),
-        ("final val loss", fmt(final["val_loss"])),
-        (f"{split} MSE", fmt(final["mse"])),
-        (f"PCA-{final['code_size']} {split} MSE", fmt(final["pca_mse"])),
-        ("training time", f"{final['seconds']:.1f} s"),
-        ("run directory", str(result.path)),
-    ]
-    width = max(len(k) for k, _ in rows)
-    return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
 
 
 def models(args: argparse.Namespace) -> str:
@@ -478,4 +455,6 @@ def reproduce(args: argparse.Namespace) -> str | dict[str, Any]:
     data_dir = str(Path(args.data_dir).resolve()) if args.data_dir else None
     record = gallery.reproduce(args.name, out, data_dir=data_dir, quick=args.quick,
                                device=args.device, overwrite=args.overwrite)
+    if args.quick:
+        record = label_quick(record, Path(out), gallery.QUICK_LIMIT)
     return {**record, "out": str(out)}
