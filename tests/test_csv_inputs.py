@@ -105,3 +105,35 @@ def test_a_0_1_label_like_column_used_as_a_feature_is_warned_about(
     assert main(["train", "--data", str(mammography["test"]), "--label-column", "is_anomaly",
                  "--hidden", "4", "--epochs", "1", "--quiet", "--out", str(tmp_path / "b")]) == 0
     assert "warning" not in capsys.readouterr().err
+
+
+def test_detect_keeps_a_tabular_csv_time_column_in_scores(
+        run_dir: Path, mammography: dict[str, Path], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    lines = mammography["test"].read_text().splitlines()
+    stamps = [f"2024-01-{1 + i // 1440:02d}T{i // 60 % 24:02d}:{i % 60:02d}:00"
+              for i in range(len(lines) - 1)]
+    timed = tmp_path / "timed.csv"
+    timed.write_text("\n".join([f"timestamp,{lines[0]}",
+                                *(f"{t},{row}" for t, row in zip(stamps, lines[1:],
+                                                                 strict=True))]) + "\n")
+    _detect(run_dir, timed, tmp_path / "s.csv", capsys)
+    rows = (tmp_path / "s.csv").read_text().splitlines()
+    assert rows[0] == "time,score,flag,label" and rows[1].startswith(stamps[0] + ",")
+    assert len(rows) == len(stamps) + 1
+
+
+def test_series_figure_standardises_channels_against_time(
+        data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = (data_dir / "timeseries" / "ecg-diff-count-3_TEST.csv").read_text().splitlines()
+    two = tmp_path / "ecg2.csv"
+    two.write_text("\n".join(["timestamp,ecg,ecg_mV,is_anomaly", *(
+        f"{t},{v},{float(v) * 1000:.3f},{a}" for t, v, a in (r.split(",") for r in rows[1:3001])
+    )]) + "\n")
+    run = tmp_path / "run"
+    assert main(["train", "--model", "conv1d", "--data", str(two), "--label-column",
+                 "is_anomaly", "--window", "64", "--stride", "16", "--epochs", "1", "--quiet",
+                 "--out", str(run)]) == 0
+    found = _detect(run, two, tmp_path / "s.csv", capsys)
+    assert Path(found["figure"]).stat().st_size > 20_000
+    assert (tmp_path / "s.csv").read_text().startswith("time,score,flag,label\n0,")

@@ -336,9 +336,12 @@ def detect(args: argparse.Namespace) -> dict[str, Any]:
     if args.label_column is None and labels and spec.endswith(".csv") \
             and labels not in csv_header(Path(spec)):
         labels = None  # unlabelled data to score, in the training file's format
+    times = (read_time_column(Path(spec), _data_kwargs(loaded, args)["time_column"])
+             if spec.endswith(".csv") else None)
     if window is None:
         data = _load_for_run(loaded, spec, args, "--data", args.limit, label_column=labels)
-        found = detection.score_samples(detector, data.x, anomaly_labels(data))
+        found = detection.score_samples(detector, data.x, anomaly_labels(data),
+                                        times and times[:args.limit])
     else:
         options = {**_data_kwargs(loaded, args), "window": None, "stride": None,
                    "label_column": labels}
@@ -346,11 +349,10 @@ def detect(args: argparse.Namespace) -> dict[str, Any]:
             raise AekitError(f"--window {args.window}: the model was trained on windows of "
                              f"{window} steps")
         data = load_source(spec, limit=args.limit, **options)
-        times = (read_time_column(Path(spec), options["time_column"])
-                 if spec.endswith(".csv") else None)
         stride = args.stride or loaded.data_config.stride or 1  # default: as in training
         found = detection.score_series(detector, data.x, anomaly_labels(data), window, stride,
                                        times, data.name)
+        found.channels = data.features
     detection.write_scores(args.out, found)
     result = {"run": str(loaded.path), "data": data.name, "score": args.score,
               **detection.summary(found), "out": str(args.out)}
