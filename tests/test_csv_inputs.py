@@ -137,3 +137,6 @@ def test_series_figure_standardises_channels_against_time(
     found = _detect(run, two, tmp_path / "s.csv", capsys)
     assert Path(found["figure"]).stat().st_size > 20_000
     assert (tmp_path / "s.csv").read_text().startswith("time,score,flag,label\n0,")
+    assert main(["detect", str(run), "--data", str(two), "--limit", "500", "--out",
+                 str(tmp_path / "cut.csv")]) == 0  # the time column cut to the kept rows
+    assert len((tmp_path / "cut.csv").read_text().splitlines()) == 501

@@ -88,13 +88,12 @@ def test_float_images_in_0_255_are_scaled_to_unit_range(tmp_path: Path,
     assert run.metrics["final"]["mse"] < 0.5  # unscaled 0-255 targets gave thousands
 
 
-def test_float_images_beyond_255_are_refused_with_the_fix(tmp_path: Path,
-                                                          capsys: pytest.CaptureFixture) -> None:
+def test_float_images_beyond_255_are_scaled_by_their_maximum(tmp_path: Path) -> None:
     path = tmp_path / "raw16.npy"
     np.save(path, np.linspace(0, 4000, 20 * 8 * 8, dtype=np.float32).reshape(20, 8, 8))
-    assert _train("--data", str(path), "--out", str(tmp_path / "run")) == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "4000" in err and "--kind tabular" in err
+    data = aekit.load_source(str(path))
+    assert data.full_scale == 4000.0
+    assert _train("--data", str(path), "--hidden", "4", "--out", str(tmp_path / "run")) == 0
 
 
 def test_flat_uint8_pixels_train_as_a_table_or_as_images_with_kind(tmp_path: Path,

@@ -338,10 +338,10 @@ def detect(args: argparse.Namespace) -> dict[str, Any]:
         labels = None  # unlabelled data to score, in the training file's format
     times = (read_time_column(Path(spec), _data_kwargs(loaded, args)["time_column"])
              if spec.endswith(".csv") else None)
+    times = times and times[:args.limit]  # the rows --limit keeps
     if window is None:
         data = _load_for_run(loaded, spec, args, "--data", args.limit, label_column=labels)
-        found = detection.score_samples(detector, data.x, anomaly_labels(data),
-                                        times and times[:args.limit])
+        found = detection.score_samples(detector, data.x, anomaly_labels(data), times)
     else:
         options = {**_data_kwargs(loaded, args), "window": None, "stride": None,
                    "label_column": labels}

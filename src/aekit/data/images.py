@@ -44,9 +44,10 @@ def image_layout(x: np.ndarray, path: Path) -> np.ndarray:
 
 
 def image_full_scale(x: np.ndarray, path: Path) -> float:
-    """The value that means full intensity: 255 for 8-bit data and for floats in [0, 255], the
-    dtype's maximum for wider integers, 1 for floats in [0, 1]; other floats are refused, since
-    scaling them by a guess would train against targets a sigmoid cannot reach."""
+    """The value that means full intensity, so images map into [0, 1] where a sigmoid output
+    reaches: 255 for 8-bit data and for numbers in (1, 255], 1 for numbers in [0, 1], the
+    dtype's maximum for wider integers, and the data's own maximum for larger floats (a model's
+    linear-output reconstructions, say)."""
     if x.dtype == np.uint8:
         return 255.0
     top = float(np.nanmax(x)) if x.size else 1.0
@@ -54,11 +55,7 @@ def image_full_scale(x: np.ndarray, path: Path) -> float:
         return 1.0
     if top <= 255.0:
         return 255.0
-    if x.dtype.kind in "ui":
-        return float(np.iinfo(x.dtype).max)
-    raise AekitError(f"{path}: image values reach {top:g}; aekit scales images from [0, 1] or "
-                     "[0, 255]: divide them by their full scale first, or read them as a table "
-                     "with --kind tabular")
+    return float(np.iinfo(x.dtype).max) if x.dtype.kind in "ui" else top
 
 
 def _image_files(folder: Path) -> tuple[list[Path], list[int] | None]:
