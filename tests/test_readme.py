@@ -8,7 +8,8 @@ suite stays within a couple of minutes; the one command whose cost is not data b
 (`--compile`: minutes on a busy 2-core machine) runs only in the slow test. Other commands
 (pip, torchrun, benchmarks) are not run; each sits in NOT_RUN with the reason, and a test keeps
 that list in sync with the README.
-The README's Python blocks run after the commands; fragments that assume data of their own
+The commands' outputs must all be ignored by the checkout's .gitignore. The README's Python
+blocks run after the commands; fragments that assume data of their own
 (`X`, `x_normal`) get it from real data in PRELUDES.
 """
 
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -100,6 +103,7 @@ def _run_readme(root: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch,
     link to the shared data, offline; returns the commands left for the slow test."""
     checkout = root / "aekit"
     checkout.mkdir()
+    shutil.copyfile(README.parent / ".gitignore", checkout / ".gitignore")
     (root / "shared").symlink_to(data_dir.parent, target_is_directory=True)
     monkeypatch.chdir(checkout)
     monkeypatch.delenv("AEKIT_DATA", raising=False)
@@ -126,6 +130,11 @@ def test_readme_commands_run_in_order_from_a_fresh_checkout(
         capsys: pytest.CaptureFixture[str]) -> None:
     left = _run_readme(tmp_path, data_dir, monkeypatch, capsys, slow=False)
     assert len(left) == 1 and "--compile" in left[0]
+    git = ["git", "-C", str(tmp_path / "aekit")]
+    subprocess.run([*git, "init", "-q"], check=True)
+    status = subprocess.run([*git, "status", "--porcelain", "--untracked-files=all"],
+                            check=True, capture_output=True, text=True).stdout.split("\n")
+    assert [line for line in status if line and not line.endswith(".gitignore")] == []
 
 
 @pytest.mark.slow
