@@ -67,3 +67,16 @@ def test_device_mps_is_a_choice_with_a_clear_error_where_absent(
                  "--out", str(tmp_path / "run")]) == 2
     err = capsys.readouterr().err
     assert "--device: mps requested but" in err and not (tmp_path / "run").exists()
+
+
+def test_trainer_fit_verbose_2_writes_one_line_per_epoch(
+        digits: np.ndarray, capsys: pytest.CaptureFixture[str]) -> None:
+    model = aekit.create_model("stacked", input_shape=(1, 8, 8), hidden=(16,))
+    trainer = aekit.Trainer(model, TrainConfig(epochs=3, batch_size=256))
+    trainer.fit(digits[:1000], digits[1000:], verbose=2)
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split()[1] for line in lines] == ["1/3", "2/3", "3/3"]
+    assert all(" val " in line and " ETA " in line for line in lines)
+    assert trainer.callbacks == []  # the progress callback lasts one fit
+    trainer.fit(digits[:1000], verbose=0)
+    assert capsys.readouterr().err == ""

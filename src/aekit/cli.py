@@ -362,7 +362,15 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
     shown = warnings.showwarning
-    warnings.showwarning = _one_line_warning
+
+    def one_line(message: Warning | str, category: type[Warning], *rest: Any,
+                 **kwargs: Any) -> None:
+        if issubclass(category, AekitWarning):
+            print(f"aekit: warning: {message}", file=sys.stderr)
+        else:
+            shown(message, category, *rest, **kwargs)
+
+    warnings.showwarning = one_line
     try:
         return _run(args, argv)
     except KeyboardInterrupt:  # while torch and the commands load, before any work
@@ -370,14 +378,6 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         warnings.showwarning = shown
-
-
-def _one_line_warning(message: Warning | str, category: type[Warning], *args: Any,
-                      **kwargs: Any) -> None:
-    if issubclass(category, AekitWarning):
-        print(f"aekit: warning: {message}", file=sys.stderr)
-    else:
-        warnings._showwarning_orig(message, category, *args, **kwargs)  # type: ignore[attr-defined]
 
 
 def _run(args: argparse.Namespace, argv: list[str]) -> int:

@@ -73,6 +73,7 @@ IDX_SETS = {
     ),
 }
 GENERATED = ("digits", "synthetic-3d")
+Names = list[str] | tuple[str, ...] | None  # CSV feature names
 FILE_SUFFIXES = (".npy", ".npz", ".csv", ".gz", ".idx", ".ts")
 
 
@@ -101,8 +102,7 @@ def load_source(spec: str, data_dir: str | Path | None = None, limit: int | None
                 time_column: str | None = None, nan_policy: str = "error",
                 max_memory: float | None = None, *, kind: str | None = None,
                 window: int | None = None, stride: int | None = None,
-                image_size: int | None = None,
-                columns: list[str] | tuple[str, ...] | None = None) -> Dataset:
+                image_size: int | None = None, columns: Names = None) -> Dataset:
     """Read a named set or a file; `limit` keeps the first N samples.
 
     `kind` says how a file's array is meant (image, series, tabular) where its shape alone
@@ -129,10 +129,8 @@ def load_source(spec: str, data_dir: str | Path | None = None, limit: int | None
 def read_raw(spec: str, data_dir: str | Path | None = None, array: str | None = None,
              label_column: str | None = None, time_column: str | None = None, *,
              kind: str | None = None, window: int | None = None, stride: int | None = None,
-             image_size: int | None = None,
-             columns: list[str] | tuple[str, ...] | None = None) -> Dataset:
-    """The source in its storage dtype (uint8 images stay uint8), all samples, in memory;
-    a CSV's features are `columns` by name when given (those a run was trained on)."""
+             image_size: int | None = None, columns: Names = None) -> Dataset:
+    """The source in its storage dtype (uint8 stays uint8), in memory; CSV features `columns`."""
     name, _, split = spec.partition(":")
     if name in IDX_SETS:
         data = _load_idx_set(name, split or "train", data_dir)
@@ -190,9 +188,7 @@ def _split_files(name: str, split: str) -> tuple[str, str]:
 
 
 def locate(name: str, split: str, data_dir: str | Path | None) -> list[Path] | None:
-    """Paths of a known set's files in the first search dir that has them all, else None.
-
-    A search dir may hold the set's folder (`DIR/mnist/`) or be that folder itself."""
+    """A set's files in the first search dir (holding `mnist/`, or being it) with them all."""
     files = _split_files(name, split)
     folder = IDX_SETS[name].folder
     for base in search_dirs(data_dir):
@@ -265,7 +261,7 @@ def _synthetic_3d(split: str) -> Dataset:
 
 
 def _load_file(path: Path, array: str | None, label_column: str | None,
-               time_column: str | None, columns: list[str] | tuple[str, ...] | None = None
+               time_column: str | None, columns: Names = None
                ) -> tuple[np.ndarray, np.ndarray | None, list[str] | None]:
     suffix = path.suffix
     y, names = None, None
