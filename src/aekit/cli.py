@@ -1,36 +1,22 @@
 """The command line: a thin map from sub-commands to library functions.
 
 User mistakes raise AekitError and are printed as one line (`aekit: error: ...`), exit code 2.
+Parsing needs the standard library alone; torch and the commands are imported after it, so
+`--help` and `--version` answer at once and Ctrl-C while they load ends quietly.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from aekit import commands
-from aekit.errors import AekitError, describe_os_error, one_line
-from aekit.train import distributed
-from aekit.train.trainer import TrainingInterrupted
-
-
-def _sizes(text: str) -> list[int]:
-    if text.strip().lower() == "none":  # conv models: no dense layers
-        return []
-    try:
-        sizes = [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated sizes like 300,150, got "
-                                         f"{text!r}") from None
-    if not sizes:
-        raise argparse.ArgumentTypeError("expected at least one size, like 300,150")
-    return sizes
+from aekit import cli_args
+from aekit.cli_args import CSV, NPY, ONNX, PNG, sizes
+from aekit.errors import AekitError, AekitWarning, describe_os_error, one_line
 
 
 def _data_options(p: argparse.ArgumentParser, required: bool = False) -> None:
@@ -60,7 +46,7 @@ def _data_options(p: argparse.ArgumentParser, required: bool = False) -> None:
 
 
 def _device_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--device", default="auto", help="auto (GPU when present), cpu or cuda")
+    p.add_argument("--device", default="auto", help="auto (GPU when present), cpu, cuda or mps")
 
 
 def _speed_options(p: argparse.ArgumentParser) -> None:
@@ -122,9 +108,9 @@ def _generate_command(sub: Any) -> None:
     p.add_argument("run", help="run directory")
     _data_options(p)
     p.add_argument("--n", type=int, default=64, help="samples or chains (default: 64)")
-    p.add_argument("--out", help="figure to write (PNG)")
-    p.add_argument("--npy", help="also write the samples, shaped like the training inputs, in "
-                                 "the data's own units")
+    p.add_argument("--out", type=PNG, help="figure to write (PNG)")
+    p.add_argument("--npy", type=NPY, help="also write the samples, shaped like the training "
+                                           "inputs, in the data's own units")
     p.add_argument("--seed", type=int, default=0, help="sampling seed (default: 0)")
     p.add_argument("--interpolate", type=int, nargs=2, metavar=("A", "B"),
                    help="decode the line between the codes of samples A and B of --data")
@@ -143,9 +129,9 @@ def _regularised_commands(sub: Any) -> None:
     _data_options(p)
     p.add_argument("--noise", help="KIND:LEVEL[+clip] (default: the run's training noise)")
     p.add_argument("--seed", type=int, default=0, help="noise seed (default: 0)")
-    p.add_argument("--out", required=True, help="cleaned .npy, shaped like the input")
-    p.add_argument("--noisy-out", help="also write the noisy inputs (.npy)")
-    p.add_argument("--figure", help="also draw noisy / cleaned / original rows (PNG)")
+    p.add_argument("--out", required=True, type=NPY, help="cleaned .npy, shaped like the input")
+    p.add_argument("--noisy-out", type=NPY, help="also write the noisy inputs (.npy)")
+    p.add_argument("--figure", type=PNG, help="also draw noisy / cleaned / original rows (PNG)")
     _device_option(p)
 
     p = sub.add_parser("features", help="draw first-layer weights and the inputs that "
@@ -174,7 +160,7 @@ def _ecosystem_commands(sub: Any) -> None:
     p.add_argument("--format", default="onnx", help="file format: onnx (default)")
     p.add_argument("--part", default="full", help="encoder (x -> code), decoder (code -> "
                                                   "reconstruction) or full (default)")
-    p.add_argument("--out", required=True, help="output file, e.g. model.onnx")
+    p.add_argument("--out", required=True, type=ONNX, help="output file, e.g. model.onnx")
     _data_options(p)
     p.set_defaults(limit=64)  # check samples; --limit N checks on N
 
@@ -194,20 +180,6 @@ def _scale_options(p: argparse.ArgumentParser) -> None:
                         "torchrun yourself; see the README)")
 
 
-def _without_nproc(argv: list[str]) -> list[str]:
-    """The command line torchrun passes on to each rank: the same, minus --nproc N."""
-    kept: list[str] = []
-    skip = False
-    for arg in argv:
-        if skip:
-            skip = False
-        elif arg == "--nproc":
-            skip = True
-        elif not arg.startswith("--nproc="):
-            kept.append(arg)
-    return kept
-
-
 # --- anomaly detection (issue 8) ----------------------------------------------------------------
 
 
@@ -217,7 +189,8 @@ def _detect_command(sub: Any) -> None:
                                       "and a figure")
     p.add_argument("run", help="run directory (trained on normal data)")
     _data_options(p)
-    p.add_argument("--out", required=True, help="scores CSV: one row per sample or time point")
+    p.add_argument("--out", required=True, type=CSV, help="scores CSV: one row per sample or "
+                                                          "time point")
     how = p.add_mutually_exclusive_group()
     how.add_argument("--threshold", type=float, help="flag scores above this value")
     how.add_argument("--contamination", type=float,
@@ -227,8 +200,9 @@ def _detect_command(sub: Any) -> None:
                    help="anomaly score: mse (default), bce, l1, l2, linf (reconstruction "
                         "errors), code (distance of the code from the training codes) or "
                         "mse+code")
-    p.add_argument("--figure", help="PNG: score histogram by class, or the series with its "
-                                    "scores and flagged points (default with labels: --out "
+    p.add_argument("--figure", type=PNG,
+                   help="PNG: score histogram by class, or the series with its "
+                        "scores and flagged points (default with labels: --out "
                                     "with .png)")
     _device_option(p)
 
@@ -248,7 +222,7 @@ def _reproduce_command(sub: Any) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = cli_args.Parser(
         prog="aekit", description="Build, train, evaluate and apply autoencoders.")
     parser.add_argument("--version", action="version", version=f"aekit {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -258,13 +232,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="runs/demo", help="run directory (default: runs/demo)")
     p.add_argument("--epochs", type=int, default=150, help="training epochs (default: 150)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing run in --out")
     _device_option(p)
 
     p = sub.add_parser("train", help="train a model into a run directory")
     p.add_argument("--preset", help="a seed system's settings (see `aekit presets`); "
                                     "options given here override it")
     p.add_argument("--model", help="architecture (see `aekit models`); default: stacked")
-    p.add_argument("--hidden", type=_sizes, help="encoder layer sizes, the last is the code "
+    p.add_argument("--hidden", type=sizes, help="encoder layer sizes, the last is the code "
                                                  "size, e.g. 300,150; for conv/conv1d: dense "
                                                  "layers after the convs, or none")
     p.add_argument("--activation", help="hidden activation: relu, elu, sigmoid, tanh, leaky_relu")
@@ -273,19 +248,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--init", help="weight init: he, xavier, normal (std 0.02) or default")
     p.add_argument("--output", help="output activation: sigmoid, tanh or none (default: sigmoid "
                                     "for images, none for tabular data)")
-    p.add_argument("--loss", help="reconstruction loss: mse or bce (from logits)")
+    p.add_argument("--loss", help="reconstruction loss: mse, bce (from logits), l1 or huber")
     p.add_argument("--l2", type=float, help="L2 weight penalty: l2 * sum(W^2) / 2")
     # --- convolutional models (issue 7) ---
     p.add_argument("--conv-mode", choices=("pool", "stride"),
                    help="conv/conv1d: pool (conv + max-pool, upsampling; Keras blog) or stride "
                         "(stride-2 convs, transposed convs)")
-    p.add_argument("--channels", type=_sizes, help="conv/conv1d channels per step, e.g. 16,8,8")
+    p.add_argument("--channels", type=sizes, help="conv/conv1d channels per step, e.g. 16,8,8")
     p.add_argument("--kernel", type=int, help="conv/conv1d kernel size (default: 3)")
     p.add_argument("--scaling", choices=("auto", "unit", "symmetric", "standard"),
                    help="input scaling stored in the run: unit [0,1], symmetric [-1,1], standard "
                         "(mean 0, std 1); auto: images unit ([-1,1] for --output tanh), "
                         "others standard")
-    p.add_argument("--optimizer", help="adam, sgd, adadelta or rmsprop (Keras-2 defaults)")
+    p.add_argument("--optimizer", help="adam, adamw, sgd, adadelta or rmsprop (Keras-2 defaults)")
     p.add_argument("--lr", type=float, help="learning rate (default: the optimizer's)")
     p.add_argument("--batch-size", type=int, help="mini-batch size (default: 128)")
     p.add_argument("--epochs", type=int, help="epochs (default: 10); with --resume, the new total")
@@ -338,9 +313,10 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=what)
         p.add_argument("run", help="run directory")
         _data_options(p)
-        p.add_argument("--out", required=True, help="output .npy file")
+        p.add_argument("--out", required=True, type=NPY, help="output .npy file")
         if name == "reconstruct":
-            p.add_argument("--figure", help="also draw originals above reconstructions (PNG)")
+            p.add_argument("--figure", type=PNG,
+                           help="also draw originals above reconstructions (PNG)")
         p.add_argument("--precision", default="fp32", help="fp32 (default) or bf16 autocast")
         p.add_argument("--compile", action="store_true",
                        help="torch.compile the model first (seconds; pays on large data)")
@@ -366,7 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("map", help="scatter the codes of data in 2-D, coloured by label (PNG)")
     p.add_argument("run", help="run directory")
     _data_options(p)
-    p.add_argument("--out", required=True, help="output .png file")
+    p.add_argument("--out", required=True, type=PNG, help="output .png file")
     p.add_argument("--method", choices=("pca", "tsne"), default="pca",
                    help="how codes larger than 2-D are brought to 2-D (default: pca)")
     _device_option(p)
@@ -376,6 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
     _reproduce_command(sub)
     sub.add_parser("models", help="list the registered architectures")
     sub.add_parser("presets", help="list the presets, one line each")
+    cli_args.finish(sub)
     return parser
 
 
@@ -387,14 +364,38 @@ def _version() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = None
+    args = build_parser().parse_args(argv)
+    shown = warnings.showwarning
+
+    def warn_on_one_line(message: Warning | str, category: type[Warning], *rest: Any,
+                         **kwargs: Any) -> None:
+        if issubclass(category, AekitWarning):
+            print(f"aekit: warning: {message}", file=sys.stderr)
+        else:
+            shown(message, category, *rest, **kwargs)
+
+    warnings.showwarning = warn_on_one_line
     try:
-        args = build_parser().parse_args(argv)
+        return _run(args, argv)
+    except KeyboardInterrupt:  # while torch and the commands load, before any work
+        print("aekit: interrupted while starting; nothing was written", file=sys.stderr)
+        return 130
+    finally:
+        warnings.showwarning = shown
+
+
+def _run(args: argparse.Namespace, argv: list[str]) -> int:
+    # imported here, after parsing: these pull in torch (seconds)
+    from aekit import commands
+    from aekit.train import distributed
+    from aekit.train.trainer import TrainingInterrupted
+
+    try:
         if getattr(args, "nproc", None) is not None:
             if args.nproc < 1:
                 raise AekitError(f"--nproc: expected a number of processes >= 1, got "
                                  f"{args.nproc}")
-            distributed.exec_torchrun(args.nproc, _without_nproc(argv))
+            distributed.exec_torchrun(args.nproc, cli_args.without_nproc(argv))
         name = commands.HANDLERS.get(args.command, args.command.replace("-", "_"))
         result = getattr(commands, name)(args)
     except TrainingInterrupted as exc:
@@ -422,7 +423,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         distributed.shutdown()
     if result is not None:
-        _print(result)
+        cli_args.print_result(result)
     return 0
 
 
@@ -434,18 +435,3 @@ def _resume_hint(args: argparse.Namespace | None) -> str:
     if out and (Path(out) / "checkpoints" / "last.safetensors").is_file():
         return f"; continue with: aekit train --resume {out}"
     return " before the first checkpoint; nothing to resume, start the run again"
-
-
-def _print(result: Any) -> None:
-    if isinstance(result, dict):
-        print(json.dumps(result, indent=2, default=_json_default))
-    else:
-        print(result)
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")

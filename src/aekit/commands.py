@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,11 @@ from aekit.data.sources import Dataset, known_sources, load_source
 from aekit.errors import AekitError
 from aekit.io import atomic_write
 from aekit.presets import load_preset, preset_names
+from aekit.report import best_effort, plots
 from aekit.report import features as report_features
-from aekit.report import plots
+from aekit.report.gallery_full import label_quick
 from aekit.report.html import write_report
+from aekit.report.summary import summary
 from aekit.tasks import classify
 from aekit.tasks import detect as detection
 from aekit.tasks import generate as generate_task
@@ -67,6 +70,9 @@ def train(args: argparse.Namespace) -> str | None:
     model.update(_given(args, MODEL_OPTIONS))
     model.update(_given(args, REGULARISE_OPTIONS))
     train_options = {**(preset.train if preset else {}), **_given(args, TRAIN_OPTIONS)}
+    if not (args.data or preset):
+        print("aekit: no --data given: training on digits (scikit-learn's 8x8 digits); "
+              "pass --data to choose", file=sys.stderr)
     data = {"source": args.data or (preset.data if preset else "digits"),
             **_given(args, DATA_OPTIONS), **_given(args, STREAM_OPTIONS)}
     if data.get("data_dir"):
@@ -82,13 +88,12 @@ def train(args: argparse.Namespace) -> str | None:
 def demo(args: argparse.Namespace) -> str:
     """A stacked AE on scikit-learn's bundled digits, next to PCA with the same code size."""
     out = Path(args.out)
-    is_old_run = (out / "config.json").exists()
     result = fit_run(
         ModelConfig(arch="stacked", hidden=(32, 8), activation="elu", init="he",
                     output="sigmoid", loss="mse"),
         TrainConfig(optimizer="adam", lr=3e-3, batch_size=64, epochs=args.epochs, seed=0,
                     val_split=0.1),
-        DataConfig(source="digits"), out, overwrite=is_old_run, quiet=args.quiet,
+        DataConfig(source="digits"), out, overwrite=args.overwrite, quiet=args.quiet,
         device=args.device)
     return summary(result) + (
         f"\n\nNext, try:\n"
@@ -96,31 +101,6 @@ def demo(args: argparse.Namespace) -> str:
         f"  aekit encode {out} --data digits --out codes.npy\n"
         f"  aekit reconstruct {out} --data digits:test --out recon.npy --figure recon.png\n"
         f"  aekit train --preset stacked-mnist --data-dir PATH/TO/DATA --out runs/stacked\n")
-
-
-def summary(result: run.Run) -> str:
-    final = result.metrics["final"]
-    cfg = result.model_config
-    split = final["eval_split"]
-
-    def fmt(value: float | None) -> str:
-        return "-" if value is None else f"{value:.5f}"
-
-    rows = [
-        ("model", f"{cfg.arch} {'-'.join(map(str, cfg.hidden)) or f'code {cfg.code_size}'} "
-                  f"({cfg.activation}, "
-                  f"{cfg.loss})" + (f", preset {result.preset}" if result.preset else "")),
-        ("data", result.data_config.source),
-        ("epochs", str(final["epochs"])),
-        ("final train loss", fmt(final["train_loss"])),
-        ("final val loss", fmt(final["val_loss"])),
-        (f"{split} MSE", fmt(final["mse"])),
-        (f"PCA-{final['code_size']} {split} MSE", fmt(final["pca_mse"])),
-        ("training time", f"{final['seconds']:.1f} s"),
-        ("run directory", str(result.path)),
-    ]
-    width = max(len(k) for k, _ in rows)
-    return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
 
 
 def models(args: argparse.Namespace) -> str:
@@ -158,8 +138,9 @@ def pretrain(args: argparse.Namespace) -> dict[str, Any]:
                                                          *test),
     }
     out = classify.save_classifier(args.out, tuned, loaded, results)
-    _confusion_figure(tuned, *test, out / "figures" / "confusion.png")
-    write_report(out)
+    best_effort("confusion figure", lambda: _confusion_figure(tuned, *test, out / "figures"
+                                                              / "confusion.png"))
+    best_effort(f"report {out / 'report.html'}", lambda: write_report(out))
     return {**results, "run": str(out)}
 
 
@@ -275,7 +256,7 @@ def _data_kwargs(loaded: run.Run, args: argparse.Namespace) -> dict[str, Any]:
     stored = loaded.data_config
     given = _given(args, DATA_OPTIONS)
     names = ("data_dir", "array", "label_column", "time_column", "nan_policy", "max_memory",
-             "kind", "window", "stride", "image_size")
+             "kind", "window", "stride", "image_size", "columns")
     return {name: given.get(name, getattr(stored, name)) for name in names}
 
 
@@ -357,9 +338,12 @@ def detect(args: argparse.Namespace) -> dict[str, Any]:
     if args.label_column is None and labels and spec.endswith(".csv") \
             and labels not in csv_header(Path(spec)):
         labels = None  # unlabelled data to score, in the training file's format
+    times = (read_time_column(Path(spec), _data_kwargs(loaded, args)["time_column"])
+             if spec.endswith(".csv") else None)
+    times = times and times[:args.limit]  # the rows --limit keeps
     if window is None:
         data = _load_for_run(loaded, spec, args, "--data", args.limit, label_column=labels)
-        found = detection.score_samples(detector, data.x, anomaly_labels(data))
+        found = detection.score_samples(detector, data.x, anomaly_labels(data), times)
     else:
         options = {**_data_kwargs(loaded, args), "window": None, "stride": None,
                    "label_column": labels}
@@ -367,11 +351,10 @@ def detect(args: argparse.Namespace) -> dict[str, Any]:
             raise AekitError(f"--window {args.window}: the model was trained on windows of "
                              f"{window} steps")
         data = load_source(spec, limit=args.limit, **options)
-        times = (read_time_column(Path(spec), options["time_column"])
-                 if spec.endswith(".csv") else None)
         stride = args.stride or loaded.data_config.stride or 1  # default: as in training
         found = detection.score_series(detector, data.x, anomaly_labels(data), window, stride,
                                        times, data.name)
+        found.channels = data.features
     detection.write_scores(args.out, found)
     result = {"run": str(loaded.path), "data": data.name, "score": args.score,
               **detection.summary(found), "out": str(args.out)}
@@ -477,4 +460,6 @@ def reproduce(args: argparse.Namespace) -> str | dict[str, Any]:
     data_dir = str(Path(args.data_dir).resolve()) if args.data_dir else None
     record = gallery.reproduce(args.name, out, data_dir=data_dir, quick=args.quick,
                                device=args.device, overwrite=args.overwrite)
+    if args.quick:
+        record = label_quick(record, Path(out), gallery.QUICK_LIMIT)
     return {**record, "out": str(out)}

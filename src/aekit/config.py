@@ -238,7 +238,8 @@ def _check_regularisers(config: ModelConfig) -> None:
 
 PRECISIONS = ("fp32", "bf16")
 
-_DEFAULT_LR = {"adam": 1e-3, "sgd": 1e-2, "adadelta": 1.0, "rmsprop": 1e-3}
+_DEFAULT_LR = {"adam": 1e-3, "adamw": 1e-3, "sgd": 1e-2, "adadelta": 1.0, "rmsprop": 1e-3}
+"""Each registered optimizer's default learning rate (train/optim.py holds the builders)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -315,6 +316,7 @@ class DataConfig:
     # --- anomaly detection (issue 8): drop samples labelled 1 (anomaly) before training ---
     train_normal_only: bool = False
     binarize: str | None = None  # images in [0, 1] -> {0, 1}: threshold, static or dynamic
+    columns: tuple[str, ...] | None = None  # a CSV's feature names, matched by name later
 
     def __post_init__(self) -> None:
         _positive("data", "limit", self.limit)

@@ -17,6 +17,11 @@ class AekitError(ValueError):
     """A user-facing error: one line naming the file, option or field, and what was expected."""
 
 
+class AekitWarning(UserWarning):
+    """Something a user should know that does not stop the command (a figure that could not be
+    drawn, a column that looks like labels); the CLI prints it as one `aekit: warning:` line."""
+
+
 def option_name(field: str) -> str:
     """The command-line spelling of a config field, so errors name what the user typed."""
     return "--" + field.replace("_", "-")

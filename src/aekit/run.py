@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 import aekit
@@ -32,7 +33,7 @@ CLASSIFIER_FORMAT = "aekit-classifier/1"  # an encoder fine-tuned under a softma
 MAX_JSON_BYTES = 64 * 2**20
 
 
-@dataclass
+@dataclass(repr=False)
 class Run:
     """A loaded run: the model, its configs, the data scaling, and its metrics."""
 
@@ -44,6 +45,18 @@ class Run:
     scaling: Scaling
     metrics: dict[str, Any]
     preset: str | None
+
+    def __repr__(self) -> str:
+        """One line: where, what model on what data, how far it trained."""
+        cfg, history = self.model_config, self.metrics.get("history") or []
+        sizes = "-".join(map(str, cfg.hidden)) or f"code {cfg.code_size}"
+        last = history[-1] if history else {}
+        loss = last.get("val_loss") if last.get("val_loss") is not None else last.get(
+            "train_loss")
+        trained = f", {len(history)} epochs" + (f", loss {loss:.5g}" if loss is not None
+                                                 else "")
+        return (f"Run('{self.path}': {cfg.arch} {sizes} on {self.data_config.source}"
+                f"{trained if history else ''})")
 
 
 @contextlib.contextmanager
@@ -222,6 +235,26 @@ def _preset(config: dict[str, Any], run_dir: Path) -> str | None:
     if preset is not None and not isinstance(preset, str):
         raise AekitError(f"{run_dir / 'config.json'}: 'preset' must be a name or null")
     return preset
+
+
+def save_run(out: str | Path, model: Autoencoder, *, scaling: Scaling | None = None,
+             data: DataConfig | str = "", train_config: TrainConfig | None = None,
+             history: list[dict[str, Any]] | None = None, overwrite: bool = False) -> Run:
+    """Save a model trained in Python as a run directory that every CLI command reads.
+
+    `scaling` is what turned raw data into the model's inputs (`aekit.fit_scaling(data)`;
+    default: none, the data are used as they are); `data` is the source later commands read
+    when given no --data (a name, a path or a DataConfig); `history` is `Trainer.fit`'s.
+    """
+    if scaling is None:
+        scaling = Scaling(np.zeros((), np.float32), np.ones((), np.float32))
+    data_config = data if isinstance(data, DataConfig) else DataConfig(source=data)
+    with writing(out, overwrite) as out:
+        weights = save_weights(out, model)
+        write_config(out, model.config, train_config or TrainConfig(), data_config, scaling,
+                     None, weights)
+        atomic_write_json(out / "metrics.json", {"history": list(history or []), "final": {}})
+    return load_run(out)
 
 
 def load(run_dir: str | Path, device: str | torch.device = "cpu") -> Autoencoder:

@@ -8,6 +8,8 @@ never an `assert`, never a pickle (`allow_pickle=False` everywhere).
 from __future__ import annotations
 
 import csv
+import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -21,16 +23,24 @@ from aekit.data.arrays import (  # noqa: F401  (re-exported: readers import them
     read_npz,
     regular_file,
 )
-from aekit.errors import AekitError
+from aekit.errors import AekitError, AekitWarning
 
 TIME_COLUMNS = ("timestamp", "time", "date")
+MISSING = frozenset({"", "na", "n/a", "nan", "-nan", "null", "none", "?", "#n/a", "nat", "-"})
+"""Cell spellings read as a missing value (NaN, then --nan-policy applies), as pandas does."""
+LABEL_NAMES = frozenset({"label", "labels", "is_anomaly", "anomaly", "outlier", "target", "y",
+                         "class"})
+"""Column names that usually hold labels: trained on as a feature only with a warning."""
 
 
-def read_csv(path: Path, label_column: str | None = None, time_column: str | None = None
+def read_csv(path: Path, label_column: str | None = None, time_column: str | None = None,
+             columns: list[str] | tuple[str, ...] | None = None
              ) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
     """Numeric CSV with a header: (features, labels or None, feature names).
 
     A time column (`timestamp`, `time`, `date`, or `time_column`) is an index, not a feature.
+    `columns` (the names a model was trained on) picks the features by name, in that order,
+    so a file with its columns in another order is read the same.
     """
     try:
         with path.open(newline="") as handle:
@@ -42,7 +52,7 @@ def read_csv(path: Path, label_column: str | None = None, time_column: str | Non
     if len(rows) < 2:
         raise AekitError(f"{path}: expected a header line and at least one data row")
     header = [h.strip() for h in rows[0]]
-    features, label_at = csv_columns(path, header, label_column, time_column)
+    features, label_at = csv_columns(path, header, label_column, time_column, columns)
     values = np.empty((len(rows) - 1, len(features)), np.float32)
     labels = np.empty(len(rows) - 1, np.float64) if label_at is not None else None
     for r, row in enumerate(rows[1:]):
@@ -52,16 +62,36 @@ def read_csv(path: Path, label_column: str | None = None, time_column: str | Non
         for j, i in enumerate(features):
             values[r, j] = number(row[i], path, line, header[i])
         if labels is not None and label_at is not None:
-            labels[r] = number(row[label_at], path, line, header[label_at])
-    return values, labels, [header[i] for i in features]
+            labels[r] = number(row[label_at], path, line, header[label_at], missing_ok=False)
+    names = [header[i] for i in features]
+    if label_column is None and columns is None:
+        _warn_label_like(values, names, path)
+    return values, labels, names
+
+
+def _warn_label_like(values: np.ndarray, names: list[str], path: Path) -> None:
+    for j, name in enumerate(names):
+        if name.lower() in LABEL_NAMES and np.isin(values[:, j], (0.0, 1.0)).all():
+            warnings.warn(f"{path}: column {name!r} holds only 0/1 and is used as a feature; "
+                          f"pass --label-column {name} if it holds labels", AekitWarning,
+                          stacklevel=3)
 
 
 def csv_columns(path: Path, header: list[str], label_column: str | None,
-                time_column: str | None) -> tuple[list[int], int | None]:
-    """Positions of the feature columns and of the label column in a CSV header."""
+                time_column: str | None, columns: list[str] | tuple[str, ...] | None = None
+                ) -> tuple[list[int], int | None]:
+    """Positions of the feature columns (by name when `columns` is given) and of the label
+    column in a CSV header."""
     for option, col in (("--label-column", label_column), ("--time-column", time_column)):
         if col is not None and col not in header:
             raise AekitError(f"{path}: no column {col!r} ({option}); columns: {', '.join(header)}")
+    if columns is not None:
+        missing = [c for c in columns if c not in header]
+        if missing:
+            raise AekitError(f"{path}: no column {', '.join(map(repr, missing))}; the model was "
+                             f"trained on columns {', '.join(columns)} (matched by name)")
+        return ([header.index(c) for c in columns],
+                header.index(label_column) if label_column else None)
     skip = {time_column} if time_column else {h for h in header if h.lower() in TIME_COLUMNS}
     features = [i for i, h in enumerate(header) if h not in skip and h != label_column]
     if not features:
@@ -69,10 +99,13 @@ def csv_columns(path: Path, header: list[str], label_column: str | None,
     return features, header.index(label_column) if label_column else None
 
 
-def number(text: str, path: Path, line: int, column: str) -> float:
+def number(text: str, path: Path, line: int, column: str, missing_ok: bool = True) -> float:
+    """A cell's value; a missing-value spelling (`MISSING`) is NaN, for --nan-policy to judge."""
     try:
         return float(text)
     except ValueError:
+        if missing_ok and text.strip().lower() in MISSING:
+            return math.nan
         raise AekitError(f"{path}: line {line}, column {column!r}: expected a number, "
                          f"got {text[:40]!r}") from None
 

@@ -4,11 +4,13 @@
 gives labels numbered by sorted class name. Sizes must agree unless `image_size` resizes them;
 an unreadable or odd-sized file is named in the error, never skipped silently. Images over
 PIL's pixel limit are refused from their header, before decoding; 16-bit grayscale PNGs keep
-their 16 bits (as float32 in [0, 1]).
+their 16 bits (as float32 in [0, 1]). Arrays of images from any source are brought to
+(N, C, H, W) here, and their full scale (what maps to 1) is read from their dtype and range.
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,45 @@ import numpy as np
 from aekit.errors import AekitError, one_line
 
 SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+def image_layout(x: np.ndarray, path: Path) -> np.ndarray:
+    """(N, C, H, W) from (N, H, W), channels-first or channels-last (N, H, W, C) arrays, or
+    flat rows of a square image's pixels (N, S*S).
+
+    The two spatial axes of a picture are usually equal and its channels fewer than its rows,
+    so a square pair of axes marks the layout, else the shorter end axis is the channels;
+    (N, 4, 4, 4) stays channels-first.
+    """
+    if x.ndim == 2:
+        side = math.isqrt(x.shape[1])
+        if side * side != x.shape[1]:
+            raise AekitError(f"{path}: rows of {x.shape[1]} values are not square images; read "
+                             "them as a table with --kind tabular, or save (N, H, W) arrays")
+        return x.reshape(len(x), 1, side, side)
+    if x.ndim == 3:
+        return x[:, None]
+    if x.ndim != 4:
+        raise AekitError(f"{path}: images must be (N, H, W), (N, H, W, C) or (N, C, H, W), "
+                         f"got shape {x.shape}")
+    _, a, b, c = x.shape
+    last = (a == b and c != b) or (not (b == c and a != b) and c < a)
+    return np.ascontiguousarray(np.moveaxis(x, -1, 1)) if last else x
+
+
+def image_full_scale(x: np.ndarray, path: Path) -> float:
+    """The value that means full intensity, so images map into [0, 1] where a sigmoid output
+    reaches: 255 for 8-bit data and for numbers in (1, 255], 1 for numbers in [0, 1], the
+    dtype's maximum for wider integers, and the data's own maximum for larger floats (a model's
+    linear-output reconstructions, say)."""
+    if x.dtype == np.uint8:
+        return 255.0
+    top = float(np.nanmax(x)) if x.size else 1.0
+    if top <= 1.0:
+        return 1.0
+    if top <= 255.0:
+        return 255.0
+    return float(np.iinfo(x.dtype).max) if x.dtype.kind in "ui" else top
 
 
 def _image_files(folder: Path) -> tuple[list[Path], list[int] | None]:

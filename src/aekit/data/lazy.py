@@ -200,7 +200,7 @@ def windows(series_npy: Path, window: int, stride: int, name: str) -> Rows:
 def layout_for(kind: str, path: Path) -> Callable[[np.ndarray], np.ndarray]:
     """The per-batch layout the in-memory reader applies to the whole array."""
     if kind == "image":
-        return functools.partial(series.image_layout, path=path)
+        return functools.partial(images.image_layout, path=path)
     if kind == "series":
         return functools.partial(series.series_layout, path=path)
     return _identity

@@ -1,5 +1,5 @@
-"""Array layouts for convolutional and sequence models: images as (N, C, H, W), series as
-(N, T, C), and one long series cut into overlapping windows.
+"""Array layouts for sequence models: series as (N, T, C), and one long series cut into
+overlapping windows (images: `images.image_layout`).
 
 Layouts are settled once, when data are read, so models never guess which axis is which.
 """
@@ -12,20 +12,6 @@ import numpy as np
 
 from aekit.data.formats import sliding_windows
 from aekit.errors import AekitError
-
-_CHANNEL_COUNTS = (1, 3, 4)
-
-
-def image_layout(x: np.ndarray, path: Path) -> np.ndarray:
-    """(N, H, W) -> (N, 1, H, W); (N, H, W, C) with C in 1/3/4 -> (N, C, H, W); NCHW kept."""
-    if x.ndim == 3:
-        return x[:, None]
-    if x.ndim != 4:
-        raise AekitError(f"{path}: images must be (N, H, W), (N, H, W, C) or (N, C, H, W), "
-                         f"got shape {x.shape}")
-    if x.shape[-1] in _CHANNEL_COUNTS and x.shape[1] not in _CHANNEL_COUNTS:
-        return np.ascontiguousarray(np.moveaxis(x, -1, 1))
-    return x
 
 
 def series_layout(x: np.ndarray, path: Path) -> np.ndarray:

@@ -26,6 +26,7 @@ class Dataset:
     name: str
     kind: str  # "image": scaled by full_scale into [0, 1]; "tabular"/"series": standardised
     full_scale: float = 1.0
+    features: list[str] | None = None  # a CSV's feature column names, in order
 
     def __len__(self) -> int:
         return len(self.x)
@@ -72,6 +73,7 @@ IDX_SETS = {
     ),
 }
 GENERATED = ("digits", "synthetic-3d")
+Names = list[str] | tuple[str, ...] | None  # CSV feature names
 FILE_SUFFIXES = (".npy", ".npz", ".csv", ".gz", ".idx", ".ts")
 
 
@@ -100,7 +102,7 @@ def load_source(spec: str, data_dir: str | Path | None = None, limit: int | None
                 time_column: str | None = None, nan_policy: str = "error",
                 max_memory: float | None = None, *, kind: str | None = None,
                 window: int | None = None, stride: int | None = None,
-                image_size: int | None = None) -> Dataset:
+                image_size: int | None = None, columns: Names = None) -> Dataset:
     """Read a named set or a file; `limit` keeps the first N samples.
 
     `kind` says how a file's array is meant (image, series, tabular) where its shape alone
@@ -112,7 +114,7 @@ def load_source(spec: str, data_dir: str | Path | None = None, limit: int | None
     allowed = max_memory or 0.8 * ram_gib()
     budget = formats.Budget(spec, None if window else limit, allowed * 2**30)
     data = read_raw(spec, data_dir, array, label_column, time_column, kind=kind, window=window,
-                    stride=stride, image_size=image_size, budget=budget)
+                    stride=stride, image_size=image_size, budget=budget, columns=columns)
     if limit is not None:
         data.x = data.x[:limit]
         data.y = None if data.y is None else data.y[:limit]
@@ -129,9 +131,11 @@ def load_source(spec: str, data_dir: str | Path | None = None, limit: int | None
 def read_raw(spec: str, data_dir: str | Path | None = None, array: str | None = None,
              label_column: str | None = None, time_column: str | None = None, *,
              kind: str | None = None, window: int | None = None, stride: int | None = None,
-             image_size: int | None = None, budget: formats.Budget | None = None) -> Dataset:
-    """The source in its storage dtype (uint8 images stay uint8), in memory: all samples, or
-    those `budget` allows, checked from the file headers before they are read."""
+             image_size: int | None = None, budget: formats.Budget | None = None,
+             columns: Names = None) -> Dataset:
+    """The source in its storage dtype (uint8 stays uint8), in memory: all samples, or those
+    `budget` allows, checked from the file headers before they are read; CSV features
+    `columns` by name."""
     name, _, split = spec.partition(":")
     budget = budget or formats.Budget(spec)
     if name in IDX_SETS:
@@ -145,11 +149,12 @@ def read_raw(spec: str, data_dir: str | Path | None = None, array: str | None = 
         data = _as_dataset(x, y, Path(spec), "image")
     elif Path(spec).suffix in FILE_SUFFIXES or os.sep in spec or Path(spec).exists():
         formats.regular_file(Path(spec))
-        x, y = _load_file(Path(spec), array, label_column, time_column, budget)
+        x, y, names = _load_file(Path(spec), array, label_column, time_column, budget, columns)
         if window is not None:
             x, y = series.windows(x, y, window, stride or 1, spec)
             kind = "series"
         data = _as_dataset(x, y, Path(spec), kind or ("series" if spec.endswith(".ts") else None))
+        data.features = names
     else:
         raise AekitError(f"--data: unknown source {spec!r}; expected a file path or one of "
                          + ", ".join(known_sources()))
@@ -190,13 +195,14 @@ def _split_files(name: str, split: str) -> tuple[str, str]:
 
 
 def locate(name: str, split: str, data_dir: str | Path | None) -> list[Path] | None:
-    """Paths of a known set's files in the first search dir that has them all, else None."""
+    """A set's files in the first search dir (holding `mnist/`, or being it) with them all."""
     files = _split_files(name, split)
+    folder = IDX_SETS[name].folder
     for base in search_dirs(data_dir):
         found = []
+        home = base if base.name == folder else base / folder
         for stem in files:
-            for candidate in (base / IDX_SETS[name].folder / f"{stem}.gz",
-                              base / IDX_SETS[name].folder / stem):
+            for candidate in (home / f"{stem}.gz", home / stem):
                 if candidate.is_file():
                     found.append(candidate)
                     break
@@ -217,9 +223,11 @@ def ensure_files(name: str, split: str, data_dir: str | Path | None) -> list[Pat
                 for stem in _split_files(name, split)]
     except AekitError as exc:
         where = ", ".join(str(d / spec.folder) for d in search_dirs(data_dir))
-        raise AekitError(f"{name}:{split}: not found in {where} and could not be downloaded "
-                         f"({exc}); put {', '.join(s + '.gz' for s in _split_files(name, split))} "
-                         f"in one of those folders") from None
+        reason = str(exc).split(": ", 2)[-1].split(";")[0]
+        raise AekitError(f"{name}:{split}: not found in {where}, and the download failed "
+                         f"({reason}); to use local files, pass --data-dir DIR or set "
+                         f"AEKIT_DATA=DIR, where DIR holds {spec.folder}/ (or is it) with "
+                         f"{', '.join(s + '.gz' for s in _split_files(name, split))}") from None
 
 
 def _load_idx_set(name: str, split: str, data_dir: str | Path | None,
@@ -262,16 +270,16 @@ def _synthetic_3d(split: str) -> Dataset:
 
 
 def _load_file(path: Path, array: str | None, label_column: str | None,
-               time_column: str | None, budget: formats.Budget
-               ) -> tuple[np.ndarray, np.ndarray | None]:
+               time_column: str | None, budget: formats.Budget, columns: Names = None
+               ) -> tuple[np.ndarray, np.ndarray | None, list[str] | None]:
     suffix = path.suffix
-    y = None
+    y, names = None, None
     if suffix == ".npy":
         x = formats.read_npy(path, budget)
     elif suffix == ".npz":
         x, y = formats.read_npz(path, array, budget)
     elif suffix == ".csv":
-        x, y, _ = formats.read_csv(path, label_column, time_column)
+        x, y, names = formats.read_csv(path, label_column, time_column, columns)
     elif suffix == ".ts":
         x, y = formats.read_ts(path)
     elif suffix in (".gz", ".idx") or path.name.endswith("-ubyte"):
@@ -279,7 +287,7 @@ def _load_file(path: Path, array: str | None, label_column: str | None,
     else:
         raise AekitError(f"{path}: unsupported file type; expected one of "
                          + ", ".join(FILE_SUFFIXES))
-    return x, y
+    return x, y, names
 
 
 def _as_dataset(x: np.ndarray, y: np.ndarray | None, path: Path, kind: str | None) -> Dataset:
@@ -289,11 +297,12 @@ def _as_dataset(x: np.ndarray, y: np.ndarray | None, path: Path, kind: str | Non
                          f"(N, H, W), got dtype {x.dtype} and shape {x.shape}")
     if y is not None and len(y) != len(x):
         raise AekitError(f"{path}: {len(y)} labels for {len(x)} samples")
-    if kind is None:
-        kind = "image" if x.dtype == np.uint8 or x.ndim >= 3 else "tabular"
-    full_scale = 255.0 if x.dtype == np.uint8 else 1.0
+    if kind is None:  # flat rows, even of uint8 pixels, are a table unless --kind image
+        kind = "image" if x.ndim >= 3 else "tabular"
+    full_scale = 1.0
     if kind == "image":
-        x = series.image_layout(x, path)
+        x = images.image_layout(x, path)
+        full_scale = images.image_full_scale(x, path)
     elif kind == "series":
         x = series.series_layout(x, path)
     return Dataset(x, y, str(path), kind, full_scale)

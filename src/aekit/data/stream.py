@@ -85,7 +85,7 @@ def open_stream(config: DataConfig) -> Streamed:
                         stride=config.stride, image_size=config.image_size)
         return _limited(Streamed(data.x, data.y, data.name, data.kind, data.full_scale),
                         config.limit)
-    kind = kind or ("image" if rows.dtype == np.uint8 or len(rows.shape) >= 3 else "tabular")
+    kind = kind or ("image" if len(rows.shape) >= 3 else "tabular")
     if config.window is not None and path.suffix != ".csv":
         raise AekitError(f"--window: streaming cuts windows from a CSV series only; {path} "
                          "is read in memory without --stream")

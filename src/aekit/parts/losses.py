@@ -30,6 +30,18 @@ def bce(logits: torch.Tensor, recon: torch.Tensor | None, target: torch.Tensor) 
     return F.binary_cross_entropy_with_logits(logits, target)
 
 
+@register("loss", "l1")
+def l1(logits: torch.Tensor, recon: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean absolute error: robust to a few badly reconstructed elements."""
+    return F.l1_loss(recon, target)
+
+
+@register("loss", "huber")
+def huber(logits: torch.Tensor, recon: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Huber (delta 1): squared error for small errors, absolute error past 1."""
+    return F.huber_loss(recon, target)
+
+
 # --- generative autoencoders (issue 6): per-sample negative log-likelihoods -------------------
 
 _HALF_LOG_PI = 0.5 * math.log(math.pi)

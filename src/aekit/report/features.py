@@ -6,6 +6,7 @@ inputs that drive one chosen unit hardest. Only dense first layers have such wei
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -20,16 +21,23 @@ _PER_ROW = 10
 
 
 def first_dense(model: Autoencoder) -> nn.Linear | None:
-    """The encoder's first Linear layer when the input is an image (C, H, W), else None."""
+    """The encoder's first layer when it is a Linear that sees the whole image (C, H, W), else
+    None: a unit's weights are an image only when they multiply the input's pixels, not a conv
+    stack's feature maps."""
     if len(model.config.input_shape) != 3:
         return None
-    return next((m for m in model.encoder.modules() if isinstance(m, nn.Linear)), None)
+    first = next((m for m in model.encoder.modules() if isinstance(m, nn.Linear | nn.Conv2d)),
+                 None)
+    if isinstance(first, nn.Linear) and first.in_features == math.prod(model.config.input_shape):
+        return first
+    return None
 
 
 def _require_dense(model: Autoencoder) -> nn.Linear:
     linear = first_dense(model)
     if linear is None:
-        raise AekitError(f"features: need image data and a dense first layer; this run is "
+        raise AekitError(f"features: need image data and a dense first layer that sees the "
+                         f"pixels; this run is "
                          f"{model.config.arch} on input shape {list(model.config.input_shape)}")
     return linear
 

@@ -48,6 +48,7 @@ def image_rows(rows: list[np.ndarray], labels: list[str], path: str | Path,
                title: str = "") -> Path:
     """One row of images per array (each (n, C, H, W) in [0, 1]), labelled on the left."""
     plt = _pyplot()
+    rows = [_drawable(r) for r in rows]
     n = max(len(r) for r in rows)
     fig, axes = plt.subplots(len(rows), n, figsize=(1.1 * n, 1.2 * len(rows)), squeeze=False)
     for r, (images, label) in enumerate(zip(rows, labels, strict=True)):
@@ -64,6 +65,14 @@ def image_rows(rows: list[np.ndarray], labels: list[str], path: str | Path,
     if title:
         fig.suptitle(title, fontsize=10)
     return _save(fig, path)
+
+
+def _drawable(images: np.ndarray) -> np.ndarray:
+    """(n, C, H, W) images as grey, RGB or RGBA: other channel counts (a 5-band image) are
+    drawn as the mean of their channels, which every band's structure shows through."""
+    if images.ndim == 4 and images.shape[1] not in (1, 3, 4):
+        return images.mean(axis=1, keepdims=True)
+    return images
 
 
 def _to_hwc(image: np.ndarray) -> np.ndarray:
@@ -149,32 +158,54 @@ def score_histogram(scores: np.ndarray, labels: np.ndarray, threshold: float, pa
 
 def series_scores(series: np.ndarray, scores: np.ndarray, flags: np.ndarray,
                   labels: np.ndarray | None, threshold: float, path: str | Path,
-                  title: str = "") -> Path:
-    """A long series above its point scores; flagged points shaded red, labelled anomalies
-    marked along the top, so misses and false alarms show at a glance."""
+                  title: str = "", *, times: list[str] | None = None,
+                  channels: list[str] | None = None) -> Path:
+    """A long series above its point scores, against its time column; flagged points shaded
+    red, labelled anomalies marked along the top, so misses and false alarms show at a glance.
+    Several channels are each standardised (so one on a large scale does not flatten the rest)
+    and named in the legend."""
     plt = _pyplot()
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(12, 5.5), sharex=True,
                                       gridspec_kw={"height_ratios": [3, 2]})
-    steps = np.arange(len(series))
-    top.plot(steps, series, linewidth=0.6)
+    steps, x_label = _time_axis(times, len(series))
+    values = series.reshape(len(series), -1)
+    several = values.shape[1] > 1
+    if several:
+        values = (values - values.mean(0)) / np.where(values.std(0) > 0, values.std(0), 1)
+    names = channels if channels and len(channels) == values.shape[1] else [
+        f"channel {i}" for i in range(values.shape[1])]
+    for column, name in zip(values.T, names, strict=True):
+        top.plot(steps, column, linewidth=0.6, label=name)
     for ax in (top, bottom):
         ax.fill_between(steps, 0, 1, where=flags.astype(bool), color="tab:red", alpha=0.2,
                         transform=ax.get_xaxis_transform(), linewidth=0, label="flagged")
     if labels is not None:
         top.fill_between(steps, 0.94, 1, where=labels.astype(bool), color="black",
                          transform=top.get_xaxis_transform(), linewidth=0, label="labelled")
-    top.set_ylabel("value")
+    top.set_ylabel("value (standardised)" if several else "value")
     top.legend(loc="upper left", fontsize=8)
     top.set_title(title or "series, flagged points and labelled anomalies")
     bottom.plot(steps, scores, color="tab:purple", linewidth=0.8)
     bottom.axhline(threshold, color="black", linestyle="--", linewidth=0.8,
                    label=f"threshold {threshold:.4g}")
     bottom.set_ylabel("point score")
-    bottom.set_xlabel("step")
+    bottom.set_xlabel(x_label)
     bottom.legend(loc="upper left", fontsize=8)
     for ax in (top, bottom):
         ax.grid(alpha=0.3)
     return _save(fig, path)
+
+
+def _time_axis(times: list[str] | None, n: int) -> tuple[np.ndarray, str]:
+    """The x values of a series' points: its time stamps as dates or numbers when they parse,
+    else step numbers."""
+    if times is not None and len(times) == n:
+        for dtype in ("float64", "datetime64[s]"):
+            try:
+                return np.array(times, dtype=dtype), "time"
+            except ValueError:
+                continue
+    return np.arange(n), "step"
 
 
 def projection(points: np.ndarray, path: str | Path, title: str = "") -> Path:
@@ -205,6 +236,7 @@ def image_grid(images: np.ndarray, n_cols: int, path: str | Path, title: str = "
                pad: int = 2) -> Path:
     """Images (n, C, H, W) in [0, 1] tiled into one picture, `n_cols` per row, white gaps."""
     plt = _pyplot()
+    images = _drawable(images)
     n, channels, h, w = images.shape
     n_rows = -(-n // n_cols)
     canvas = np.zeros((n_rows * (h + pad) + pad, n_cols * (w + pad) + pad, channels))

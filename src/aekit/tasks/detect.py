@@ -123,13 +123,18 @@ class Detection:
     index: list[str]  # time stamps of a series' points, or sample numbers
     index_name: str
     series: np.ndarray | None = None  # the raw series (L, C) for the figure
+    channels: list[str] | None = None  # the series' channel names, for the figure's legend
 
 
-def score_samples(detector: AnomalyDetector, x: np.ndarray, labels: np.ndarray | None
-                  ) -> Detection:
+def score_samples(detector: AnomalyDetector, x: np.ndarray, labels: np.ndarray | None,
+                  times: list[str] | None = None) -> Detection:
+    """Scores of independent samples; a CSV's time stamps (one per row) index them."""
     scores = detector.anomaly_scores(x)
+    timed = times is not None and len(times) == len(x)
     return Detection(scores, (scores > detector.threshold_).astype(np.int64),
-                     detector.threshold_, labels, [str(i) for i in range(len(x))], "index")
+                     detector.threshold_, labels,
+                     list(times) if timed else [str(i) for i in range(len(x))],
+                     "time" if timed else "index")
 
 
 def score_series(detector: AnomalyDetector, series: np.ndarray, labels: np.ndarray | None,
@@ -165,8 +170,10 @@ def write_scores(path: str | Path, detection: Detection) -> Path:
 def figure(path: str | Path, detection: Detection, title: str) -> Path:
     """The score histogram by class, or for a series the series, scores and flagged points."""
     if detection.series is not None:
+        times = detection.index if detection.index_name == "time" else None
         return plots.series_scores(detection.series, detection.scores, detection.flags,
-                                   detection.labels, detection.threshold, path, title)
+                                   detection.labels, detection.threshold, path, title,
+                                   times=times, channels=detection.channels)
     if detection.labels is None:
         raise AekitError("--figure: a histogram by class needs labels (y in an .npz, "
                          "--label-column in a CSV)")

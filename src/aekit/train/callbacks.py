@@ -22,29 +22,56 @@ class Callback:
 
 
 class Progress(Callback):
-    """A tqdm bar per epoch on a terminal; silent when quiet or not a TTY."""
+    """What a user watching training sees, on stderr, as Keras' `verbose` says:
+    0 nothing; 1 a bar over the whole fit with its overall ETA on a terminal, and one line per
+    epoch otherwise (logs, nohup, CI, notebooks); 2 one line per epoch always.
+    `quiet=True` is verbose 0, the default verbose 1."""
 
-    def __init__(self, quiet: bool = False):
-        self.enabled = not quiet and sys.stderr.isatty()
+    def __init__(self, quiet: bool = False, verbose: int | None = None):
+        level = (0 if quiet else 1) if verbose is None else verbose
+        self.mode = "off" if level == 0 else (
+            "bar" if level == 1 and sys.stderr.isatty() else "lines")
         self._bar: tqdm | None = None
+        self._seconds: list[float] = []
 
     def on_epoch_start(self, *, trainer: Any, n_batches: int, **kwargs: Any) -> None:
-        if self.enabled:
-            self._bar = tqdm(total=n_batches, desc=f"epoch {trainer.epoch + 1}/"
-                             f"{trainer.config.epochs}", leave=False, file=sys.stderr)
+        if self.mode != "bar":
+            return
+        if self._bar is None:
+            left = trainer.config.epochs - trainer.epoch
+            self._bar = tqdm(total=left * n_batches - trainer.step, file=sys.stderr,
+                             leave=False, unit="batch", dynamic_ncols=True)
+        self._bar.set_description(f"epoch {trainer.epoch + 1}/{trainer.config.epochs}")
 
     def on_batch_end(self, **kwargs: Any) -> None:
         if self._bar is not None:
             self._bar.update()
 
-    def on_epoch_end(self, *, record: dict[str, Any], **kwargs: Any) -> None:
+    def on_epoch_end(self, *, trainer: Any, record: dict[str, Any], **kwargs: Any) -> None:
+        if self.mode == "off":
+            return
+        self._seconds.append(record["seconds"])
+        left = max(trainer.config.epochs - record["epoch"], 0)
+        val = record["val_loss"]
+        line = (f"epoch {record['epoch']}/{trainer.config.epochs}  train {record['train_loss']:.5f}"
+                + (f"  val {val:.5f}" if val is not None else "")
+                + f"  {record['seconds']:.1f}s"
+                + f"  ETA {_clock(left * sum(self._seconds) / len(self._seconds))}")
+        if self._bar is not None:
+            self._bar.write(line, file=sys.stderr)
+        else:
+            print(line, file=sys.stderr, flush=True)
+
+    def on_fit_end(self, **kwargs: Any) -> None:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
-            val = record["val_loss"]
-            tqdm.write(f"epoch {record['epoch']}: train {record['train_loss']:.5f}"
-                       + (f"  val {val:.5f}" if val is not None else "")
-                       + f"  ({record['seconds']:.1f}s)", file=sys.stderr)
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 class EarlyStopping(Callback):

@@ -26,7 +26,7 @@ from aekit.data.sources import Dataset, load_source
 from aekit.errors import AekitError
 from aekit.io import atomic_write_json
 from aekit.model import Autoencoder
-from aekit.report import features, plots
+from aekit.report import best_effort, features, plots
 from aekit.report.html import write_report
 from aekit.tasks import generate
 from aekit.tasks.detect import store_train_scores
@@ -63,7 +63,8 @@ def read_data(data_config: DataConfig) -> Dataset:
                        data_config.array, data_config.label_column, data_config.time_column,
                        data_config.nan_policy, data_config.max_memory,
                        kind=data_config.kind, window=data_config.window,
-                       stride=data_config.stride, image_size=data_config.image_size)
+                       stride=data_config.stride, image_size=data_config.image_size,
+                       columns=data_config.columns)
     return drop_anomalies(data) if data_config.train_normal_only else data
 
 
@@ -123,11 +124,16 @@ def fit_run(model_config: ModelConfig, train_config: TrainConfig, data_config: D
     """Train a new run into `out` and return it loaded.
 
     Under torchrun every rank reads the data and trains its share; rank 0 alone writes `out`,
-    holding its writer lock from the first write to the last.
+    holding its writer lock from the first write to the last. A CSV's feature names are kept
+    in the run, so later commands match columns by name.
     """
+    resolve_device(device)  # an unavailable --device fails before --out is touched
     train_config, data_config = guards.clamp_resources(train_config,
                                                        guards.resolved_source(data_config))
-    prepared = prepare_data(read_data(data_config), model_config, train_config,
+    data = read_data(data_config)
+    if data.features and data_config.columns is None:
+        data_config = replace(data_config, columns=list(data.features))
+    prepared = prepare_data(data, model_config, train_config,
                             data_config.scaling, data_config.binarize,
                             workers=data_config.workers, device=device)
     if train_config.greedy:
@@ -249,9 +255,10 @@ def _train_and_finish(out: Path, trainer: Trainer, prepared: Prepared, data_conf
         guards.warn_if_worse_than_mean(final, prepared.train, _held_out(prepared))
         rundir.claim_tree(out, "tensorboard")
         atomic_write_json(out / "metrics.json", {"history": trainer.history, "final": final})
-        write_figures(out, trainer.model, trainer.history, prepared)
         store_train_scores(out, trainer.model, prepared.train, weights["sha256"])
-        write_report(out)
+        best_effort(f"figures in {out / 'figures'}",
+                    lambda: write_figures(out, trainer.model, trainer.history, prepared))
+        best_effort(f"report {out / 'report.html'}", lambda: write_report(out))
     distributed.barrier()  # the other ranks read the run only once rank 0 has written it
     return run.load_run(out)
 

@@ -31,12 +31,18 @@ FOLDED = "folded_penalty"
 kept in the optimizer (and so in checkpoints), the one place that says the fold is active."""
 
 
+COUPLED_DECAY = ("adam", "sgd", "rmsprop", "adadelta")
+"""Optimizers whose weight decay adds `decay * W` to the gradient (AdamW's decays the weights
+apart from the gradient, so an L2 penalty stays in its loss)."""
+
+
 def param_groups(model: nn.Module, config: TrainConfig) -> list[dict[str, Any]]:
     """The optimizer's parameter groups: weight matrices carry the L2 penalty as weight decay
     when that is the same maths, everything else (biases) has none."""
     params = list(model.parameters())
     l2 = getattr(getattr(model, "config", None), "l2", 0.0)
-    foldable = "l2" in getattr(model, "folded_penalties", {}) and config.clip_grad is None
+    foldable = ("l2" in getattr(model, "folded_penalties", {}) and config.clip_grad is None
+                and config.optimizer in COUPLED_DECAY)
     if not (foldable and l2 > 0):
         return [{"params": params}]
     weights = {id(p) for p in model.weight_matrices()}

@@ -27,7 +27,8 @@ from aekit.errors import AekitError, one_line
 from aekit.metrics import loss_terms
 from aekit.train import checkpoint as ckpt
 from aekit.train import distributed
-from aekit.train.callbacks import Callback
+from aekit.train.callbacks import Callback, Progress
+from aekit.train.devices import resolve_device
 from aekit.train.optim import make_optimizer
 from aekit.train.speed import applied, forward_step, param_groups
 
@@ -36,17 +37,6 @@ CHECKPOINT = "last.safetensors"
 
 class TrainingInterrupted(AekitError):
     """Training stopped on a signal after writing a checkpoint to resume from."""
-
-
-def resolve_device(device: str = "auto") -> torch.device:
-    """`auto` is the GPU when one is present, else the CPU."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
-        raise AekitError(f"--device: expected auto, cpu or cuda, got {device!r}")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise AekitError("--device: cuda requested but no CUDA GPU is available")
-    return torch.device(device)
 
 
 def as_tensor(x: np.ndarray | torch.Tensor, device: torch.device) -> torch.Tensor:
@@ -88,7 +78,8 @@ class Trainer:
     def fit(self, x_train: np.ndarray | torch.Tensor | BatchSource,
             x_val: np.ndarray | torch.Tensor | BatchSource | None = None,
             transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
-            y_train: np.ndarray | torch.Tensor | None = None) -> list[dict[str, Any]]:
+            y_train: np.ndarray | torch.Tensor | None = None,
+            verbose: int = 0) -> list[dict[str, Any]]:
         """Train until `config.epochs` (counting epochs already done) or a callback stops it.
 
         `transform` maps each batch before the model sees it (greedy training's frozen layers);
@@ -96,7 +87,15 @@ class Trainer:
         encoder), so supervised fine-tuning runs through this same loop. Under torchrun each
         rank trains on its share of every global batch (`batches.rank_share`).
         A `BatchSource` (e.g. streamed data) may stand for `x_train` and `x_val`.
+        `verbose` as Keras: 0 silent, 1 a bar on a terminal (else a line per epoch), 2 a line
+        per epoch.
         """
+        if verbose and not any(isinstance(c, Progress) for c in self.callbacks):
+            self.callbacks.append(Progress(verbose=verbose))
+            try:
+                return self.fit(x_train, x_val, transform, y_train)
+            finally:
+                self.callbacks.pop()
         source = x_train if hasattr(x_train, "epoch") else self._memory_batches(x_train, y_train)
         val = x_val if hasattr(x_val, "epoch") else (
             None if x_val is None or len(x_val) == 0 else as_tensor(x_val, self.device))

@@ -1,0 +1,189 @@
+"""The command line's help and argument checks, kept apart from `cli.py`'s list of options.
+
+Only the standard library is imported here: `aekit --help` answers without importing torch.
+Each sub-command gets a description and two examples; `train`'s options are shown in groups;
+a misspelt option is answered with the nearest real one; output names must carry the suffix
+of what is written to them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+EXAMPLES: dict[str, tuple[str, str]] = {
+    "demo": ("aekit demo", "aekit demo --epochs 20 --out runs/demo20 --overwrite"),
+    "train": ("aekit train --preset stacked-mnist --data-dir ../shared/data --out runs/stacked",
+              "aekit train --data my.csv --label-column label --hidden 16,4 --out runs/mine"),
+    "evaluate": ("aekit evaluate runs/stacked --data mnist:test",
+                 "aekit evaluate runs/vae --data mnist:test --iw-samples 100"),
+    "encode": ("aekit encode runs/stacked --data mnist:test --out codes.npy",
+               "aekit encode runs/stacked --data big.npy --precision bf16 --out codes.npy"),
+    "reconstruct": ("aekit reconstruct runs/stacked --data mnist:test --out recon.npy",
+                    "aekit reconstruct runs/demo --data digits:test --out recon.npy "
+                    "--figure recon.png"),
+    "denoise": ("aekit denoise runs/dae --data mnist:test --out cleaned.npy",
+                "aekit denoise runs/dae --data mnist:test --noise gaussian:1.0 --seed 1 "
+                "--out cleaned.npy --figure denoise.png"),
+    "features": ("aekit features runs/stacked --out features/",
+                 "aekit features runs/stacked --unit 7 --units 50 --out features/"),
+    "generate": ("aekit generate runs/vae --n 64 --out samples.png",
+                 "aekit generate runs/vae --interpolate 0 1 --data mnist:test --out interp.png"),
+    "pretrain": ("aekit pretrain runs/stacked --data mnist --labels 100 --out runs/clf100",
+                 "aekit pretrain runs/stacked --data mnist --labels 1000 --freeze --out "
+                 "runs/clf1000"),
+    "map": ("aekit map runs/2d --data mnist:test --out map.png",
+            "aekit map runs/stacked --data mnist:test --method tsne --limit 2000 --out map.png"),
+    "report": ("aekit report runs/stacked", "aekit report runs/stacked --out page.html"),
+    "export": ("aekit export runs/stacked --part encoder --out encoder.onnx",
+               "aekit export runs/stacked --part full --limit 256 --out model.onnx"),
+    "detect": ("aekit detect runs/ecg --data test.csv --out scores.csv",
+               "aekit detect runs/ecg --data test.csv --contamination 0.01 --out scores.csv"),
+    "reproduce": ("aekit reproduce --list", "aekit reproduce keras-deep --quick --out /tmp/deep"),
+    "models": ("aekit models", "aekit models | grep conv"),
+    "presets": ("aekit presets", "aekit presets | grep vae"),
+}
+
+TRAIN_GROUPS: dict[str, tuple[str, ...]] = {
+    "model": ("preset", "model", "hidden", "activation", "code_activation", "init", "output",
+              "loss", "l2", "conv_mode", "channels", "kernel", "latent", "beta", "prior"),
+    "regularisers": ("noise", "sparsity", "contractive", "k_sparse", "k_sparse_lifetime"),
+    "training": ("optimizer", "lr", "batch_size", "epochs", "seed", "val_split", "patience",
+                 "greedy", "greedy_epochs", "fine_tune_epochs", "clip_grad", "detect_anomaly",
+                 "kl_warmup", "precision", "compile", "threads", "device", "nproc", "resume"),
+    "data": ("data", "data_dir", "limit", "array", "label_column", "time_column", "nan_policy",
+             "max_memory", "kind", "window", "stride", "image_size", "scaling", "binarize",
+             "train_normal_only", "stream", "workers"),
+    "output": ("out", "overwrite", "tensorboard", "quiet"),
+}
+"""Where each `train` option is listed in `aekit train --help`; options not named here (new
+ones) still show, under 'other options'."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that answers a misspelt option with the nearest real one of its sub-command,
+    as Python 3.14's argparse does (`--epcohs` -> did you mean --epochs?)."""
+
+    def parse_args(self, args: Any = None, namespace: Any = None) -> argparse.Namespace:
+        parsed, extra = self.parse_known_args(args, namespace)
+        if extra:
+            chosen = self._subparsers_choice(parsed)
+            self.error_unknown(chosen or self, extra)
+        return parsed
+
+    def _subparsers_choice(self, parsed: argparse.Namespace) -> argparse.ArgumentParser | None:
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                return action.choices.get(getattr(parsed, action.dest, None) or "")
+        return None
+
+    @staticmethod
+    def error_unknown(parser: argparse.ArgumentParser, extra: list[str]) -> None:
+        known = [s for s in parser._option_string_actions if s.startswith("--")]
+        hints = []
+        for arg in extra:
+            if arg.startswith("-"):
+                close = difflib.get_close_matches(arg.split("=")[0], known, n=1, cutoff=0.6)
+                hints += [f"{arg} (did you mean {close[0]}?)" if close else arg]
+        parser.error(f"unrecognized arguments: {' '.join(hints or extra)}")
+
+
+def finish(sub: argparse._SubParsersAction) -> None:
+    """Give every sub-command a description, two examples and a short usage line, and lay
+    `train`'s options out in groups."""
+    helps = {action.dest: action.help or "" for action in sub._choices_actions}
+    for name, parser in sub.choices.items():
+        parser.description = (helps.get(name) or "").rstrip(".") + "."
+        examples = EXAMPLES.get(name)
+        if examples:
+            parser.epilog = "examples:\n" + "\n".join(f"  {line}" for line in examples)
+        parser.formatter_class = argparse.RawDescriptionHelpFormatter
+        positional = " ".join(a.metavar or a.dest.upper() for a in parser._positionals
+                              ._group_actions)
+        parser.usage = f"aekit {name} {positional + ' ' if positional else ''}[options]"
+    _group(sub.choices["train"], TRAIN_GROUPS)
+
+
+def _group(parser: argparse.ArgumentParser, groups: dict[str, tuple[str, ...]]) -> None:
+    """Move already-added options into titled groups, in the order of `groups`."""
+    by_dest = {a.dest: a for a in parser._actions}
+    default = parser._optionals
+    default.title = "other options"
+    made = []
+    for title, dests in groups.items():
+        group = parser.add_argument_group(title)
+        for dest in dests:
+            action = by_dest.get(dest)
+            if action is None:
+                continue
+            for holder in parser._action_groups:
+                if action in holder._group_actions and holder is not group:
+                    holder._group_actions.remove(action)
+            group._group_actions.append(action)
+        made.append(group)
+    others = [g for g in parser._action_groups if g not in made and g is not default]
+    parser._action_groups = [*others, *made, default]
+
+
+def suffix(*suffixes: str, what: str) -> Callable[[str], str]:
+    """An argparse type: a file name ending in one of `suffixes` (the format written to it)."""
+
+    def check(text: str) -> str:
+        if not text.lower().endswith(suffixes):
+            raise argparse.ArgumentTypeError(
+                f"{text!r} would hold {what}; give a name ending in {' or '.join(suffixes)}")
+        return text
+
+    return check
+
+
+NPY = suffix(".npy", what="a NumPy array")
+PNG = suffix(".png", what="a PNG figure")
+ONNX = suffix(".onnx", what="an ONNX model")
+CSV = suffix(".csv", what="a CSV table")
+
+
+def sizes(text: str) -> list[int]:
+    if text.strip().lower() == "none":  # conv models: no dense layers
+        return []
+    try:
+        sizes = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated sizes like 300,150, got "
+                                         f"{text!r}") from None
+    if not sizes:
+        raise argparse.ArgumentTypeError("expected at least one size, like 300,150")
+    return sizes
+
+
+def without_nproc(argv: list[str]) -> list[str]:
+    """The command line torchrun passes on to each rank: the same, minus --nproc N."""
+    kept: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--nproc":
+            skip = True
+        elif not arg.startswith("--nproc="):
+            kept.append(arg)
+    return kept
+
+
+def print_result(result: Any) -> None:
+    if isinstance(result, dict):
+        print(json.dumps(result, indent=2, default=_json_default))
+    else:
+        print(result)
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item") and hasattr(value, "dtype"):  # a NumPy scalar
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
