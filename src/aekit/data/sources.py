@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from aekit.data import download, formats, images, series
+from aekit.data import download, formats, images, series, ts
 from aekit.errors import AekitError
 
 
@@ -100,7 +100,8 @@ def load_source(spec: str, data_dir: str | Path | None = None, limit: int | None
                 time_column: str | None = None, nan_policy: str = "error",
                 max_memory: float | None = None, *, kind: str | None = None,
                 window: int | None = None, stride: int | None = None,
-                image_size: int | None = None) -> Dataset:
+                image_size: int | None = None, pad: str = "mask",
+                length: int | None = None) -> Dataset:
     """Read a named set or a file; `limit` keeps the first N samples.
 
     `kind` says how a file's array is meant (image, series, tabular) where its shape alone
@@ -108,9 +109,11 @@ def load_source(spec: str, data_dir: str | Path | None = None, limit: int | None
     folder is read as PNG/JPEG images (`image_size` resizes them to a square).
     The float32 copy is checked against `max_memory` (GiB; default 80% of RAM) before it is
     made, and NaN/inf values are refused unless `nan_policy` is `drop` (samples) or `zero`.
+    `pad` and `length` make unequal-length `.ts` series equal (data/ts.py); the NaN padding
+    of series is a mask, not missing values.
     """
     data = read_raw(spec, data_dir, array, label_column, time_column, kind=kind, window=window,
-                    stride=stride, image_size=image_size)
+                    stride=stride, image_size=image_size, pad=pad, length=length)
     if limit is not None:
         data.x = data.x[:limit]
         data.y = None if data.y is None else data.y[:limit]
@@ -127,7 +130,8 @@ def load_source(spec: str, data_dir: str | Path | None = None, limit: int | None
 def read_raw(spec: str, data_dir: str | Path | None = None, array: str | None = None,
              label_column: str | None = None, time_column: str | None = None, *,
              kind: str | None = None, window: int | None = None, stride: int | None = None,
-             image_size: int | None = None) -> Dataset:
+             image_size: int | None = None, pad: str = "mask", length: int | None = None
+             ) -> Dataset:
     """The source in its storage dtype (uint8 images stay uint8), all samples, in memory."""
     name, _, split = spec.partition(":")
     if name in IDX_SETS:
@@ -140,7 +144,8 @@ def read_raw(spec: str, data_dir: str | Path | None = None, array: str | None = 
         x, y = images.read_image_folder(Path(spec), image_size)
         data = _as_dataset(x, y, Path(spec), "image")
     elif Path(spec).suffix in FILE_SUFFIXES or os.sep in spec or Path(spec).exists():
-        x, y = _load_file(Path(spec), array, label_column, time_column)
+        x, y = (ts.read_ts(Path(spec), pad, length) if spec.endswith(".ts") else
+                _load_file(Path(spec), array, label_column, time_column))
         if window is not None:
             x, y = series.windows(x, y, window, stride or 1, spec)
             kind = "series"
@@ -162,7 +167,8 @@ def _apply_nan_policy(data: Dataset, policy: str, spec: str) -> Dataset:
     if policy not in NAN_POLICIES:
         raise AekitError(f"--nan-policy: expected one of {', '.join(NAN_POLICIES)}, "
                          f"got {policy!r}")
-    finite = np.isfinite(data.x).reshape(len(data.x), -1).all(axis=1)
+    finite = (~ts.gaps(data.x) if data.kind == "series" and data.x.ndim == 3
+              else np.isfinite(data.x).reshape(len(data.x), -1).all(axis=1))
     if finite.all():
         return data
     if policy == "error":
@@ -172,6 +178,8 @@ def _apply_nan_policy(data: Dataset, policy: str, spec: str) -> Dataset:
     if policy == "drop":
         data.x = data.x[finite]
         data.y = None if data.y is None else data.y[finite]
+    elif data.kind == "series" and data.x.ndim == 3:  # the padding stays the mask
+        data.x = np.where(np.isfinite(data.x) | ts.padded_steps(data.x)[:, :, None], data.x, 0)
     else:
         data.x = np.nan_to_num(data.x, nan=0.0, posinf=0.0, neginf=0.0)
     return data
@@ -264,8 +272,6 @@ def _load_file(path: Path, array: str | None, label_column: str | None,
         x, y = formats.read_npz(path, array)
     elif suffix == ".csv":
         x, y, _ = formats.read_csv(path, label_column, time_column)
-    elif suffix == ".ts":
-        x, y = formats.read_ts(path)
     elif suffix in (".gz", ".idx") or path.name.endswith("-ubyte"):
         x = formats.read_idx(path)
     else:
