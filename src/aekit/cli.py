@@ -258,6 +258,8 @@ def _reproduce_command(sub: Any) -> None:
     p.add_argument("--out", help="output folder (default: runs/reproduce/NAME)")
     p.add_argument("--data-dir", help="folder holding the data sets (mnist/, timeseries/)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run in --out")
+    p.add_argument("--seed", type=int, help="training seed instead of the preset's")
+    p.add_argument("--threads", type=int, help="torch threads for training (default: torch's)")
     _device_option(p)
 
 

@@ -481,5 +481,6 @@ def reproduce(args: argparse.Namespace) -> str | dict[str, Any]:
     out = args.out or f"runs/reproduce/{args.name}"
     data_dir = str(Path(args.data_dir).resolve()) if args.data_dir else None
     record = gallery.reproduce(args.name, out, data_dir=data_dir, quick=args.quick,
-                               device=args.device, overwrite=args.overwrite)
+                               device=args.device, overwrite=args.overwrite, seed=args.seed,
+                               threads=args.threads)
     return {**record, "out": str(out)}

@@ -317,11 +317,14 @@ def machine() -> str:
 
 
 def reproduce(name: str, out: str | Path, *, data_dir: str | None = None, quick: bool = False,
-              device: str = "auto", overwrite: bool = False) -> dict[str, Any]:
+              device: str = "auto", overwrite: bool = False, seed: int | None = None,
+              threads: int | None = None) -> dict[str, Any]:
     """Train one system into `out`/run, draw its figures in `out`, write `out`/reproduce.json
-    (aekit's numbers beside the seed's) and return that record."""
+    (aekit's numbers beside the seed's) and return that record. `seed` and `threads` replace
+    the preset's, to show how much a result depends on them."""
     system, out = get(name), Path(out)
     model, train = settings(system, quick)
+    train.update({k: v for k, v in (("seed", seed), ("threads", threads)) if v is not None})
     source, which = pick_source(system.data, data_dir)
     test_spec, _ = pick_source(system.test[which:which + 1], data_dir)
     data_config = DataConfig(source=source, data_dir=data_dir,
