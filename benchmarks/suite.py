@@ -39,7 +39,8 @@ MODELS: dict[str, dict[str, Any]] = {  # inline configs for models without a pre
     "linear": {"model": {"arch": "linear", "hidden": [32], "output": "none", "loss": "mse"},
                "train": {"optimizer": "adam", "lr": 1e-3, "batch_size": 128}, "data": "mnist"},
     "keras-simple": {}, "stacked-mnist": {}, "keras-conv": {}, "vae-mnist": {},
-    "lstm": {"model": {"arch": "lstm", "hidden": [64, 2], "output": "none", "loss": "mse"},
+    "lstm": {"model": {"arch": "lstm", "hidden": [64, 2], "output": "none", "loss": "mse",
+             "patch": 1},
              "train": {"optimizer": "adam", "lr": 3e-3, "batch_size": 10}, "data": "gunpoint",
              "inner": 20},  # 50 series: time 20 epochs per measurement
 }

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import aekit
-from aekit.data.formats import read_ts
+from aekit.data.ts import read_ts
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 GUNPOINT = DATA / "timeseries" / "GunPoint_TRAIN.ts"
@@ -39,7 +39,7 @@ def _edited(tmp_path: Path, change: str) -> Path:
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    ("1.0,2.0:1", "ragged series"),
+    ("1.0,2.0:3.0,4.0:1", "2 dimensions, the first series has 1"),
     ("nan,{line}", "missing or non-finite"),
     ("?,{line}", "expected comma-separated numbers"),
     ("1.0,abc,3.0:1", "expected comma-separated numbers"),
@@ -61,6 +61,22 @@ def test_multivariate_ts(tmp_path: Path) -> None:
     assert data.x.shape == (2, 3, 2)
     assert data.x[0, :, 1].tolist() == [4, 5, 6]
     assert data.y.tolist() == [0, 1]
+
+
+def test_unequal_lengths_pad_or_resample(tmp_path: Path) -> None:
+    path = _edited(tmp_path, "1.0,2.0,4.0:1")
+    padded, resampled = (aekit.load_source(str(path), pad=pad).x for pad in ("mask", "resample"))
+    assert padded.shape == resampled.shape == (3, 150, 1)
+    assert padded[2, :3, 0].tolist() == [1, 2, 4] and np.isnan(padded[2, 3:]).all()
+    assert resampled[2, [0, 75, 149], 0] == pytest.approx([1.0, 2.0 + 2 / 149, 4.0], abs=1e-5)
+
+
+def test_series_npz_of_shape_n_t_c(tmp_path: Path) -> None:
+    motions = aekit.load_source(str(DATA / "timeseries" / "BasicMotions_TEST.ts"))
+    np.savez(tmp_path / "m.npz", x=motions.x, y=motions.y)
+    data = aekit.load_source(str(tmp_path / "m.npz"), kind="series")
+    assert data.kind == "series" and data.x.shape == (40, 100, 6)
+    assert np.array_equal(data.x, motions.x) and np.array_equal(data.y, motions.y)
 
 
 def test_ragged_dimensions_in_one_line(tmp_path: Path) -> None:

@@ -45,6 +45,24 @@ def _data_options(p: argparse.ArgumentParser, required: bool = False) -> None:
                    help="resize the images of a folder source to N x N")
 
 
+def _sequence_options(p: argparse.ArgumentParser) -> None:
+    """Sequence models; their defaults for lstm and conv1d are in presets/arch/*.toml."""
+    p.add_argument("--patch", type=int, help="lstm: series steps read per LSTM step "
+                                             "(default: ceil(steps / 64))")
+    p.add_argument("--linear-path", action=argparse.BooleanOptionalAction, default=None,
+                   help="lstm/conv1d: the model is PCA of the training data plus the network, "
+                        "which learns what PCA misses (default for lstm and conv1d: on)")
+    p.add_argument("--schedule", choices=("constant", "cosine"),
+                   help="learning rate: constant, or cosine (warm-up over 5%% of the steps, "
+                        "then cosine to 0; default for lstm and conv1d)")
+    p.add_argument("--restore-best", action=argparse.BooleanOptionalAction, default=None,
+                   help="end with the weights of the epoch with the lowest validation loss "
+                        "(default for lstm and conv1d: on)")
+    p.add_argument("--pad", choices=("mask", "resample"),
+                   help="unequal-length .ts series: pad with a mask that no loss or score "
+                        "counts (default), or resample every series to the longest length")
+
+
 def _device_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="auto", help="auto (GPU when present), cpu, cuda or mps")
 
@@ -218,6 +236,8 @@ def _reproduce_command(sub: Any) -> None:
     p.add_argument("--out", help="output folder (default: runs/reproduce/NAME)")
     p.add_argument("--data-dir", help="folder holding the data sets (mnist/, timeseries/)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run in --out")
+    p.add_argument("--seed", type=int, help="training seed instead of the preset's")
+    p.add_argument("--threads", type=int, help="torch threads for training (default: torch's)")
     _device_option(p)
 
 
@@ -256,6 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "(stride-2 convs, transposed convs)")
     p.add_argument("--channels", type=sizes, help="conv/conv1d channels per step, e.g. 16,8,8")
     p.add_argument("--kernel", type=int, help="conv/conv1d kernel size (default: 3)")
+    _sequence_options(p)
     p.add_argument("--scaling", choices=("auto", "unit", "symmetric", "standard"),
                    help="input scaling stored in the run: unit [0,1], symmetric [-1,1], standard "
                         "(mean 0, std 1); auto: images unit ([-1,1] for --output tanh), "

@@ -19,7 +19,7 @@ from aekit.data.scaling import check_shape
 from aekit.data.sources import Dataset, known_sources, load_source
 from aekit.errors import AekitError
 from aekit.io import atomic_write
-from aekit.presets import load_preset, preset_names
+from aekit.presets import Recipe, arch_defaults, load_preset, preset_names
 from aekit.report import best_effort, plots
 from aekit.report import features as report_features
 from aekit.report.gallery_full import label_quick
@@ -50,6 +50,9 @@ DATA_OPTIONS += ("kind", "window", "stride", "scaling", "image_size")
 STREAM_OPTIONS = ("stream", "workers")  # train only (issue 13)
 DATA_OPTIONS += ("train_normal_only",)  # anomaly detection (issue 8)
 TRAIN_OPTIONS += ("precision", "compile", "threads")  # speed (issue 9)
+MODEL_OPTIONS += ("patch", "linear_path")  # sequence models
+TRAIN_OPTIONS += ("schedule", "restore_best")
+DATA_OPTIONS += ("pad",)
 HANDLERS = {"map": "map_codes"}  # sub-commands whose function name would shadow a builtin
 
 
@@ -63,13 +66,16 @@ def train(args: argparse.Namespace) -> str | None:
     if not args.out:
         raise AekitError("--out: required (the run directory to write), unless --resume")
     preset = load_preset(args.preset) if args.preset else None
-    model: dict[str, Any] = {"arch": "stacked", "output": "auto",
+    arch = args.model or (preset.model.get("arch") if preset else None) or "stacked"
+    recipe = arch_defaults(arch) if not preset else Recipe({}, {})
+    model: dict[str, Any] = {"arch": "stacked", "output": "auto", **recipe.model,
                              **(preset.model if preset else {})}
     if args.model:
         model["arch"] = args.model
     model.update(_given(args, MODEL_OPTIONS))
     model.update(_given(args, REGULARISE_OPTIONS))
-    train_options = {**(preset.train if preset else {}), **_given(args, TRAIN_OPTIONS)}
+    train_options = {**recipe.train, **(preset.train if preset else {}),
+                     **_given(args, TRAIN_OPTIONS)}
     if not (args.data or preset):
         print("aekit: no --data given: training on digits (scikit-learn's 8x8 digits); "
               "pass --data to choose", file=sys.stderr)
@@ -256,8 +262,10 @@ def _data_kwargs(loaded: run.Run, args: argparse.Namespace) -> dict[str, Any]:
     stored = loaded.data_config
     given = _given(args, DATA_OPTIONS)
     names = ("data_dir", "array", "label_column", "time_column", "nan_policy", "max_memory",
-             "kind", "window", "stride", "image_size", "columns")
-    return {name: given.get(name, getattr(stored, name)) for name in names}
+             "kind", "window", "stride", "image_size", "columns", "pad")
+    shape = loaded.model_config.input_shape  # unequal-length series: to the model's length
+    length = {"length": shape[0]} if len(shape) == 2 and stored.window is None else {}
+    return {**{name: given.get(name, getattr(stored, name)) for name in names}, **length}
 
 
 def _given(args: argparse.Namespace, names: tuple[str, ...]) -> dict[str, Any]:
@@ -459,7 +467,8 @@ def reproduce(args: argparse.Namespace) -> str | dict[str, Any]:
     out = args.out or f"runs/reproduce/{args.name}"
     data_dir = str(Path(args.data_dir).resolve()) if args.data_dir else None
     record = gallery.reproduce(args.name, out, data_dir=data_dir, quick=args.quick,
-                               device=args.device, overwrite=args.overwrite)
+                               device=args.device, overwrite=args.overwrite, seed=args.seed,
+                               threads=args.threads)
     if args.quick:
         record = label_quick(record, Path(out), gallery.QUICK_LIMIT)
     return {**record, "out": str(out)}

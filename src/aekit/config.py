@@ -119,6 +119,9 @@ class ModelConfig:
     conv_mode: str = "pool"
     channels: tuple[int, ...] = (16, 8, 8)
     kernel: int = 3
+    # --- sequence models: lstm / conv1d ---
+    patch: int | None = None  # lstm: steps per LSTM step; None: ceil(T / 64)
+    linear_path: bool = False  # lstm/conv1d: PCA of the training data plus the network
     # --- generative autoencoders (issue 6) ---
     latent: str | None = None  # None: gaussian for arch vae, identity otherwise
     beta: float = 1.0
@@ -151,6 +154,7 @@ class ModelConfig:
             _fail("model", "channels", f"expected sizes > 0 like 16,8,8, got "
                   f"{list(self.channels)}")
         _positive("model", "kernel", self.kernel)
+        _positive("model", "patch", self.patch)
 
     @property
     def code_act(self) -> str:
@@ -264,6 +268,9 @@ class TrainConfig:
     compile: bool = False  # torch.compile: tens of seconds up front, pays on long runs only
     threads: int | None = None  # torch intra-op threads; None: torch's default (all cores)
     kl_warmup: int = 0  # epochs over which a gaussian latent's KL weight rises linearly to beta
+    # --- training recipe (sequence models' defaults, presets/arch/) ---
+    schedule: str = "constant"  # cosine: lr warm-up over 5% of the steps, then cosine to 0
+    restore_best: bool = False  # end with the weights of the epoch with the lowest val loss
 
     def __post_init__(self) -> None:
         if self.precision not in PRECISIONS:
@@ -274,6 +281,8 @@ class TrainConfig:
         _positive("train", "greedy_epochs", self.greedy_epochs)
         _positive("train", "fine_tune_epochs", self.fine_tune_epochs, strict=False)
         _positive("train", "kl_warmup", self.kl_warmup, strict=False)
+        if self.schedule not in ("constant", "cosine"):
+            _fail("train", "schedule", f"expected constant or cosine, got {self.schedule!r}")
         if self.greedy not in (None, "separate", "phases", "cached"):
             _fail("train", "greedy", f"expected separate, phases or cached, got {self.greedy!r}")
         if self.optimizer not in _DEFAULT_LR:
@@ -310,6 +319,7 @@ class DataConfig:
     stride: int | None = None
     scaling: str = "auto"
     image_size: int | None = None
+    pad: str = "mask"  # unequal-length .ts series: mask (NaN padding no loss counts) or resample
     # --- out-of-core data (issue 13) ---
     stream: bool = False  # stream from disk even when the data fit under max_memory
     workers: int = 2  # DataLoader worker processes when streaming
@@ -334,6 +344,8 @@ class DataConfig:
                   f"got {self.binarize!r}")
         if self.stride is not None and self.window is None:
             _fail("data", "stride", "needs --window (the length of each window)")
+        if self.pad not in ("mask", "resample"):
+            _fail("data", "pad", f"expected mask or resample, got {self.pad!r}")
         if self.scaling not in SCALINGS:
             _fail("data", "scaling", f"expected one of {', '.join(SCALINGS)}, got "
                   f"{self.scaling!r}")

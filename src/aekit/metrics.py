@@ -105,11 +105,13 @@ def loss_terms(model: Autoencoder, x: np.ndarray | torch.Tensor | Any, batch_siz
 
 
 def recon_errors(x: np.ndarray, recon: np.ndarray) -> dict[str, float | None]:
-    """Element-mean MSE, and BCE when the data lie in [0, 1] (else None: BCE is undefined)."""
+    """Element-mean MSE, and BCE when the data lie in [0, 1] (else None: BCE is undefined).
+    NaN in `x` is the padding of unequal-length series: no error counts there."""
     x64, r64 = x.astype(np.float64), recon.astype(np.float64)
-    mse = float(np.mean((x64 - r64) ** 2))
+    padded = bool(np.isnan(x64).any())
+    mse = float(np.nanmean((x64 - r64) ** 2) if padded else np.mean((x64 - r64) ** 2))
     bce = None
-    if x.min() >= 0 and x.max() <= 1:
+    if not padded and x.min() >= 0 and x.max() <= 1:
         r = np.clip(r64, 1e-7, 1 - 1e-7)
         bce = float(np.mean(-(x64 * np.log(r) + (1 - x64) * np.log(1 - r))))
     return {"mse": mse, "bce": bce}
@@ -122,9 +124,11 @@ def pca_mse(x_fit: np.ndarray, x_eval: np.ndarray, n_components: int) -> float |
     flat_fit, flat_eval = x_fit.reshape(len(x_fit), -1), x_eval.reshape(len(x_eval), -1)
     if n_components >= min(flat_fit.shape) or len(flat_eval) == 0:
         return None
-    pca = PCA(n_components=n_components, random_state=0).fit(flat_fit)
-    recon = pca.inverse_transform(pca.transform(flat_eval))
-    return float(np.mean((flat_eval.astype(np.float64) - recon) ** 2))
+    # padding (NaN) reads as 0, the scaled mean, as the sequence models read it; it counts in
+    # no error
+    pca = PCA(n_components=n_components, random_state=0).fit(np.nan_to_num(flat_fit))
+    recon = pca.inverse_transform(pca.transform(np.nan_to_num(flat_eval)))
+    return float(np.nanmean((flat_eval.astype(np.float64) - recon) ** 2))
 
 
 def nn1_accuracy(train_codes: np.ndarray, train_labels: np.ndarray, test_codes: np.ndarray,

@@ -1,5 +1,5 @@
 """Strict readers for the file formats aekit takes: IDX (MNIST), .npy/.npz (in
-`aekit.data.arrays`), CSV and .ts.
+`aekit.data.arrays`), CSV (.ts: `aekit.data.ts`).
 
 Each reader either returns arrays or raises `AekitError` naming the file and what was wrong:
 never an `assert`, never a pickle (`allow_pickle=False` everywhere).
@@ -108,84 +108,6 @@ def number(text: str, path: Path, line: int, column: str, missing_ok: bool = Tru
             return math.nan
         raise AekitError(f"{path}: line {line}, column {column!r}: expected a number, "
                          f"got {text[:40]!r}") from None
-
-
-def read_ts(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
-    """An aeon/sktime `.ts` file: equal-length series as (N, T, C) float32, and the labels.
-
-    Dimensions of a multivariate series are separated by ':'; with `@classLabel true` the last
-    ':' field is the label. Ragged series, missing values ('?', NaN) and time-stamped data are
-    refused naming the line, because silently padding or dropping them would change the task.
-    """
-    try:
-        lines = read_bytes(path).decode("utf-8").splitlines()
-    except UnicodeDecodeError as exc:
-        raise AekitError(f"{path}: not UTF-8 text ({exc.reason})") from None
-    header: dict[str, list[str]] = {}
-    series: list[np.ndarray] = []
-    labels: list[str] = []
-    in_data = False
-    for number, raw in enumerate(lines, 1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        if not in_data:
-            if not line.startswith("@"):
-                raise AekitError(f"{path}: line {number}: expected a @header line or @data, "
-                                 f"got {line[:40]!r}")
-            key, *values = line.split()
-            header[key.lower()] = [v.lower() for v in values] if key != "@classLabel" else values
-            in_data = key.lower() == "@data"
-            continue
-        fields = line.split(":")
-        if _flag(header, "@classlabel"):
-            if len(fields) < 2:
-                raise AekitError(f"{path}: line {number}: expected values:label")
-            labels.append(fields.pop().strip())
-        series.append(_ts_values(fields, path, number, series[0].shape if series else None))
-    if _flag(header, "@timestamps"):
-        raise AekitError(f"{path}: time-stamped .ts series (@timeStamps true) are not supported")
-    if not series:
-        raise AekitError(f"{path}: no series after @data" if in_data else f"{path}: no @data line")
-    return np.stack(series), _ts_labels(labels, header.get("@classlabel", [])) if labels else None
-
-
-def _flag(header: dict[str, list[str]], key: str) -> bool:
-    """A `.ts` boolean header (`@classLabel true 1 2`); absent or bare means false."""
-    return header.get(key, ["false"])[:1] == ["true"]
-
-
-def _ts_values(fields: list[str], path: Path, line: int,
-               expected: tuple[int, ...] | None) -> np.ndarray:
-    """One line's dimensions as a (T, C) array, checked for equal lengths and missing values."""
-    dims = []
-    for field in fields:
-        try:
-            dims.append([float(v) for v in field.split(",")])
-        except ValueError:
-            raise AekitError(f"{path}: line {line}: expected comma-separated numbers, got "
-                             f"{field[:40]!r}") from None
-    lengths = {len(d) for d in dims}
-    if len(lengths) != 1:
-        raise AekitError(f"{path}: line {line}: ragged series (dimension lengths "
-                         f"{sorted(lengths)}); only equal-length series are supported")
-    with np.errstate(over="ignore"):  # 1e39 becomes inf and is refused just below
-        values = np.array(dims, np.float32).T
-    if not np.isfinite(values).all():
-        raise AekitError(f"{path}: line {line}: missing or non-finite values (NaN, '?')")
-    if expected is not None and values.shape != expected:
-        raise AekitError(f"{path}: line {line}: ragged series: length x dimensions "
-                         f"{values.shape}, the first series has {expected}")
-    return values
-
-
-def _ts_labels(labels: list[str], declared: list[str]) -> np.ndarray:
-    """Integer labels as they are; other class names as their index in `@classLabel`."""
-    try:
-        return np.array([int(v) for v in labels], np.int64)
-    except ValueError:
-        order = {name: i for i, name in enumerate(declared[1:] or sorted(set(labels)))}
-        return np.array([order.get(v, len(order)) for v in labels], np.int64)
 
 
 def sliding_windows(x: np.ndarray, window: int, stride: int, name: str) -> np.ndarray:

@@ -62,10 +62,10 @@ def fit_scaling(data: Dataset, how: str = "auto") -> Scaling:
     if data.kind == "image" and how in ("unit", "symmetric"):
         return finish_scaling(how, data, None, None)
     axes = (0, 1) if data.kind == "series" else 0
-    x = data.x.astype(np.float64)
+    x = data.x.astype(np.float64)  # nan-aware: the padding of series (NaN) is no data
     if how == "standard":
-        return finish_scaling(how, data, x.mean(axis=axes), x.std(axis=axes))
-    return finish_scaling(how, data, x.min(axis=axes), x.max(axis=axes))
+        return finish_scaling(how, data, np.nanmean(x, axis=axes), np.nanstd(x, axis=axes))
+    return finish_scaling(how, data, np.nanmin(x, axis=axes), np.nanmax(x, axis=axes))
 
 
 def finish_scaling(how: str, data: Dataset, a: Any, b: Any) -> Scaling:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from aekit.data import download, formats, images, series
+from aekit.data import download, formats, images, series, ts
 from aekit.errors import AekitError
 
 
@@ -102,7 +102,8 @@ def load_source(spec: str, data_dir: str | Path | None = None, limit: int | None
                 time_column: str | None = None, nan_policy: str = "error",
                 max_memory: float | None = None, *, kind: str | None = None,
                 window: int | None = None, stride: int | None = None,
-                image_size: int | None = None, columns: Names = None) -> Dataset:
+                image_size: int | None = None, columns: Names = None, pad: str = "mask",
+                length: int | None = None) -> Dataset:
     """Read a named set or a file; `limit` keeps the first N samples.
 
     `kind` says how a file's array is meant (image, series, tabular) where its shape alone
@@ -110,11 +111,14 @@ def load_source(spec: str, data_dir: str | Path | None = None, limit: int | None
     folder is read as PNG/JPEG images (`image_size` resizes them to a square).
     The float32 copy is checked against `max_memory` (GiB; default 80% of RAM) before it is
     made, and NaN/inf values are refused unless `nan_policy` is `drop` (samples) or `zero`.
+    `pad` and `length` make unequal-length `.ts` series equal (data/ts.py); the NaN padding
+    of series is a mask, not missing values.
     """
     allowed = max_memory or 0.8 * ram_gib()
     budget = formats.Budget(spec, None if window else limit, allowed * 2**30)
     data = read_raw(spec, data_dir, array, label_column, time_column, kind=kind, window=window,
-                    stride=stride, image_size=image_size, budget=budget, columns=columns)
+                    stride=stride, image_size=image_size, budget=budget, columns=columns,
+                    pad=pad, length=length)
     if limit is not None:
         data.x = data.x[:limit]
         data.y = None if data.y is None else data.y[:limit]
@@ -132,10 +136,10 @@ def read_raw(spec: str, data_dir: str | Path | None = None, array: str | None = 
              label_column: str | None = None, time_column: str | None = None, *,
              kind: str | None = None, window: int | None = None, stride: int | None = None,
              image_size: int | None = None, budget: formats.Budget | None = None,
-             columns: Names = None) -> Dataset:
+             columns: Names = None, pad: str = "mask", length: int | None = None) -> Dataset:
     """The source in its storage dtype (uint8 stays uint8), in memory: all samples, or those
     `budget` allows, checked from the file headers before they are read; CSV features
-    `columns` by name."""
+    `columns` by name; unequal-length `.ts` series made equal by `pad` (data/ts.py)."""
     name, _, split = spec.partition(":")
     budget = budget or formats.Budget(spec)
     if name in IDX_SETS:
@@ -149,7 +153,11 @@ def read_raw(spec: str, data_dir: str | Path | None = None, array: str | None = 
         data = _as_dataset(x, y, Path(spec), "image")
     elif Path(spec).suffix in FILE_SUFFIXES or os.sep in spec or Path(spec).exists():
         formats.regular_file(Path(spec))
-        x, y, names = _load_file(Path(spec), array, label_column, time_column, budget, columns)
+        if spec.endswith(".ts"):
+            (x, y), names = ts.read_ts(Path(spec), pad, length), None
+        else:
+            x, y, names = _load_file(Path(spec), array, label_column, time_column, budget,
+                                     columns)
         if window is not None:
             x, y = series.windows(x, y, window, stride or 1, spec)
             kind = "series"
@@ -172,7 +180,8 @@ def _apply_nan_policy(data: Dataset, policy: str, spec: str) -> Dataset:
     if policy not in NAN_POLICIES:
         raise AekitError(f"--nan-policy: expected one of {', '.join(NAN_POLICIES)}, "
                          f"got {policy!r}")
-    finite = np.isfinite(data.x).reshape(len(data.x), -1).all(axis=1)
+    finite = (~ts.gaps(data.x) if data.kind == "series" and data.x.ndim == 3
+              else np.isfinite(data.x).reshape(len(data.x), -1).all(axis=1))
     if finite.all():
         return data
     if policy == "error":
@@ -182,6 +191,8 @@ def _apply_nan_policy(data: Dataset, policy: str, spec: str) -> Dataset:
     if policy == "drop":
         data.x = data.x[finite]
         data.y = None if data.y is None else data.y[finite]
+    elif data.kind == "series" and data.x.ndim == 3:  # the padding stays the mask
+        data.x = np.where(np.isfinite(data.x) | ts.padded_steps(data.x)[:, :, None], data.x, 0)
     else:
         data.x = np.nan_to_num(data.x, nan=0.0, posinf=0.0, neginf=0.0)
     return data
@@ -280,8 +291,6 @@ def _load_file(path: Path, array: str | None, label_column: str | None,
         x, y = formats.read_npz(path, array, budget)
     elif suffix == ".csv":
         x, y, names = formats.read_csv(path, label_column, time_column, columns)
-    elif suffix == ".ts":
-        x, y = formats.read_ts(path)
     elif suffix in (".gz", ".idx") or path.name.endswith("-ubyte"):
         x = formats.read_idx(path, budget)
     else:

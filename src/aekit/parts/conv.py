@@ -19,6 +19,7 @@ from torch import nn
 from aekit.config import ModelConfig
 from aekit.errors import AekitError
 from aekit.parts.blocks import activation, init_weights, mlp
+from aekit.parts.linear_path import FillPadding, LinearDecoder, LinearEncoder, zero_last
 from aekit.registry import register
 
 Sizes = tuple[int, ...]
@@ -164,7 +165,8 @@ def _conv_pair(config: ModelConfig, dims: int) -> tuple[nn.Module, nn.Module]:
     features = math.prod(last_map)
     dense = [features, *config.hidden]
     series = dims == 1
-    encoder = nn.Sequential(Channels(series), *_encoder_body(config, dims, in_channels),
+    encoder = nn.Sequential(*([FillPadding()] if series else []), Channels(series),
+                            *_encoder_body(config, dims, in_channels),
                             nn.Flatten(),
                             *(mlp(dense, config.activation, config.init, last_act=False)
                               if config.hidden else []),
@@ -189,4 +191,9 @@ def conv(config: ModelConfig) -> tuple[nn.Module, nn.Module]:
 @register("arch", "conv1d")
 def conv1d(config: ModelConfig) -> tuple[nn.Module, nn.Module]:
     """1-D conv encoder/decoder for series (T, C), with an optional dense code."""
-    return _conv_pair(config, 1)
+    encoder, decoder = _conv_pair(config, 1)
+    if not config.linear_path:
+        return encoder, decoder
+    shape, code = tuple(config.input_shape), config.code_size
+    return (LinearEncoder(zero_last(encoder), shape, code),
+            LinearDecoder(zero_last(decoder), shape, code))

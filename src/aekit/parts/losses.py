@@ -24,6 +24,15 @@ def mse(logits: torch.Tensor, recon: torch.Tensor, target: torch.Tensor) -> torc
     return F.mse_loss(recon, target)
 
 
+@register("loss", "masked_mse")
+def masked_mse(logits: torch.Tensor, recon: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """MSE over the recorded elements only: NaN in the target marks padding (data/ts.py), which
+    no gradient reaches (chosen by the pipeline when the training series are padded)."""
+    observed = ~target.isnan()
+    squared = (recon - target.nan_to_num()).pow(2) * observed
+    return squared.sum() / observed.sum().clamp(min=1)
+
+
 @register("loss", "bce")
 def bce(logits: torch.Tensor, recon: torch.Tensor | None, target: torch.Tensor) -> torch.Tensor:
     """Binary cross-entropy from logits; targets in [0, 1]."""

@@ -55,3 +55,24 @@ def load_preset(name: str) -> Preset:
     from_dict(ModelConfig, preset.model, f"preset {name}: model")
     from_dict(TrainConfig, preset.train, f"preset {name}: train")
     return preset
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """An architecture's default model and train options, under a preset's and the CLI's."""
+
+    model: dict[str, Any]
+    train: dict[str, Any]
+
+
+def arch_defaults(arch: str) -> Recipe:
+    """`presets/arch/ARCH.toml` when the architecture has one (the sequence models do), else
+    nothing: what `aekit train --model ARCH` uses for options not given."""
+    path = resources.files(__package__) / "arch" / f"{arch}.toml"
+    if not path.is_file():
+        return Recipe({}, {})
+    raw = tomllib.loads(path.read_text())
+    recipe = Recipe(raw.get("model", {}), raw.get("train", {}))
+    from_dict(ModelConfig, {"arch": arch, **recipe.model}, f"presets/arch/{arch}.toml: model")
+    from_dict(TrainConfig, recipe.train, f"presets/arch/{arch}.toml: train")
+    return recipe

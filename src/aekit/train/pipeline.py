@@ -26,6 +26,7 @@ from aekit.data.sources import Dataset, load_source
 from aekit.errors import AekitError
 from aekit.io import atomic_write_json
 from aekit.model import Autoencoder
+from aekit.parts.linear_path import fit_pca
 from aekit.report import best_effort, features, plots
 from aekit.report.html import write_report
 from aekit.tasks import generate
@@ -34,6 +35,7 @@ from aekit.train import checkpoint as ckpt
 from aekit.train import distributed, guards
 from aekit.train.callbacks import Callback, CodeActivity, EarlyStopping, KLWarmup, Progress
 from aekit.train.greedy import check_greedy, greedy_pretrain
+from aekit.train.recipe import CosineSchedule, RestoreBest
 from aekit.train.tensorboard import TensorBoardLogger
 from aekit.train.trainer import Trainer, resolve_device
 
@@ -64,7 +66,7 @@ def read_data(data_config: DataConfig) -> Dataset:
                        data_config.nan_policy, data_config.max_memory,
                        kind=data_config.kind, window=data_config.window,
                        stride=data_config.stride, image_size=data_config.image_size,
-                       columns=data_config.columns)
+                       columns=data_config.columns, pad=data_config.pad)
     return drop_anomalies(data) if data_config.train_normal_only else data
 
 
@@ -111,6 +113,8 @@ def prepare_data(data: Dataset, model_config: ModelConfig, train_config: TrainCo
     if model_config.loss == "bce" and (train.min() < 0 or train.max() > 1):
         raise AekitError("--loss: bce needs data in [0, 1] (images); this data is standardised, "
                          "use --loss mse")
+    if model_config.loss == "mse" and np.isnan(train).any():  # padded series: mask the loss
+        model_config = replace(model_config, loss="masked_mse")
     if model_config.output == "auto":
         model_config = replace(model_config,
                                output="sigmoid" if data.kind == "image" else "none")
@@ -149,6 +153,7 @@ def fit_run(model_config: ModelConfig, train_config: TrainConfig, data_config: D
     guards.check_model_memory(run.skeleton(prepared.model_config, "--hidden"), "--hidden")
     torch.manual_seed(train_config.seed)  # --seed fixes the initial weights too
     model = Autoencoder(prepared.model_config)  # built first: a bad option leaves --out alone
+    fit_pca(model.encoder, model.decoder, prepared.train)  # a series model's linear path
     chosen = _callbacks(train_config, quiet, callbacks, Path(out), prepared)
     with guards.writer(Path(out), overwrite) as out:
         if distributed.is_main():
@@ -204,6 +209,10 @@ def _callbacks(config: TrainConfig, quiet: bool, extra: Sequence[Callback], out:
     chosen: list[Callback] = [Progress(quiet)]
     if config.patience is not None:
         chosen.append(EarlyStopping(config.patience))
+    if config.schedule == "cosine":
+        chosen.append(CosineSchedule())
+    if config.restore_best:
+        chosen.append(RestoreBest())
     if config.tensorboard and distributed.is_main():
         # built before the run dir is touched, so a missing package fails first
         chosen.append(TensorBoardLogger(out / "tensorboard", _held_out(prepared),

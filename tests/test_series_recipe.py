@@ -1,0 +1,68 @@
+"""The sequence models' training recipe on real GunPoint series: the linear path starts exactly
+at PCA, the defaults of `--model lstm`/`conv1d`, the cosine schedule, and best-weight restore."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.decomposition import PCA
+
+import aekit
+from aekit import metrics
+from aekit.cli import main
+from aekit.data.scaling import fit_scaling
+from aekit.parts.linear_path import fit_pca
+from aekit.presets import arch_defaults
+from aekit.train.recipe import cosine_factor
+
+GUNPOINT = str(Path(__file__).resolve().parents[2] / "shared" / "data" / "timeseries"
+               / "GunPoint_TRAIN.ts")
+
+
+@pytest.mark.parametrize("arch", ["lstm", "conv1d"])
+def test_linear_path_starts_at_pca(arch: str) -> None:
+    data = aekit.load_source(GUNPOINT)
+    x = fit_scaling(data).apply(data.x)
+    model = aekit.create_model(arch, input_shape=(150, 1), hidden=(32, 4), linear_path=True,
+                               output="none")
+    assert fit_pca(model.encoder, model.decoder, x)
+    pca = PCA(4).fit(x.reshape(50, -1))
+    expected = pca.inverse_transform(pca.transform(x.reshape(50, -1))).reshape(x.shape)
+    assert metrics.reconstruct(model, x) == pytest.approx(expected, abs=2e-4)
+    codes = metrics.encode(model, x)  # whitened: unit variance per code on the training data
+    assert codes.std(axis=0) == pytest.approx(np.ones(4), rel=1e-3)
+
+
+def test_lstm_defaults_come_from_presets_arch(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    assert main(["train", "--model", "lstm", "--data", GUNPOINT, "--epochs", "3",
+                 "--out", str(run), "--quiet"]) == 0
+    loaded = aekit.load_run(run)
+    recipe = arch_defaults("lstm")
+    assert loaded.model_config.hidden == tuple(recipe.model["hidden"]) == (64, 4)
+    assert loaded.model_config.linear_path and loaded.train_config.schedule == "cosine"
+    assert loaded.train_config.restore_best and loaded.train_config.clip_grad == 1.0
+    final = loaded.metrics["final"]
+    assert final["mse"] <= final["pca_mse"] * 1.05  # starts at PCA, so never far above it
+    assert arch_defaults("stacked").model == {}
+
+
+def test_cosine_schedule_warms_up_then_decays() -> None:
+    factors = [cosine_factor(step, 1000) for step in range(1000)]
+    assert factors[0] == pytest.approx(1 / 50) and max(factors) == pytest.approx(1.0)
+    assert factors[49] == pytest.approx(1.0) and factors[-1] < 1e-4
+    assert all(a >= b for a, b in itertools.pairwise(factors[49:]))
+
+
+def test_restore_best_ends_on_the_best_validation_epoch(tmp_path: Path) -> None:
+    """A learning rate that blows training up after the first epochs: the run still ends with
+    the weights of its best validation epoch, whose loss `evaluate` reproduces."""
+    run = tmp_path / "run"
+    assert main(["train", "--model", "conv1d", "--data", GUNPOINT, "--epochs", "6",
+                 "--lr", "0.05", "--schedule", "constant", "--out", str(run), "--quiet"]) == 0
+    loaded = aekit.load_run(run)
+    best = min(r["val_loss"] for r in loaded.metrics["history"])
+    assert loaded.metrics["final"]["mse"] == pytest.approx(best, rel=1e-4)
