@@ -82,11 +82,11 @@ def read_npy(path: Path) -> np.ndarray:
 
 
 def read_npz(path: Path, array: str | None) -> tuple[np.ndarray, np.ndarray | None]:
-    """Array `array` (default `x`) and labels `y` when present."""
+    """Array `array` (default `x`, else ADBench's `X`) and labels `y` when present."""
     try:
         with np.load(path, allow_pickle=False) as archive:
             keys = list(archive.keys())
-            name = array or "x"
+            name = array or ("X" if "x" not in keys and "X" in keys else "x")
             if name not in keys:
                 raise AekitError(f"{path}: no array {name!r} (--array); arrays: {', '.join(keys)}")
             return archive[name], archive["y"] if "y" in keys else None
