@@ -165,7 +165,7 @@ class AnomalyDetector(OutlierMixin, AutoencoderEstimator):
     With no model options (`AnomalyDetector()`) on a table, it is the default detector
     (`aekit.tasks.ensemble`): the rows standardised per column (constant columns become 0),
     then 5 autoencoders F-h-c-h-F sized by one rule from the training table's shape (N rows,
-    F features): code c = ceil(sqrt(F)) but at most F - 1 (so always narrower than the input;
+    F features): code c = ceil(sqrt(F) / 2) but at most F - 1 (so always narrower than the input;
     1 for F <= 2), hidden width h = min(64, max(2c, F)), ELU, a linear code and output,
     batches of max(64, min(1024, N // 100)) rows, 5 epochs of Adam (lr 1e-3) on the trimmed
     MSE (the worst 10% of each batch left out of the gradient). The score averages, over the
@@ -189,9 +189,8 @@ class AnomalyDetector(OutlierMixin, AutoencoderEstimator):
     `anomaly_scores(X)` is higher for more anomalous rows; following scikit-learn,
     `score_samples` is its negative, `decision_function` is negative for anomalies, `predict`
     gives 1 (normal) or -1 (anomaly). As in PyOD, `decision_scores_` holds the training rows'
-    scores (for the default detector, each row's own code left out of its neighbours) and
-    `labels_` their flags (1 = anomaly). Fitting needs at least 2 rows; NaN or infinite values
-    are refused.
+    scores and `labels_` their flags (1 = anomaly). Fitting needs at least 2 rows; NaN or
+    infinite values are refused.
 
     Examples
     --------
@@ -230,7 +229,8 @@ class AnomalyDetector(OutlierMixin, AutoencoderEstimator):
             lookup("score", self.anomaly_score, "anomaly_score")
         x = self._validate(X, reset=True)
         if len(x) < 2:
-            raise AekitError(f"X: {len(x)} row; a detector needs at least 2 rows to fit")
+            raise AekitError(f"X: {len(x)} sample; the detector needs at least 2 samples "
+                             "(rows) to fit")
         self.plan_ = self._default_plan(x)
         if self.plan_ is None:
             x = self._fit_autoencoder(X)

@@ -4,14 +4,15 @@ the data's shape alone, whose scores are put on a par and averaged.
 Why this shape (measured on ADBench's shared sets, `benchmarks/adbench.py`):
 - one autoencoder's score varies a lot with its seed; averaging a few small ones is worth more
   than training one longer;
-- a code narrower than the input (about sqrt(features)) keeps the network from copying rows;
+- a code much narrower than the input (about sqrt(features) / 2) keeps the network from
+  copying rows;
 - few training steps: networks fit the bulk of the data before its rare rows, and the trimmed
   loss (`parts/trimmed.py`) keeps the worst rows of each batch out of the gradient;
 - three views of "unusual", each standardised by its spread on the training data: the
   reconstruction error (breaks the learnt correlations), the mean distance of the code to its
   nearest training codes (a rare region of the learnt manifold), and the squared distance of
-  the standardised row from the training mean (an extreme value in any column: the error of
-  an autoencoder with no code at all).
+  the standardised row from the training mean, damped as log(1 + z^2) per column (an extreme
+  value in any column: about the error of an autoencoder with no code at all).
 """
 
 from __future__ import annotations
@@ -49,10 +50,10 @@ class Plan:
 
 
 def default_plan(n_rows: int, n_features: int) -> Plan:
-    """The rule from (rows, features): code ceil(sqrt(F)) but below F (1 for F <= 2), one
+    """The rule from (rows, features): code ceil(sqrt(F) / 2) but below F (1 for F <= 2), one
     hidden layer of min(64, max(2 * code, F)) units; batches of 64 rows, or 1% of the rows
     (up to 1,024) on large tables; 5 epochs."""
-    code = max(1, min(n_features - 1, math.ceil(math.sqrt(n_features))))
+    code = max(1, min(n_features - 1, math.ceil(math.sqrt(n_features) / 2)))
     width = min(64, max(2 * code, n_features))
     batch = min(1024, max(64, n_rows // 100))
     return Plan((width, code), epochs=5, batch_size=batch)
@@ -87,20 +88,22 @@ def _codes(model: Autoencoder, x: np.ndarray) -> np.ndarray:
 
 
 def _centre_distance(x: np.ndarray) -> np.ndarray:
-    return np.square(x.reshape(len(x), -1), dtype=np.float64).mean(1)
+    """Mean over the columns of log(1 + z^2): far from the training mean in any column, with
+    a heavy-tailed column's extremes damped so that they do not drown the others."""
+    return np.log1p(np.square(x.reshape(len(x), -1), dtype=np.float64)).mean(1)
 
 
-def _views(members: list[Autoencoder], x: np.ndarray, references: list[np.ndarray],
-           self_match: bool) -> np.ndarray:
-    """(n_views, N) raw scores: per member its error and code-neighbour distance, then the
-    distance from the centre. With `self_match`, x is the training data and each row's own
-    code is left out of its neighbours."""
+def _views(members: list[Autoencoder], x: np.ndarray, references: list[np.ndarray]
+           ) -> np.ndarray:
+    """(2 * members + 1, N) raw scores: per member its reconstruction error and the mean
+    distance of the code to its nearest reference codes after the first (so a training row
+    does not count itself, and every row is scored alike), then the centre distance."""
     views = []
     for model, reference in zip(members, references, strict=True):
-        codes = _codes(model, x)
-        k = min(NEIGHBOURS + self_match, len(reference))
-        distances = NearestNeighbors(n_neighbors=k).fit(reference).kneighbors(codes)[0]
-        views += [_errors(model, x), distances[:, int(self_match and k > 1):].mean(1)]
+        k = min(NEIGHBOURS + 1, len(reference))
+        distances = NearestNeighbors(n_neighbors=k).fit(reference).kneighbors(
+            _codes(model, x))[0]
+        views += [_errors(model, x), distances[:, 1:].mean(1) if k > 1 else distances[:, 0]]
     views.append(_centre_distance(x))
     return np.stack(views)
 
@@ -117,19 +120,11 @@ class EnsembleState:
 
 def fit_state(members: list[Autoencoder], x: np.ndarray, seed: int
               ) -> tuple[EnsembleState, np.ndarray]:
-    """Reference codes (a seeded sample of at most REFERENCE_CODES training rows) and the
-    training scores' mean and spread per view; returns the training rows' combined scores
-    (each row's own code left out of its neighbours)."""
-    rows = np.random.default_rng(seed).permutation(len(x))[:REFERENCE_CODES]
-    sampled = np.zeros(len(x), bool)
-    sampled[rows] = True
-    references = [_codes(model, x[np.sort(rows)]) for model in members]
-    # a sampled row finds itself among the references; the others do not
-    views = np.empty((2 * len(members) + 1, len(x)))
-    for match in (True, False):
-        part = sampled == match
-        if part.any():
-            views[:, part] = _views(members, x[part], references, match)
+    """Reference codes (of a seeded sample of at most REFERENCE_CODES training rows) and the
+    training scores' mean and spread per view; returns the training rows' combined scores."""
+    rows = np.sort(np.random.default_rng(seed).permutation(len(x))[:REFERENCE_CODES])
+    references = [_codes(model, x[rows]) for model in members]
+    views = _views(members, x, references)
     state = EnsembleState(references, views.mean(1), _spread(views), np.ones(len(members)))
     state.member_std = _spread(_member_sums(views, state))
     return state, combine(views, state)
@@ -157,4 +152,4 @@ def combine(views: np.ndarray, state: EnsembleState) -> np.ndarray:
 def ensemble_scores(members: list[Autoencoder], x: np.ndarray, state: EnsembleState
                     ) -> np.ndarray:
     """Combined anomaly score of each scaled row (higher = more anomalous)."""
-    return combine(_views(members, x, state.references, self_match=False), state)
+    return combine(_views(members, x, state.references), state)
