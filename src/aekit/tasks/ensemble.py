@@ -32,7 +32,7 @@ from aekit.train.trainer import Trainer
 MEMBERS = 5
 NEIGHBOURS = 5
 REFERENCE_CODES = 10_000  # training codes the neighbour distance is measured against
-CENTRE_WEIGHT = 1.0  # weight of the distance-from-centre score beside the members' mean
+CENTRE_WEIGHT = 0.5  # weight of the distance-from-centre score beside the members' mean
 
 
 @dataclass(frozen=True)
@@ -142,8 +142,8 @@ def _member_sums(views: np.ndarray, state: EnsembleState) -> np.ndarray:
 
 
 def combine(views: np.ndarray, state: EnsembleState) -> np.ndarray:
-    """Mean over members of their scores (each standardised on the training data), plus the
-    standardised centre distance."""
+    """Mean over members of their scores (each standardised on the training data), plus half
+    the standardised centre distance."""
     z_centre = (views[-1] - state.mean[-1]) / state.std[-1]
     members = _member_sums(views, state) / state.member_std[:, None]
     return members.mean(0) + CENTRE_WEIGHT * z_centre
