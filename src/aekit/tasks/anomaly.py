@@ -163,15 +163,19 @@ class AnomalyDetector(OutlierMixin, AutoencoderEstimator):
     """Outlier detector on aekit autoencoders' reconstruction error (scikit-learn style).
 
     With no model options (`AnomalyDetector()`) on a table, it is the default detector
-    (`aekit.tasks.ensemble`): the rows standardised per column (constant columns become 0),
-    then 5 autoencoders F-h-c-h-F sized by one rule from the training table's shape (N rows,
-    F features): code c = ceil(sqrt(F) / 2) but at most F - 1 (so always narrower than the input;
-    1 for F <= 2), hidden width h = min(64, max(2c, F)), ELU, a linear code and output,
-    batches of max(64, min(1024, N // 100)) rows, 5 epochs of Adam (lr 1e-3) on the trimmed
-    MSE (the worst 10% of each batch left out of the gradient). The score averages, over the
-    members, the reconstruction error plus the code's mean distance to its 5 nearest training
-    codes (each standardised on the training data), and adds the standardised squared distance
-    of the row from the training mean. Nothing in the rule reads labels.
+    (`aekit.tasks.ensemble`), chosen by one rule from the training table's shape (N rows, F
+    features) and nothing else:
+    - scaling: each column standardised on the training rows (a constant column becomes 0);
+    - 5 autoencoders F-h-c-h-F, each from its own seed: code c = ceil(sqrt(F) / 2), at most
+      F - 1 (always narrower than the input; 1 for F <= 2), one hidden layer of
+      h = min(64, max(2c, F)) ELU units, linear code and output;
+    - training: 5 epochs of Adam (lr 1e-3), batches of max(64, min(1024, N // 100)) rows, on
+      the trimmed MSE (the worst-reconstructed 10% of each batch left out of the gradient, so
+      the anomalies in the training data are not learnt);
+    - score: the mean over the members of (reconstruction error + mean distance of the code to
+      its 2nd to 6th nearest training codes), each standardised on the training rows, plus half
+      the standardised distance of the row from the training mean (the mean over the columns
+      of log(1 + z^2)).
 
     Any model option (model, preset, hidden, epochs, batch_size, options) or a non-default
     `anomaly_score` trains one autoencoder as `aekit train` would, scored by `anomaly_score`.
