@@ -19,11 +19,14 @@ from sklearn.model_selection import train_test_split
 
 import aekit
 from aekit.cli import main
+from aekit.config import ModelConfig, TrainConfig
 from aekit.errors import AekitError
+from aekit.model import Autoencoder
 from aekit.parts.trimmed import trimmed_mse
 from aekit.sklearn import AutoencoderOutlierDetector
 from aekit.tasks.anomaly import AnomalyDetector
 from aekit.tasks.ensemble import default_plan
+from aekit.train.trainer import Trainer
 
 
 def _adbench(data_dir: Path, name: str, rows: int, seed: int = 0
@@ -103,6 +106,17 @@ def test_trimmed_loss_leaves_the_worst_rows_out_of_training() -> None:
     with torch.no_grad():
         assert trimmed_mse(recon, recon, target).item() == pytest.approx(
             np.mean(np.arange(10.0) ** 2))
+
+
+def test_trimmed_loss_trains_through_the_trainer(data_dir) -> None:
+    """Picked by name like any loss: the one Trainer's loss falls on a contaminated table."""
+    x, _ = _adbench(data_dir, "7_Cardiotocography", 1000)
+    x = ((x - x.mean(0)) / np.where(x.std(0) > 0, x.std(0), 1)).astype(np.float32)
+    model = Autoencoder(ModelConfig(input_shape=(21,), hidden=(16, 3), output="none",
+                                    loss="trimmed-mse"))
+    history = Trainer(model, TrainConfig(epochs=4, batch_size=64, val_split=0.0),
+                      device="cpu").fit(x)
+    assert history[-1]["train_loss"] < 0.7 * history[0]["train_loss"]
 
 
 def test_npz_with_capital_x_is_read(data_dir) -> None:

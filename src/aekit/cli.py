@@ -274,7 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--init", help="weight init: he, xavier, normal (std 0.02) or default")
     p.add_argument("--output", help="output activation: sigmoid, tanh or none (default: sigmoid "
                                     "for images, none for tabular data)")
-    p.add_argument("--loss", help="reconstruction loss: mse or bce (from logits)")
+    p.add_argument("--loss", help="reconstruction loss: mse, bce (from logits) or trimmed-mse "
+                                  "(each batch's worst 10%% of rows left out: contaminated data)")
     p.add_argument("--l2", type=float, help="L2 weight penalty: l2 * sum(W^2) / 2")
     # --- convolutional models (issue 7) ---
     p.add_argument("--conv-mode", choices=("pool", "stride"),
