@@ -24,7 +24,8 @@ TINY = {"hidden": (4, 2), "epochs": 2, "batch_size": 64}
 
 # Every check runs; none is skipped by aekit. scikit-learn itself skips check_array_api_input
 # (SCIPY_ARRAY_API unset) and, without pandas, the pandas-input check.
-@parametrize_with_checks([AutoencoderOutlierDetector(**TINY), AutoencoderTransformer(**TINY)])
+@parametrize_with_checks([AutoencoderOutlierDetector(**TINY), AutoencoderOutlierDetector(),
+                          AutoencoderTransformer(**TINY)])
 def test_sklearn_estimator_checks(estimator, check) -> None:
     check(estimator)
 

@@ -205,8 +205,13 @@ def _detect_command(sub: Any) -> None:
     p = sub.add_parser("detect", help="score data for anomalies with a run: scores.csv with "
                                       "score and flag; with 0/1 labels, ROC-AUC, AP, best F1 "
                                       "and a figure")
-    p.add_argument("run", help="run directory (trained on normal data)")
+    p.add_argument("run", nargs="?",
+                   help="run directory (trained on normal data); without one, the default "
+                        "detector is fitted on --train (default: --data itself) and scores "
+                        "--data")
     _data_options(p)
+    p.add_argument("--train", help="without RUN: the source to fit the default detector on "
+                                   "(default: --data, whose anomalies may be in it)")
     p.add_argument("--out", required=True, type=CSV, help="scores CSV: one row per sample or "
                                                           "time point")
     how = p.add_mutually_exclusive_group()
@@ -214,10 +219,10 @@ def _detect_command(sub: Any) -> None:
     how.add_argument("--contamination", type=float,
                      help="flag this fraction of the training data, in (0, 0.5] (default 0.05); "
                           "the threshold is a quantile of the training scores kept in the run")
-    p.add_argument("--score", default="mse",
-                   help="anomaly score: mse (default), bce, l1, l2, linf (reconstruction "
-                        "errors), code (distance of the code from the training codes) or "
-                        "mse+code")
+    p.add_argument("--score",
+                   help="with RUN, the anomaly score: mse (default), bce, l1, l2, linf "
+                        "(reconstruction errors), code (distance of the code from the training "
+                        "codes) or mse+code")
     p.add_argument("--figure", type=PNG,
                    help="PNG: score histogram by class, or the series with its "
                         "scores and flagged points (default with labels: --out "
@@ -268,7 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--init", help="weight init: he, xavier, normal (std 0.02) or default")
     p.add_argument("--output", help="output activation: sigmoid, tanh or none (default: sigmoid "
                                     "for images, none for tabular data)")
-    p.add_argument("--loss", help="reconstruction loss: mse, bce (from logits), l1 or huber")
+    p.add_argument("--loss", help="reconstruction loss: mse, bce (from logits), l1, huber or "
+                                  "trimmed-mse (each batch's worst 10%% of rows left out: "
+                                  "contaminated data)")
     p.add_argument("--l2", type=float, help="L2 weight penalty: l2 * sum(W^2) / 2")
     # --- convolutional models (issue 7) ---
     p.add_argument("--conv-mode", choices=("pool", "stride"),

@@ -336,9 +336,14 @@ def export(args: argparse.Namespace) -> str:
 
 def detect(args: argparse.Namespace) -> dict[str, Any]:
     """Score data with a run: scores.csv (score and flag per sample, or per point of a long
-    series); with 0/1 labels also ROC-AUC, average precision, best F1 and a figure."""
+    series); with 0/1 labels also ROC-AUC, average precision, best F1 and a figure. Without a
+    run, the default detector is fitted on --train (or --data) first."""
+    if args.run is None:
+        return _detect_without_run(args)
+    if args.train is not None:
+        raise AekitError("--train: only without RUN (a run was trained on its own data)")
     loaded = run.load_run(args.run, resolve_device(args.device))
-    detector = detection.detector_for_run(loaded, args.score, args.contamination,
+    detector = detection.detector_for_run(loaded, args.score or "mse", args.contamination,
                                           args.threshold)
     spec = args.data or loaded.data_config.source
     window = loaded.data_config.window
@@ -364,11 +369,34 @@ def detect(args: argparse.Namespace) -> dict[str, Any]:
                                        times, data.name)
         found.channels = data.features
     detection.write_scores(args.out, found)
-    result = {"run": str(loaded.path), "data": data.name, "score": args.score,
+    result = {"run": str(loaded.path), "data": data.name, "score": args.score or "mse",
               **detection.summary(found), "out": str(args.out)}
+    return _detect_figure(args, found, result, f"{loaded.model_config.arch} on {data.name}")
+
+
+def _detect_without_run(args: argparse.Namespace) -> dict[str, Any]:
+    if args.data is None:
+        raise AekitError("--data: required without RUN (the table to score)")
+    if args.score is not None:
+        raise AekitError("--score: only with RUN; the default detector has its own score")
+    options = _given(args, ("data_dir", "array", "label_column", "nan_policy", "max_memory",
+                            "kind", "image_size"))
+    data = load_source(args.data, limit=args.limit, **options)
+    train = None if args.train is None else load_source(
+        args.train, limit=args.limit, **options)
+    found = detection.fit_and_score(data, train, args.contamination, args.threshold,
+                                    str(resolve_device(args.device)))
+    detection.write_scores(args.out, found)
+    result = {"data": data.name, "train": train.name if train else data.name,
+              "detector": "default", **detection.summary(found), "out": str(args.out)}
+    return _detect_figure(args, found, result, f"default detector on {data.name}")
+
+
+def _detect_figure(args: argparse.Namespace, found: detection.Detection,
+                   result: dict[str, Any], title: str) -> dict[str, Any]:
     if args.figure or found.labels is not None:
         path = args.figure or str(Path(args.out).with_suffix(".png"))
-        detection.figure(path, found, f"{loaded.model_config.arch} on {data.name}")
+        detection.figure(path, found, title)
         result["figure"] = path
     return result
 

@@ -143,18 +143,29 @@ class AutoencoderEstimator(BaseEstimator):
                      ).astype(np.float64)
 
     def __getstate__(self) -> dict[str, Any]:
-        """Config and CPU weights instead of the module (its parts may hold closures)."""
+        """Config and CPU weights instead of modules (their parts may hold closures)."""
         state = dict(super().__getstate__())  # a copy: object.__getstate__ gives __dict__
         if "model_" in state:
-            model = state["model_"]
-            state["model_"] = {"config": to_dict(model.config),
-                               "weights": {k: v.cpu() for k, v in model.state_dict().items()}}
+            state["model_"] = _saved(state["model_"])
+        if "members_" in state:
+            state["members_"] = [_saved(m) for m in state["members_"]]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         if isinstance(state.get("model_"), dict):
-            saved = state["model_"]
-            model = Autoencoder(from_dict(ModelConfig, saved["config"], "model"))
-            model.to(next(iter(saved["weights"].values())).dtype).load_state_dict(saved["weights"])
-            state = {**state, "model_": model.eval()}
+            state = {**state, "model_": _restored(state["model_"])}
+        if state.get("members_") and isinstance(state["members_"][0], dict):
+            state["members_"] = [_restored(m) for m in state["members_"]]
+            state["model_"] = state["members_"][0]
         super().__setstate__(state)
+
+
+def _saved(model: Autoencoder) -> dict[str, Any]:
+    return {"config": to_dict(model.config),
+            "weights": {k: v.cpu() for k, v in model.state_dict().items()}}
+
+
+def _restored(saved: dict[str, Any]) -> Autoencoder:
+    model = Autoencoder(from_dict(ModelConfig, saved["config"], "model"))
+    model.to(next(iter(saved["weights"].values())).dtype).load_state_dict(saved["weights"])
+    return model.eval()

@@ -211,14 +211,14 @@ def read_npy(path: Path, budget: Budget | None = None) -> np.ndarray:
 
 def read_npz(path: Path, array: str | None, budget: Budget | None = None
              ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Array `array` (default `x`) and labels `y` when present, each member inflated as a
-    stream only as far as the rows wanted."""
+    """Array `array` (default `x`, else ADBench's `X`) and labels `y` when present, each
+    member inflated as a stream only as far as the rows wanted."""
     regular_file(path)
     budget = budget or Budget(str(path))
-    name = array or "x"
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.namelist()
+            name = array or ("X" if "x.npy" not in members and "X.npy" in members else "x")
             if f"{name}.npy" not in members:
                 keys = ", ".join(m[:-4] for m in members if m.endswith(".npy"))
                 raise AekitError(f"{path}: no array {name!r} (--array); arrays: "

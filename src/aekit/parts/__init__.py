@@ -1,5 +1,16 @@
 """Model parts. Importing this package registers every part in `aekit.registry`."""
 
-from aekit.parts import adversarial, conv, dense, latent, losses, noise, penalty, recurrent
+from aekit.parts import (
+    adversarial,
+    conv,
+    dense,
+    latent,
+    losses,
+    noise,
+    penalty,
+    recurrent,
+    trimmed,
+)
 
-__all__ = ["adversarial", "conv", "dense", "latent", "losses", "noise", "penalty", "recurrent"]
+__all__ = ["adversarial", "conv", "dense", "latent", "losses", "noise", "penalty", "recurrent",
+           "trimmed"]

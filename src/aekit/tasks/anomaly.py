@@ -21,10 +21,13 @@ import numpy as np
 import torch
 from sklearn.base import OutlierMixin
 
+from aekit.data.scaling import fit_scaling
+from aekit.data.sources import Dataset
 from aekit.errors import AekitError
 from aekit.estimator import AutoencoderEstimator
 from aekit.metrics import encode, infer, neg_elbo_per_sample
 from aekit.registry import lookup, names, register
+from aekit.tasks import ensemble
 
 Residual = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (x, recon), (N, D) -> (N,)
 DEFAULT_CONTAMINATION = 0.05
@@ -157,27 +160,47 @@ def point_scores(window_scores: np.ndarray, starts: np.ndarray, window: int, len
 
 
 class AnomalyDetector(OutlierMixin, AutoencoderEstimator):
-    """Outlier detector on an aekit autoencoder's reconstruction error (scikit-learn style).
+    """Outlier detector on aekit autoencoders' reconstruction error (scikit-learn style).
 
-    Takes every parameter of `AutoencoderEstimator` (model, preset, hidden, epochs, ...), and:
+    With no model options (`AnomalyDetector()`) on a table, it is the default detector
+    (`aekit.tasks.ensemble`), chosen by one rule from the training table's shape (N rows, F
+    features) and nothing else:
+    - scaling: each column standardised on the training rows (a constant column becomes 0);
+    - 5 autoencoders F-h-c-h-F, each from its own seed: code c = ceil(sqrt(F) / 2), at most
+      F - 1 (always narrower than the input; 1 for F <= 2), one hidden layer of
+      h = min(64, max(2c, F)) ELU units, linear code and output;
+    - training: 5 epochs of Adam (lr 1e-3), batches of max(64, min(1024, N // 100)) rows, on
+      the trimmed MSE (the worst-reconstructed 10% of each batch left out of the gradient, so
+      the anomalies in the training data are not learnt);
+    - score: the mean over the members of (reconstruction error + mean distance of the code to
+      its 2nd to 6th nearest training codes), each standardised on the training rows, plus half
+      the standardised distance of the row from the training mean (the mean over the columns
+      of log(1 + z^2)).
+
+    Any model option (model, preset, hidden, epochs, batch_size, options) or a non-default
+    `anomaly_score` trains one autoencoder as `aekit train` would, scored by `anomaly_score`.
 
     Parameters
     ----------
     anomaly_score : str
-        A registered score: mse, bce, l1, l2, linf, code, mse+code, or elbo (a VAE's -ELBO).
+        "auto" (the default detector's score, or mse for one autoencoder), or a registered
+        score: mse, bce, l1, l2, linf, code, mse+code, or elbo (a VAE's -ELBO).
     contamination : float in (0, 0.5]
         Fraction of the training data to flag; sets the threshold as a training-score quantile.
     threshold : float or None
         An explicit threshold on the anomaly score (overrides `contamination`).
 
-    `anomaly_scores(X)` is the reconstruction error (higher = more anomalous); following
-    scikit-learn, `score_samples` is its negative, `decision_function` is negative for
-    anomalies, `predict` gives 1 (normal) or -1 (anomaly).
+    `anomaly_scores(X)` is higher for more anomalous rows; following scikit-learn,
+    `score_samples` is its negative, `decision_function` is negative for anomalies, `predict`
+    gives 1 (normal) or -1 (anomaly). As in PyOD, `decision_scores_` holds the training rows'
+    scores and `labels_` their flags (1 = anomaly). Fitting needs at least 2 rows; NaN or
+    infinite values are refused.
 
     Examples
     --------
-    >>> det = AnomalyDetector("conv", hidden=(32,), input_shape=(1, 28, 28), epochs=20)
-    >>> det.fit(x_normal).predict(x_test)   # 1 normal, -1 anomaly
+    >>> det = AnomalyDetector().fit(x_train)            # the default detector
+    >>> det.decision_scores_, det.anomaly_scores(x_test)
+    >>> AnomalyDetector("conv", hidden=(32,), input_shape=(1, 28, 28), epochs=20)
     """
 
     def __init__(self, model: str | None = None, *, preset: str | None = None,
@@ -185,7 +208,7 @@ class AnomalyDetector(OutlierMixin, AutoencoderEstimator):
                  lr: float | None = None, batch_size: int | None = None,
                  options: dict[str, Any] | None = None, input_shape: tuple[int, ...] | None = None,
                  scaling: str = "auto", random_state: int = 0, device: str = "cpu",
-                 anomaly_score: str = "mse", contamination: float = DEFAULT_CONTAMINATION,
+                 anomaly_score: str = "auto", contamination: float = DEFAULT_CONTAMINATION,
                  threshold: float | None = None):
         super().__init__(model, preset=preset, hidden=hidden, epochs=epochs, lr=lr,
                          batch_size=batch_size, options=options, input_shape=input_shape,
@@ -194,14 +217,43 @@ class AnomalyDetector(OutlierMixin, AutoencoderEstimator):
         self.contamination = contamination
         self.threshold = threshold
 
+    def _default_plan(self, x: np.ndarray) -> ensemble.Plan | None:
+        """The default detector's plan for a table fitted with no model options, else None."""
+        chosen = (self.model, self.preset, self.hidden, self.epochs, self.lr, self.batch_size,
+                  self.options)
+        tabular = x.ndim == 2 and self.scaling in ("auto", "standard")
+        if self.anomaly_score != "auto" or any(v is not None for v in chosen) or not tabular:
+            return None
+        return ensemble.default_plan(*x.shape)
+
     def fit(self, X: Any, y: Any = None) -> AnomalyDetector:
-        """Train the autoencoder on X (normal data) and set the threshold from its scores."""
+        """Train on X (its anomalies may be in it) and set the threshold from its scores."""
         check_contamination(self.contamination, "contamination")
-        lookup("score", self.anomaly_score, "anomaly_score")
-        x = self._fit_autoencoder(X)
-        self.score_state_ = fit_score(self.model_, x, self.anomaly_score)
-        return self.set_threshold(anomaly_scores(self.model_, x, self.anomaly_score,
-                                                 self.score_state_))
+        if self.anomaly_score != "auto":
+            lookup("score", self.anomaly_score, "anomaly_score")
+        x = self._validate(X, reset=True)
+        if len(x) < 2:
+            raise AekitError(f"X: {len(x)} sample; the detector needs at least 2 samples "
+                             "(rows) to fit")
+        self.plan_ = self._default_plan(x)
+        if self.plan_ is None:
+            x = self._fit_autoencoder(X)
+            self.score_state_ = fit_score(self.model_, x, self._score_name())
+            scores = anomaly_scores(self.model_, x, self._score_name(), self.score_state_)
+        else:
+            self.scaling_ = fit_scaling(Dataset(x, None, "X", "tabular"), "standard")
+            x = self.scaling_.apply(x).astype(np.float64)
+            self.members_ = ensemble.train_members(x.astype(np.float32), self.plan_,
+                                                   self.random_state, self.device)
+            self.model_ = self.members_[0]
+            self.score_state_, scores = ensemble.fit_state(self.members_, x, self.random_state)
+        self.decision_scores_ = scores
+        self.set_threshold(scores)
+        self.labels_ = (scores > self.threshold_).astype(np.int64)
+        return self
+
+    def _score_name(self) -> str:
+        return "mse" if self.anomaly_score == "auto" else self.anomaly_score
 
     def set_threshold(self, train_scores: np.ndarray | None) -> AnomalyDetector:
         """`threshold_` from the explicit threshold or the training scores' quantile."""
@@ -217,7 +269,9 @@ class AnomalyDetector(OutlierMixin, AutoencoderEstimator):
     def anomaly_scores(self, X: Any) -> np.ndarray:
         """Anomaly score of each row of X (higher = more anomalous)."""
         x = self._scaled(X)  # first: raises NotFittedError before model_ is touched
-        return anomaly_scores(self.model_, x, self.anomaly_score, self.score_state_)
+        if getattr(self, "plan_", None) is not None:
+            return ensemble.ensemble_scores(self.members_, x, self.score_state_)
+        return anomaly_scores(self.model_, x, self._score_name(), self.score_state_)
 
     def score_samples(self, X: Any) -> np.ndarray:
         """Negative anomaly score (scikit-learn's convention: lower = more abnormal)."""

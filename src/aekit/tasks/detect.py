@@ -19,6 +19,8 @@ import torch
 
 from aekit import metrics
 from aekit.data.formats import sliding_windows
+from aekit.data.labels import anomaly_labels
+from aekit.data.sources import Dataset
 from aekit.errors import AekitError
 from aekit.io import atomic_write_bytes
 from aekit.report import plots
@@ -137,6 +139,35 @@ def score_samples(detector: AnomalyDetector, x: np.ndarray, labels: np.ndarray |
                      "time" if timed else "index")
 
 
+def fit_and_score(data: Dataset, train: Dataset | None = None,
+                  contamination: float | None = None, threshold: float | None = None,
+                  device: str = "cpu") -> Detection:
+    """The default detector fitted on `train` (else on `data` itself, anomalies and all, as
+    PyOD's `fit` then `decision_scores_`) and its scores of `data`'s rows."""
+    labels = anomaly_labels(data)  # refuses labels other than 0/1 before any training
+    rows = _table(data)
+    detector = AnomalyDetector(device=device, threshold=threshold,
+                               contamination=DEFAULT_CONTAMINATION if contamination is None
+                               else contamination)
+    if train is None:
+        detector.fit(rows)
+        return Detection(detector.decision_scores_, detector.labels_, detector.threshold_,
+                         labels, [str(i) for i in range(len(rows))], "index")
+    fitted_on = _table(train)
+    if fitted_on.shape[1] != rows.shape[1]:
+        raise AekitError(f"--train: {train.name} has {fitted_on.shape[1]} features, --data "
+                         f"{data.name} has {rows.shape[1]}")
+    return score_samples(detector.fit(fitted_on), rows, labels)
+
+
+def _table(data: Dataset) -> np.ndarray:
+    """Rows as a float table; each sample's values flattened (an image or window's too)."""
+    if len(data.x) < 2:
+        raise AekitError(f"--data: {data.name} has {len(data.x)} row; the detector needs at "
+                         "least 2 rows to fit")
+    return data.x.reshape(len(data.x), -1).astype(np.float64)
+
+
 def score_series(detector: AnomalyDetector, series: np.ndarray, labels: np.ndarray | None,
                  window: int, stride: int, times: list[str] | None, name: str) -> Detection:
     """Point scores of one long series (L, C): each window scored, points averaged over the
@@ -151,7 +182,6 @@ def score_series(detector: AnomalyDetector, series: np.ndarray, labels: np.ndarr
     index = times if times is not None else [str(i) for i in range(len(series))]
     return Detection(scores, (scores > detector.threshold_).astype(np.int64),
                      detector.threshold_, labels, index, "time" if times else "index", series)
-
 
 
 def write_scores(path: str | Path, detection: Detection) -> Path:
