@@ -115,3 +115,15 @@ def test_config_bomb_is_refused_before_the_model_is_built(
     rc, peak = _peak(main, ["evaluate", str(run), "--data", "synthetic-3d:test"])
     err = capsys.readouterr().err
     assert rc == 2 and peak < 8 * MB and message in err, err
+
+
+def test_an_idx_gz_header_declaring_astronomical_dimensions_is_one_line(tmp_path, capsys):
+    """Found by the 10,000-case fuzz run: 40 dimensions of 2^32 - 1 made the size message
+    divide an integer too large for a float (OverflowError) instead of refusing the header."""
+    path = tmp_path / "huge-idx3-ubyte.gz"
+    path.write_bytes(gzip.compress(b"\x00\x00\x08\x28" + struct.pack(">I", 2**32 - 1) * 40))
+    assert main(["train", "--data", str(path), "--epochs", "1", "--out",
+                 str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("aekit: error:") and "more than any file holds" in err
+    assert len(err.strip().splitlines()) == 1

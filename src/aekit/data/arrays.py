@@ -22,6 +22,7 @@ import numpy as np
 
 from aekit.errors import AekitError, one_line
 
+_MAX_FILE_BYTES = 2**62  # past any real file; larger sizes come from a corrupt header
 # IDX type codes -> big-endian numpy dtypes (LeCun's format description).
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
@@ -108,6 +109,9 @@ def _read_idx_stream(handle: BinaryIO, name: str, budget: Budget, size: int | No
         raise AekitError(f"{name}: IDX dimensions {dims} contain 0")
     dtype = np.dtype(_IDX_DTYPES[code])
     expected = header + math.prod(dims) * dtype.itemsize
+    if expected > _MAX_FILE_BYTES:  # no disk holds it; its GiB would not even fit a float
+        raise AekitError(f"{name}: IDX dimensions {one_line(str(dims), 120)} declare "
+                         f"{expected.bit_length() - 1}+ bits of data, more than any file holds")
     if size is not None and size != expected:
         problem = "truncated" if size < expected else "trailing data"
         raise AekitError(f"{name}: IDX dimensions {dims} need {expected} bytes, file has "
