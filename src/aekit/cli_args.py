@@ -50,14 +50,16 @@ EXAMPLES: dict[str, tuple[str, str]] = {
 
 TRAIN_GROUPS: dict[str, tuple[str, ...]] = {
     "model": ("preset", "model", "hidden", "activation", "code_activation", "init", "output",
-              "loss", "l2", "conv_mode", "channels", "kernel", "latent", "beta", "prior"),
+              "loss", "l2", "conv_mode", "channels", "kernel", "latent", "beta", "prior",
+              "iw_train", "patch", "linear_path"),
     "regularisers": ("noise", "sparsity", "contractive", "k_sparse", "k_sparse_lifetime"),
     "training": ("optimizer", "lr", "batch_size", "epochs", "seed", "val_split", "patience",
                  "greedy", "greedy_epochs", "fine_tune_epochs", "clip_grad", "detect_anomaly",
-                 "kl_warmup", "precision", "compile", "threads", "device", "nproc", "resume"),
+                 "kl_warmup", "precision", "compile", "threads", "device", "nproc", "resume",
+                 "schedule", "restore_best"),
     "data": ("data", "data_dir", "limit", "array", "label_column", "time_column", "nan_policy",
              "max_memory", "kind", "window", "stride", "image_size", "scaling", "binarize",
-             "train_normal_only", "stream", "workers"),
+             "train_normal_only", "stream", "workers", "pad"),
     "output": ("out", "overwrite", "tensorboard", "quiet"),
 }
 """Where each `train` option is listed in `aekit train --help`; options not named here (new
