@@ -23,7 +23,7 @@ from aekit.data.arrays import (  # noqa: F401  (re-exported: readers import them
     read_npz,
     regular_file,
 )
-from aekit.errors import AekitError, AekitWarning
+from aekit.errors import AekitError, AekitWarning, one_line
 
 TIME_COLUMNS = ("timestamp", "time", "date")
 MISSING = frozenset({"", "na", "n/a", "nan", "-nan", "null", "none", "?", "#n/a", "nat", "-"})
@@ -137,5 +137,8 @@ def read_time_column(path: Path, time_column: str | None = None) -> list[str] | 
     if not names or names[0] not in header:
         return None
     at = header.index(names[0])
-    with path.open(newline="") as handle:
-        return [row[at] for row in list(csv.reader(handle))[1:]]
+    try:
+        with path.open(newline="") as handle:
+            return [row[at] if len(row) > at else "" for row in list(csv.reader(handle))[1:]]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise AekitError(f"{path}: cannot read as CSV ({one_line(exc, 120)})") from None

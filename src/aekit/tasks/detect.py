@@ -131,6 +131,9 @@ class Detection:
 def score_samples(detector: AnomalyDetector, x: np.ndarray, labels: np.ndarray | None,
                   times: list[str] | None = None) -> Detection:
     """Scores of independent samples; a CSV's time stamps (one per row) index them."""
+    if np.isnan(x).any():  # unequal-length series, padded with NaN (their mask)
+        raise AekitError("--data: series of unequal length; anomaly scores need equal lengths, "
+                         "so train and detect with --pad resample")
     scores = detector.anomaly_scores(x)
     timed = times is not None and len(times) == len(x)
     return Detection(scores, (scores > detector.threshold_).astype(np.int64),
