@@ -76,16 +76,17 @@ def train(args: argparse.Namespace) -> str | None:
     model.update(_given(args, REGULARISE_OPTIONS))
     train_options = {**recipe.train, **(preset.train if preset else {}),
                      **_given(args, TRAIN_OPTIONS)}
-    if not (args.data or preset):
-        print("aekit: no --data given: training on digits (scikit-learn's 8x8 digits); "
-              "pass --data to choose", file=sys.stderr)
     data = {"source": args.data or (preset.data if preset else "digits"),
             **_given(args, DATA_OPTIONS), **_given(args, STREAM_OPTIONS)}
     if data.get("data_dir"):
         data["data_dir"] = str(Path(data["data_dir"]).resolve())
-    result = fit_run(from_dict(ModelConfig, model, "model"),
-                     from_dict(TrainConfig, train_options, "train"),
-                     from_dict(DataConfig, data, "data"), args.out,
+    configs = (from_dict(ModelConfig, model, "model"),
+               from_dict(TrainConfig, train_options, "train"), from_dict(DataConfig, data, "data"))
+    registry.lookup("arch", configs[0].arch, "--model")
+    if not (args.data or preset):  # said once the options are known to be good
+        print("aekit: no --data given: training on digits (scikit-learn's 8x8 digits); "
+              "pass --data to choose", file=sys.stderr)
+    result = fit_run(*configs, args.out,
                      preset=args.preset, overwrite=args.overwrite, quiet=quiet,
                      device=args.device)
     return None if quiet else summary(result)
