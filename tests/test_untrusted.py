@@ -158,7 +158,8 @@ def test_fifo_model_file_and_special_out_files_do_not_block(run_dir: Path, tmp_p
     encode = ["encode", str(run_dir), "--data", "digits:test", "--out"]
     assert main([*encode, str(tmp_path / "out.npy")]) == 2
     _one_error(capsys, "out.npy: not a regular file (a device, FIFO or socket)")
-    for out, meaning in ((tmp_path, "Is a directory (EISDIR)"),
+    (tmp_path / "folder.npy").mkdir()  # named like an array, so it passes the suffix check
+    for out, meaning in ((tmp_path / "folder.npy", "Is a directory (EISDIR)"),
                          (run_dir / "config.json" / "x.npy", "Not a directory (ENOTDIR)"),
                          (tmp_path / ("n" * 300 + ".npy"), "File name too long (ENAMETOOLONG)")):
         assert main([*encode, str(out)]) == 2
