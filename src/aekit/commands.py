@@ -455,8 +455,7 @@ def generate(args: argparse.Namespace) -> str:
 
 def _shown(loaded: run.Run, images: np.ndarray) -> np.ndarray:
     """Model-unit images in [0, 1] for drawing, whatever the run's scaling."""
-    top = np.max(loaded.scaling.offset + loaded.scaling.scale)  # an image's full scale
-    return loaded.scaling.undo(images) / top
+    return loaded.scaling.undo(images) / loaded.scaling.full_scale
 
 
 def _index(x: np.ndarray, i: int, name: str) -> np.ndarray:

@@ -26,6 +26,11 @@ class Scaling:
     def undo(self, z: np.ndarray) -> np.ndarray:
         return (z * self.scale + self.offset).astype(np.float32)
 
+    @property
+    def full_scale(self) -> float:
+        """For images, the raw value of a white pixel: model unit 1 maps back to it."""
+        return float(np.max(self.offset + self.scale))
+
     def to_dict(self) -> dict[str, Any]:
         return {"offset": self.offset.tolist(), "scale": self.scale.tolist()}
 

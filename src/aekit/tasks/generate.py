@@ -52,8 +52,7 @@ def latent_grid(model: Autoencoder, n: int = 15) -> np.ndarray:
 def image_range(scaling: Scaling) -> tuple[float, float]:
     """Where a black and a white pixel land in model units: [0, 1] for unit scaling, [-1, 1]
     for symmetric; a chain's start noise must span the range the model was trained on."""
-    top = np.max(scaling.offset + scaling.scale)  # an image's full scale
-    low, high = scaling.apply(np.zeros(1)), scaling.apply(np.full(1, top))
+    low, high = scaling.apply(np.zeros(1)), scaling.apply(np.full(1, scaling.full_scale))
     return float(np.min(low)), float(np.max(high))
 
 
