@@ -11,7 +11,7 @@ import torch
 import aekit
 from aekit.config import ModelConfig, TrainConfig, from_dict
 from aekit.errors import AekitError
-from aekit.train.checkpoint import load_tensors, save_tensors
+from aekit.tensors import load_tensors, save_tensors
 
 SHAPES = {"mnist": (1, 28, 28), "synthetic-3d": (3,), "digits": (1, 8, 8),
           "timeseries/GunPoint_TRAIN.ts": (150, 1)}

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 import aekit
-from aekit import rundir
+from aekit import rundir, tensors
 from aekit.cli import main
 from aekit.errors import AekitError
 from aekit.train import checkpoint
@@ -114,7 +114,7 @@ def test_a_second_train_into_a_running_run_is_refused(tmp_path: Path,
 
 def _fail_on_save(monkeypatch: pytest.MonkeyPatch, code: int, after: int) -> None:
     """The checkpoint writer raises OSError(code) from its `after`+1-th call on."""
-    real, calls = checkpoint.save_file, []
+    real, calls = tensors.save_file, []
 
     def save_file(tensors: dict, path: str, metadata: dict | None = None) -> None:
         calls.append(path)
@@ -123,7 +123,7 @@ def _fail_on_save(monkeypatch: pytest.MonkeyPatch, code: int, after: int) -> Non
             raise OSError(code, os.strerror(code))
         real(tensors, path, metadata=metadata)
 
-    monkeypatch.setattr(checkpoint, "save_file", save_file)
+    monkeypatch.setattr(tensors, "save_file", save_file)
 
 
 @pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS])

@@ -19,11 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import aekit
+from aekit import tensors
 from aekit.cli import main
 from aekit.config import DataConfig, ModelConfig, TrainConfig
 from aekit.data import formats, ts
 from aekit.errors import AekitError
-from aekit.train import checkpoint
 from aekit.train.callbacks import Callback
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
@@ -40,18 +40,18 @@ def test_crafted_safetensors_give_clear_errors(tmp_path: Path) -> None:
     huge = tmp_path / "huge.safetensors"
     huge.write_bytes(struct.pack("<Q", 2**40) + b"{}")
     with pytest.raises(AekitError, match=r"huge.safetensors: safetensors header .* implausibly"):
-        checkpoint.load_tensors(huge)
+        tensors.load_tensors(huge)
     good = tmp_path / "good.safetensors"
-    checkpoint.save_tensors(good, {"w": torch.ones(100, 100)})
+    tensors.save_tensors(good, {"w": torch.ones(100, 100)})
     cut = tmp_path / "cut.safetensors"
     cut.write_bytes(good.read_bytes()[:-500])
     with pytest.raises(AekitError, match=r"cut.safetensors: not a valid safetensors file"):
-        checkpoint.load_tensors(cut)
+        tensors.load_tensors(cut)
     pickled = tmp_path / "model.safetensors"
     pickled.write_bytes(pickle.dumps({"w": np.ones(3)}))
     with pytest.raises(AekitError, match=r"model.safetensors: .*not a valid safetensors|"
                                          r"implausibly large"):
-        checkpoint.load_tensors(pickled)
+        tensors.load_tensors(pickled)
 
 
 def test_edited_run_directory_is_refused(tmp_path: Path) -> None:
@@ -68,16 +68,16 @@ def test_edited_run_directory_is_refused(tmp_path: Path) -> None:
 def test_save_interrupted_midway_keeps_previous_file(tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "w.safetensors"
-    checkpoint.save_tensors(target, {"w": torch.zeros(1000)})
+    tensors.save_tensors(target, {"w": torch.zeros(1000)})
     before = target.read_bytes()
 
     def broken_save(tensors: dict, path: str, metadata: dict | None = None) -> None:
         Path(path).write_bytes(b"partial" * 100)
         raise OSError("disk full")
 
-    monkeypatch.setattr(checkpoint, "save_file", broken_save)
+    monkeypatch.setattr(tensors, "save_file", broken_save)
     with pytest.raises(OSError, match="disk full"):
-        checkpoint.save_tensors(target, {"w": torch.ones(1000)})
+        tensors.save_tensors(target, {"w": torch.ones(1000)})
     assert target.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["w.safetensors"]  # no temp file left
 
@@ -96,7 +96,7 @@ def test_atomic_writes_get_the_users_umask_not_tempfiles_0600(tmp_path: Path) ->
 def test_sigkill_during_checkpointing_leaves_a_whole_file(tmp_path: Path) -> None:
     target = tmp_path / "big.safetensors"
     script = (f"import sys, torch; sys.path.insert(0, {SRC!r})\n"
-              "from aekit.train.checkpoint import save_tensors\n"
+              "from aekit.tensors import save_tensors\n"
               "i = 0\n"
               "while True:\n"
               f"    save_tensors({str(target)!r}, {{'w': torch.full((2_000_000,), float(i))}})\n"
@@ -108,8 +108,8 @@ def test_sigkill_during_checkpointing_leaves_a_whole_file(tmp_path: Path) -> Non
     time.sleep(0.7)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    tensors, _ = checkpoint.load_tensors(target)
-    w = tensors["w"]
+    loaded, _ = tensors.load_tensors(target)
+    w = loaded["w"]
     assert w.shape == (2_000_000,) and torch.all(w == w[0])  # one whole version, not a mix
 
 

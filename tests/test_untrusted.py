@@ -17,7 +17,7 @@ from safetensors.torch import load_file, save_file
 
 import aekit
 from aekit.cli import main
-from aekit.train.checkpoint import sha256_file
+from aekit.tensors import sha256_file
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ from aekit.data.formats import csv_header, read_time_column
 from aekit.data.labels import anomaly_labels
 from aekit.data.scaling import check_shape
 from aekit.data.sources import Dataset, known_sources, load_source
+from aekit.device import resolve_device
 from aekit.errors import AekitError
 from aekit.io import atomic_write
 from aekit.presets import Recipe, arch_defaults, load_preset, preset_names
@@ -31,7 +32,6 @@ from aekit.tasks import generate as generate_task
 from aekit.tasks.denoise import denoise as denoise_data
 from aekit.train import distributed
 from aekit.train.pipeline import fit_run, resume_run
-from aekit.train.trainer import resolve_device
 
 MODEL_OPTIONS = ("hidden", "activation", "code_activation", "init", "output", "loss", "l2")
 TRAIN_OPTIONS = ("optimizer", "lr", "batch_size", "epochs", "seed", "val_split", "patience",

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from aekit.device import autocast
 from aekit.errors import AekitError
 from aekit.model import Autoencoder
 from aekit.parts.latent import gaussian_kl, iw_log_weights
@@ -49,8 +50,6 @@ def infer(model: torch.nn.Module, x: np.ndarray,
     The batch size defaults to `inference_batch`. `precision="bf16"` autocasts and `compile`
     runs `step` through torch.compile: both pay on large data (compiling takes seconds).
     """
-    from aekit.train.speed import autocast  # lazy: the train package imports this module
-
     param = next(model.parameters())
     cast = autocast(param.device.type, precision)  # checks precision before any work
     model.eval()

@@ -26,7 +26,7 @@ from aekit.data.scaling import Scaling
 from aekit.errors import AekitError, one_line
 from aekit.io import atomic_write_json
 from aekit.model import Autoencoder
-from aekit.train.checkpoint import header_shapes, load_tensors, save_tensors, sha256_file
+from aekit.tensors import header_shapes, load_tensors, save_tensors, sha256_file
 
 FORMAT = "aekit-run/1"
 CLASSIFIER_FORMAT = "aekit-classifier/1"  # an encoder fine-tuned under a softmax head

@@ -25,7 +25,7 @@ from aekit.errors import AekitError
 from aekit.io import atomic_write_json
 from aekit.metrics import encode, infer
 from aekit.model import Autoencoder
-from aekit.train.checkpoint import load_tensors
+from aekit.tensors import load_tensors
 from aekit.train.trainer import Trainer
 
 if TYPE_CHECKING:

@@ -33,7 +33,7 @@ from aekit.tasks.anomaly import (
     point_scores,
     window_starts,
 )
-from aekit.train.checkpoint import json_metadata, load_tensors, read_json_metadata, save_tensors
+from aekit.tensors import json_metadata, load_tensors, read_json_metadata, save_tensors
 
 if TYPE_CHECKING:
     from aekit.run import Run

@@ -23,6 +23,7 @@ from aekit.data.binarize import bernoulli, binarize
 from aekit.data.labels import drop_anomalies
 from aekit.data.scaling import Scaling, fit_scaling, resolve
 from aekit.data.sources import Dataset, load_source
+from aekit.device import resolve_device
 from aekit.errors import AekitError
 from aekit.io import atomic_write_json
 from aekit.model import Autoencoder
@@ -37,7 +38,7 @@ from aekit.train.callbacks import Callback, CodeActivity, EarlyStopping, KLWarmu
 from aekit.train.greedy import check_greedy, greedy_pretrain
 from aekit.train.recipe import CosineSchedule, RestoreBest
 from aekit.train.tensorboard import TensorBoardLogger
-from aekit.train.trainer import Trainer, resolve_device
+from aekit.train.trainer import Trainer
 
 
 @dataclass

@@ -23,8 +23,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from aekit.config import PRECISIONS, TrainConfig
-from aekit.errors import AekitError
+from aekit.config import TrainConfig
+from aekit.device import autocast
 
 FOLDED = "folded_penalty"
 """Key of the optimizer parameter group whose weight decay stands in for a penalty's gradient;
@@ -70,15 +70,6 @@ def applied(model: nn.Module, optimizer: torch.optim.Optimizer, config: TrainCon
         torch.set_num_threads(threads)
         if switch:
             model.folded_penalties = dict.fromkeys(model.folded_penalties, False)
-
-
-def autocast(device_type: str, precision: str) -> torch.autocast:
-    """The context a pass runs in at `precision` (one of config.PRECISIONS): fp32 as is, bf16
-    under autocast. Training's forward and inference (`metrics.infer`) both use it."""
-    if precision not in PRECISIONS:
-        raise AekitError(f"--precision: expected {' or '.join(PRECISIONS)}, got {precision!r}")
-    dtype = torch.bfloat16 if precision == "bf16" else torch.float32
-    return torch.autocast(device_type, dtype=dtype, enabled=precision != "fp32")
 
 
 def forward_step(model: nn.Module, config: TrainConfig, device: torch.device

@@ -23,12 +23,12 @@ from torch import nn
 
 from aekit.config import TrainConfig
 from aekit.data.batches import BatchSource, MemoryBatches
+from aekit.device import resolve_device
 from aekit.errors import AekitError, one_line
 from aekit.metrics import loss_terms
 from aekit.train import checkpoint as ckpt
 from aekit.train import distributed
 from aekit.train.callbacks import Callback, Progress
-from aekit.train.devices import resolve_device
 from aekit.train.optim import make_optimizer
 from aekit.train.speed import applied, forward_step, param_groups
 

@@ -1,9 +1,11 @@
-"""Devices by name (`--device`), each a registry entry that says clearly when it is absent."""
+"""Devices by name (`--device`) and precision (`--precision`): what training and inference share,
+so that inference never imports the training package."""
 
 from __future__ import annotations
 
 import torch
 
+from aekit.config import PRECISIONS
 from aekit.errors import AekitError
 from aekit.registry import lookup, register
 
@@ -50,3 +52,12 @@ def resolve_device(device: str = "auto") -> torch.device:
             raise AekitError(f"--device: expected auto, cpu, cuda, cuda:N or mps, got {device!r}")
         return make(index)
     return make()
+
+
+def autocast(device_type: str, precision: str) -> torch.autocast:
+    """The context a pass runs in at `precision` (one of config.PRECISIONS): fp32 as is, bf16
+    under autocast. Training's forward and inference (`metrics.infer`) both use it."""
+    if precision not in PRECISIONS:
+        raise AekitError(f"--precision: expected {' or '.join(PRECISIONS)}, got {precision!r}")
+    dtype = torch.bfloat16 if precision == "bf16" else torch.float32
+    return torch.autocast(device_type, dtype=dtype, enabled=precision != "fp32")
