@@ -51,10 +51,10 @@ def child(args: argparse.Namespace) -> None:
 
     from aekit.config import DataConfig, ModelConfig, TrainConfig, from_dict
     from aekit.data.batches import MemoryBatches
+    from aekit.data.prepare import prepare_data, read_data
     from aekit.model import Autoencoder
     from aekit.presets import load_preset
     from aekit.train import distributed
-    from aekit.train.pipeline import prepare_data, read_data
     from aekit.train.trainer import Trainer
 
     preset = load_preset("stacked-mnist")

@@ -20,6 +20,7 @@ from common import build_configs, finish, load, parse_args
 import aekit
 from aekit import metrics
 from aekit.report import plots
+from aekit.train import Trainer
 from aekit.train.greedy import greedy_pretrain
 
 
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None, way: str = "separate", doc: str = __doc_
     model = aekit.Autoencoder(dataclasses.replace(model_config, input_shape=data.shape))
     untrained = metrics.recon_errors(data.x_test, metrics.reconstruct(model, data.x_test))
     # each phase is a Trainer.fit of a shallow model; the history records say which phase
-    history = greedy_pretrain(model, data.x_train, data.x_test, train_config)
+    history = greedy_pretrain(Trainer(model, train_config), data.x_train, data.x_test)
     recon = metrics.reconstruct(model, data.x_test)  # the whole stack, after the phases
     figure = plots.image_rows([data.x_test[:10], recon[:10]], ["original", "reconstruction"],
                               args.out / "reconstructions.png", f"greedy {way}, 784-300-150")

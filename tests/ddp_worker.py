@@ -19,7 +19,7 @@ from safetensors.torch import save_file
 from aekit.config import DataConfig, ModelConfig, TrainConfig
 from aekit.train import distributed
 from aekit.train.callbacks import Callback
-from aekit.train.pipeline import fit_run, resume_run
+from aekit.workflow import fit_run, resume_run
 
 SETTINGS = {
     "model": ModelConfig(arch="stacked", hidden=(32, 8), activation="elu", output="sigmoid"),

@@ -22,7 +22,7 @@ from safetensors.torch import load_file
 
 from aekit.config import TrainConfig
 from aekit.train.callbacks import Callback
-from aekit.train.pipeline import fit_run, resume_run
+from aekit.workflow import fit_run, resume_run
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKER = ROOT / "tests" / "ddp_worker.py"

@@ -193,12 +193,12 @@ def test_resume_changes_only_what_can_change_and_records_it(tmp_path: Path,
 
 def test_ctrl_c_before_the_first_checkpoint_gives_no_resume_hint(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
-    from aekit.train import pipeline
+    from aekit import workflow
 
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pipeline, "read_data", interrupted)  # Ctrl-C while the data loads
+    monkeypatch.setattr(workflow, "read_data", interrupted)  # Ctrl-C while the data loads
     assert _train(tmp_path / "run", "--epochs", "1") == 130
     err = capsys.readouterr().err.strip()
     assert err == "aekit: interrupted before the first checkpoint; nothing to resume, start " \

@@ -13,6 +13,7 @@ import aekit
 from aekit.cli import main
 from aekit.config import TrainConfig
 from aekit.errors import AekitError
+from aekit.train import Trainer
 from aekit.train.greedy import greedy_pretrain
 
 
@@ -32,8 +33,8 @@ def test_phases_and_cached_compute_the_same_thing(small_mnist: np.ndarray) -> No
     results = {}
     for way in ("phases", "cached"):
         model = _model()
-        history = greedy_pretrain(model, small_mnist, small_mnist[:0],
-                                  aekit.config.replace(config, greedy=way), "cpu")
+        trainer = Trainer(model, aekit.config.replace(config, greedy=way), device="cpu")
+        history = greedy_pretrain(trainer, small_mnist, small_mnist[:0])
         results[way] = (model.state_dict(), history)
     for key, value in results["phases"][0].items():
         torch.testing.assert_close(value, results["cached"][0][key], rtol=1e-4, atol=1e-5)
@@ -53,8 +54,8 @@ def test_phase_two_leaves_the_outer_layers_frozen(small_mnist: np.ndarray, way: 
                 at_phase_two.update({k: model.state_dict()[k].clone() for k in outer})
 
     inner_before = model.state_dict()["encoder.3.weight"].clone()
-    greedy_pretrain(model, small_mnist[:1000], small_mnist[:0],
-                    TrainConfig(lr=3e-3, batch_size=100, epochs=1, greedy=way), "cpu",
+    config = TrainConfig(lr=3e-3, batch_size=100, epochs=1, greedy=way)
+    greedy_pretrain(Trainer(model, config, device="cpu"), small_mnist[:1000], small_mnist[:0],
                     [Snapshot()])
     assert set(at_phase_two) == set(outer)
     for key in outer:
@@ -78,10 +79,10 @@ def test_greedy_each_phase_learns_and_run_records_phases(tmp_path: Path) -> None
 
 def test_greedy_needs_two_dense_layers() -> None:
     with pytest.raises(AekitError, match=r"--greedy: the model has a single hidden layer"):
-        greedy_pretrain(aekit.create_model("stacked", input_shape=4, hidden=(2,)),
-                        np.zeros((4, 4), np.float32), np.zeros((0, 4), np.float32),
-                        TrainConfig(greedy="cached"), "cpu")
+        model = aekit.create_model("stacked", input_shape=4, hidden=(2,))
+        greedy_pretrain(Trainer(model, TrainConfig(greedy="cached"), device="cpu"),
+                        np.zeros((4, 4), np.float32), np.zeros((0, 4), np.float32))
     with pytest.raises(AekitError, match=r"needs a dense stack .* got --model tied"):
-        greedy_pretrain(aekit.create_model("tied", input_shape=4, hidden=(3, 2)),
-                        np.zeros((4, 4), np.float32), np.zeros((0, 4), np.float32),
-                        TrainConfig(greedy="cached"), "cpu")
+        model = aekit.create_model("tied", input_shape=4, hidden=(3, 2))
+        greedy_pretrain(Trainer(model, TrainConfig(greedy="cached"), device="cpu"),
+                        np.zeros((4, 4), np.float32), np.zeros((0, 4), np.float32))

@@ -12,9 +12,10 @@ import torch
 
 from aekit.config import DataConfig, ModelConfig, TrainConfig
 from aekit.data import stream
+from aekit.data.prepare import read_data
 from aekit.data.scaling import fit_scaling
 from aekit.data.sources import load_source, read_raw
-from aekit.train.pipeline import fit_run, read_data
+from aekit.workflow import fit_run
 
 ECG = "timeseries/ecg-diff-count-3_TRAIN_NA.csv"
 

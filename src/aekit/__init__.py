@@ -25,7 +25,7 @@ _PUBLIC = {
     "names": "aekit.registry",
     "Run": "aekit.run", "load": "aekit.run", "load_run": "aekit.run", "save_run": "aekit.run",
     "Callback": "aekit.train", "Trainer": "aekit.train",
-    "fit_run": "aekit.train.pipeline", "resume_run": "aekit.train.pipeline",
+    "fit_run": "aekit.workflow", "resume_run": "aekit.workflow",
 }
 
 __all__ = [
@@ -64,7 +64,7 @@ if TYPE_CHECKING:
     from aekit.registry import names
     from aekit.run import Run, load, load_run, save_run
     from aekit.train import Callback, Trainer
-    from aekit.train.pipeline import fit_run, resume_run
+    from aekit.workflow import fit_run, resume_run
 
 
 _SUBMODULES = ("metrics", "sklearn", "tasks", "export", "gallery")

@@ -31,7 +31,7 @@ from aekit.tasks import detect as detection
 from aekit.tasks import generate as generate_task
 from aekit.tasks.denoise import denoise as denoise_data
 from aekit.train import distributed
-from aekit.train.pipeline import fit_run, resume_run
+from aekit.workflow import fit_run, resume_run
 
 MODEL_OPTIONS = ("hidden", "activation", "code_activation", "init", "output", "loss", "l2")
 TRAIN_OPTIONS = ("optimizer", "lr", "batch_size", "epochs", "seed", "val_split", "patience",

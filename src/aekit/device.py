@@ -43,8 +43,10 @@ def mps() -> torch.device:
     return torch.device("mps")
 
 
-def resolve_device(device: str = "auto") -> torch.device:
-    """`auto`, `cpu`, `cuda`, `cuda:N` or `mps` as a torch device."""
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """`auto`, `cpu`, `cuda`, `cuda:N` or `mps` as a torch device (a torch device as it is)."""
+    if isinstance(device, torch.device):
+        return device
     name, _, index = device.partition(":")
     make = lookup("device", name, "--device")
     if index:

@@ -19,6 +19,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from aekit.config import SCALINGS, ModelConfig, TrainConfig, from_dict, to_dict
+from aekit.data.prepare import prepare_data
 from aekit.data.sources import Dataset
 from aekit.errors import AekitError
 from aekit.metrics import infer
@@ -113,8 +114,6 @@ class AutoencoderEstimator(BaseEstimator):
 
     def _fit_autoencoder(self, X: Any) -> np.ndarray:
         """Train `model_` on X; returns X validated and scaled, for calibrations on it."""
-        from aekit.train.pipeline import prepare_data  # lazy: the pipeline imports the tasks
-
         x = self._validate(X, reset=True)
         model_config, train_config = self._configs()
         if self.scaling not in SCALINGS:

@@ -30,7 +30,7 @@ from aekit.presets import load_preset
 from aekit.report import features, plots
 from aekit.run import Run
 from aekit.tasks.denoise import denoise
-from aekit.train.pipeline import fit_run
+from aekit.workflow import fit_run
 
 KERAS = "seed 004's Keras 2 log (batch 128, Adadelta lr 1.0, validation = MNIST test set)"
 QUICK_TRAIN = {"epochs": 3}  # what --quick changes unless a row says more

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -20,10 +19,12 @@ import torch
 from aekit import metrics
 from aekit.data.formats import sliding_windows
 from aekit.data.labels import anomaly_labels
+from aekit.data.prepare import prepare_data, read_data
 from aekit.data.sources import Dataset
 from aekit.errors import AekitError
 from aekit.io import atomic_write_bytes
 from aekit.report import plots
+from aekit.run import Run, read_config
 from aekit.rundir import locked
 from aekit.tasks.anomaly import (
     DEFAULT_CONTAMINATION,
@@ -34,9 +35,6 @@ from aekit.tasks.anomaly import (
     window_starts,
 )
 from aekit.tensors import json_metadata, load_tensors, read_json_metadata, save_tensors
-
-if TYPE_CHECKING:
-    from aekit.run import Run
 
 TRAIN_SCORES = "detector.safetensors"
 FORMAT = "aekit-detector/1"
@@ -81,9 +79,6 @@ def _stored(path: Path, weights_sha256: str) -> dict[str, torch.Tensor]:
 def train_scores(loaded: Run, score: str = "mse") -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """The run's training scores and fitted score state, from its detector file or computed
     from its training data and kept."""
-    from aekit.run import read_config  # lazy: the run and the pipeline import this module
-    from aekit.train.pipeline import prepare_data, read_data
-
     sha = read_config(loaded.path)["weights"]["sha256"]
     stored = _stored(loaded.path / TRAIN_SCORES, sha)
     if score in stored:

@@ -58,13 +58,24 @@ def _shallow_config(config: ModelConfig, phase: int) -> ModelConfig:
                    contractive=0.0, k_sparse=None, k_sparse_lifetime=None)
 
 
-def greedy_pretrain(model: Autoencoder, x_train: np.ndarray, x_val: np.ndarray,
-                    config: TrainConfig, device: str = "auto",
-                    callbacks: Sequence[Callback] = ()) -> list[dict[str, Any]]:
-    """Train `model`'s layer pairs one at a time; returns the phases' history records.
+def planned_epochs(config: TrainConfig, model_config: ModelConfig) -> int:
+    """The loop's last epoch: greedy phases (one per layer pair) plus fine-tuning, or --epochs."""
+    if not config.greedy:
+        return config.epochs
+    per_phase = config.greedy_epochs or config.epochs
+    return len(model_config.hidden) * per_phase + config.fine_tune_epochs
 
-    `callbacks` are given to each phase's Trainer, whose `model` is that phase's shallow AE.
+
+def greedy_pretrain(trainer: Trainer, x_train: np.ndarray, x_val: np.ndarray,
+                    callbacks: Sequence[Callback] = ()) -> list[dict[str, Any]]:
+    """Train `trainer.model`'s layer pairs one at a time, then leave `trainer` ready to
+    fine-tune the whole stack: its history holds the phases' records, its epoch count and
+    epoch budget include them. Returns the phases' history.
+
+    `callbacks` (progress and the user's own) are given to each phase's Trainer, whose `model`
+    is that phase's shallow AE.
     """
+    model, config = trainer.model, trainer.config
     strategy = config.greedy or "cached"
     check_greedy(model.config, strategy)
     phase_config = replace(config, epochs=config.greedy_epochs or config.epochs)
@@ -78,18 +89,20 @@ def greedy_pretrain(model: Autoencoder, x_train: np.ndarray, x_val: np.ndarray,
             shallow.encoder[1], shallow.decoder[0] = encoders[phase], decoders[phase]
             if phase:
                 shallow.output_activation = activation(act)
-        trainer = Trainer(shallow, phase_config, callbacks, device=device)
+        phase_trainer = Trainer(shallow, phase_config, callbacks, device=trainer.device)
         per_batch = strategy == "phases"
         train_in = x_train if per_batch else _apply(prefix, x_train, trainer.device)
         val_in = _apply(prefix, x_val, trainer.device)
-        trainer.fit(train_in, val_in, transform=prefix if per_batch else None)
+        phase_trainer.fit(train_in, val_in, transform=prefix if per_batch else None)
         if strategy == "separate":
             for source, target in ((_linears(shallow.encoder)[0], encoders[phase]),
                                    (_linears(shallow.decoder)[0], decoders[phase])):
                 target.load_state_dict(source.state_dict())
-        for record in trainer.history:
+        for record in phase_trainer.history:
             history.append({**record, "epoch": len(history) + 1,
                             "phase": f"greedy {phase + 1}/{len(encoders)}"})
+    trainer.history, trainer.epoch = history, len(history)
+    trainer.config = replace(config, epochs=planned_epochs(config, model.config))
     return history
 
 
