@@ -47,7 +47,7 @@ def measure(name: str, arch: str, epochs: int, data: Path = DATA) -> dict[str, f
     test = aekit.load_source(test_file, length=steps)
     x_train, x_test = run.scaling.apply(train.x), run.scaling.apply(test.x)
     codes = [metrics.encode(run.model, x) for x in (x_train, x_test)]
-    code_size = run.model_config.code_size
+    code_size = run.model.code_size
     return {"test_mse": metrics.recon_errors(x_test, metrics.reconstruct(run.model, x_test))["mse"],
             "pca_mse": metrics.pca_mse(x_train, x_test, code_size) or float("nan"),
             "code": code_size,

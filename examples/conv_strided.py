@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> dict:
     figure = plots.image_rows(shown, ["original", "reconstruction"],
                               args.out / "reconstructions.png", "strided conv on MNIST test")
     found = {"test_mse": metrics.recon_errors(data.x_test, recon)["mse"],  # in [-1, 1] units
-             "untrained_mse": untrained["mse"], "code_size": model.config.code_size}
+             "untrained_mse": untrained["mse"], "code_size": model.code_size}
     return finish(found, [figure], history)
 
 

@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> dict:
     figure = plots.image_rows([data.x_test[:10], recon[:10]], ["original", "reconstruction"],
                               args.out / "reconstructions.png", "conv 16-8-8 on MNIST test")
     found = {"test_bce": errors["bce"], "test_mse": errors["mse"],
-             "untrained_mse": untrained["mse"], "code_size": model.config.code_size}
+             "untrained_mse": untrained["mse"], "code_size": model.code_size}
     return finish(found, [figure], history, REFERENCE)
 
 

@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> dict:
     found = {"test_mse": metrics.recon_errors(data.x_test, recon)["mse"],
              "untrained_mse": untrained["mse"],
              # the linear baseline with as many components as the code has
-             "pca_mse": metrics.pca_mse(data.x_train, data.x_test, model_config.code_size)}
+             "pca_mse": metrics.pca_mse(data.x_train, data.x_test, model.code_size)}
     return finish(found, [figure], history)
 
 

@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> dict:
                               args.out / "reconstructions.png", "784-300-150 on MNIST test")
     found = {"test_mse": metrics.recon_errors(data.x_test, recon)["mse"],
              "untrained_mse": untrained["mse"],
-             "pca_mse": metrics.pca_mse(data.x_train, data.x_test, model_config.code_size)}
+             "pca_mse": metrics.pca_mse(data.x_train, data.x_test, model.code_size)}
     return finish(found, [figure], history)
 
 

@@ -29,7 +29,7 @@ def test_preset_contract(name: str, tmp_path: Path) -> None:
     model = _preset_model(name)
     x = torch.rand(6, *model.config.input_shape)
     out = model(x)
-    assert out.recon.shape == x.shape and out.code.shape == (6, model.config.code_size)
+    assert out.recon.shape == x.shape and out.code.shape == (6, model.code_size)
     assert torch.isfinite(out.loss)
     out.loss.backward()
     trained_by_loss = [p for name, p in model.named_parameters()  # an AAE's discriminator

@@ -33,7 +33,7 @@ def test_conv_shapes_round_trip(mode: str, shape: tuple[int, ...], channels: tup
                                conv_mode=mode)
     out = model(torch.rand(2, *shape))
     assert out.recon.shape == (2, *shape)
-    assert out.code.shape == (2, model.config.code_size)
+    assert out.code.shape == (2, model.code_size)
 
 
 @pytest.mark.parametrize("arch", ["conv1d", "lstm"])

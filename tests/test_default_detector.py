@@ -64,7 +64,7 @@ def test_defaults_on_a_wide_table_with_fewer_rows_than_features(data_dir) -> Non
     x, y = _adbench(data_dir, "17_InternetAds", 300)
     det = AutoencoderOutlierDetector().fit(x)
     assert det.plan_ == default_plan(300, 1555)
-    assert all(m.config.code_size == 20 < 1555 for m in det.members_)
+    assert all(m.code_size == 20 < 1555 for m in det.members_)
     assert np.isfinite(det.decision_scores_).all()
     assert roc_auc_score(y, det.decision_scores_) > 0.55
 

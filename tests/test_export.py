@@ -74,7 +74,7 @@ def test_export_command_checks_the_decoder_and_prints_the_difference(
     assert lines[1].startswith("onnxruntime vs PyTorch on 37 samples of mnist:test (batch 1 "
                                "and 37): max abs difference ")
     assert float(lines[1].rsplit(" ", 1)[1]) < 1e-4
-    code_size = runs["conv"].model_config.code_size  # 8 x 4 x 4 feature map
+    code_size = runs["conv"].model.code_size  # 8 x 4 x 4 feature map
     session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
     codes = np.random.default_rng(0).random((5, code_size), dtype=np.float32)
     (recon,) = session.run(None, {"x": codes})

@@ -131,7 +131,8 @@ def test_aae_codes_match_the_gaussian_prior_and_generate(mnist):
     x = mnist["x_train"][:4000]
     model = create_model("aae", input_shape=(1, 28, 28), hidden=(256, 2), activation="relu",
                          loss="bce")
-    assert model.config.prior == "gaussian" and model.config.code_activation == "none"
+    assert model.adversary.prior == "gaussian"  # what --model aae implies
+    assert isinstance(model.encoder[-1], torch.nn.Identity)  # a linear code: the prior spans R
     _fit(model, x, epochs=10)
     codes = metrics.encode(model, x)
     assert np.abs(codes.mean(0)).max() < 0.2, codes.mean(0)

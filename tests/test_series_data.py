@@ -78,7 +78,7 @@ def test_padded_steps_count_in_no_loss(tmp_path: Path) -> None:
         assert torch.equal(loaded.model.encode(x), loaded.model.encode(x.nan_to_num(nan=0.0)))
     test = str(SERIES / "JapaneseVowels_TEST.ts")  # one test series is longer (29) than 26
     assert main(["encode", str(run), "--data", test, "--out", str(tmp_path / "c.npy")]) == 0
-    assert np.load(tmp_path / "c.npy").shape == (370, loaded.model_config.code_size)
+    assert np.load(tmp_path / "c.npy").shape == (370, loaded.model.code_size)
 
 
 def _multichannel_csv(path: Path, source: Path, rows: int) -> Path:

@@ -191,7 +191,7 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     recon = metrics.reconstruct(loaded.model, x)
     result = {"run": str(loaded.path), "data": data.name, "n": len(x),
               **metrics.recon_errors(x, recon), **metrics.loss_terms(loaded.model, x)}
-    if loaded.model_config.variational:
+    if loaded.model.variational:
         result.update(binarize=binarized, **_likelihood(loaded, x, args))
     return result
 

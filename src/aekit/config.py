@@ -133,19 +133,18 @@ class ModelConfig:
     def __post_init__(self) -> None:
         if any(d <= 0 for d in self.input_shape):
             _fail("model", "input_shape", f"sizes must be > 0, got {list(self.input_shape)}")
-        if any(h <= 0 for h in self.hidden) or not (self.hidden or self.arch in CODE_FROM_MAPS):
+        if any(h <= 0 for h in self.hidden):
             _fail("model", "hidden", f"expected sizes > 0 like 300,150, got {list(self.hidden)}")
         self._check_conv()
         _check_generative(self)
         _positive("model", "l2", self.l2, strict=False)
         if self.loss == "bce" and self.output not in ("sigmoid", "auto"):
             _fail("model", "loss", f"bce needs output 'sigmoid', got output {self.output!r}")
-        _check_regularisers(self)
-        from aekit.parts.blocks import ACTIVATIONS  # lazy: the parts import this module
-
-        if self.code_activation is not None and self.code_activation not in ACTIVATIONS:
-            _fail("model", "code_activation", f"expected one of {', '.join(ACTIVATIONS)}, got "
-                  f"{self.code_activation!r}")
+        _positive("model", "contractive", self.contractive, strict=False)
+        if self.k_sparse_lifetime is not None and not 0 < self.k_sparse_lifetime <= 1:
+            _fail("model", "k_sparse_lifetime", f"must be a fraction in (0, 1], got "
+                  f"{self.k_sparse_lifetime}")
+        _positive("model", "k_sparse", self.k_sparse)
 
     def _check_conv(self) -> None:
         if self.conv_mode not in ("pool", "stride"):
@@ -156,88 +155,14 @@ class ModelConfig:
         _positive("model", "kernel", self.kernel)
         _positive("model", "patch", self.patch)
 
-    @property
-    def code_act(self) -> str:
-        """The code layer's activation in a dense stack."""
-        return "none" if self.arch == "linear" else self.code_activation or self.activation
-
-    @property
-    def variational(self) -> bool:
-        """Whether the code is a Gaussian posterior (a VAE) rather than a deterministic code."""
-        return str(self.latent).startswith("gaussian")
-
-    @property
-    def code_size(self) -> int:
-        """The last hidden size; for conv models without dense layers, the final feature map."""
-        if self.hidden:
-            return self.hidden[-1]
-        from aekit.parts.conv import feature_size  # lazy: parts import this module
-
-        return feature_size(self)
-
-
-CODE_FROM_MAPS = ("conv", "conv1d")
-
 
 def _check_generative(config: ModelConfig) -> None:
-    """Resolve the vae/aae archs' default latent and prior, and check the generative options."""
-    if config.latent is None:
-        object.__setattr__(config, "latent", "gaussian" if config.arch == "vae" else "identity")
-    if config.prior is None and config.arch == "aae":
-        object.__setattr__(config, "prior", "gaussian")
-    if config.prior is not None and config.code_activation is None:
-        object.__setattr__(config, "code_activation", "none")  # the prior spans all reals
-    from aekit.registry import lookup  # lazy: the parts import this module
-
-    lookup("latent", config.latent, "--latent")
-    if config.latent == "ksparse":
-        _fail("model", "latent", "k-sparse codes are set with --k-sparse K or "
-              "--k-sparse-lifetime P")
+    """Ranges of the generative options; the latent and the prior check how they combine
+    with the rest when they are built (parts/latent.py, parts/adversarial.py)."""
     _positive("model", "beta", config.beta, strict=False)
     _positive("model", "iw_train", config.iw_train)
     _positive("model", "adversary_weight", config.adversary_weight, strict=False)
     _positive("model", "mmd_weight", config.mmd_weight, strict=False)
-    if config.iw_train > 1 and not config.variational:
-        _fail("model", "iw_train", "the importance-weighted bound needs a gaussian latent "
-              "(--model vae or --latent gaussian)")
-    if config.prior not in (None, "gaussian", "mixture"):
-        _fail("model", "prior", f"expected gaussian or mixture, got {config.prior!r}")
-    variational = config.variational
-    if variational and (config.k_sparse is not None or config.k_sparse_lifetime is not None):
-        _fail("model", "latent", "a gaussian latent cannot also be k-sparse")
-    if variational and config.prior is not None:
-        _fail("model", "prior", "an adversarial prior needs a deterministic code, not a "
-              "gaussian latent")
-    if (variational or config.prior) and config.arch == "tied":
-        _fail("model", "arch", "generative codes need their own code layer; tied weights "
-              "cannot share it, use --model vae or stacked")
-    if (variational or config.prior) and not config.hidden:
-        _fail("model", "hidden", "a generative model needs a dense code; give --hidden, "
-              "e.g. 16 after the convs")
-"""Archs whose code may be the flattened last feature map (no dense layers, Keras blog)."""
-
-
-def _check_regularisers(config: ModelConfig) -> None:
-    """Parse `noise` and `sparsity` once so a bad spec fails when the config is built, not in
-    training; the parsers live with their parts (imported here, not at the top, because the
-    parts import this module)."""
-    from aekit.parts.noise import parse_noise
-    from aekit.parts.penalty import parse_sparsity
-
-    if config.noise is not None:
-        parse_noise(config.noise)
-    if config.sparsity is not None and parse_sparsity(config.sparsity)[0] == "kl":
-        code_act = config.code_act
-        if config.arch in ("linear", "stacked", "tied") and code_act != "sigmoid":
-            _fail("model", "sparsity", f"KL sparsity needs codes in (0, 1), but the {config.arch} "
-                  f"code activation is {code_act!r}; use --activation sigmoid")
-    _positive("model", "contractive", config.contractive, strict=False)
-    if config.k_sparse is not None and not 0 < config.k_sparse <= config.code_size:
-        _fail("model", "k_sparse", f"K must be in 1..{config.code_size} (the code size), "
-              f"got {config.k_sparse}")
-    lifetime = config.k_sparse_lifetime
-    if lifetime is not None and not 0 < lifetime <= 1:
-        _fail("model", "k_sparse_lifetime", f"must be a fraction in (0, 1], got {lifetime}")
 
 
 PRECISIONS = ("fp32", "bf16")

@@ -381,7 +381,7 @@ def _test_metrics(ctx: Context) -> dict[str, Any]:
             "untrained_mse": metrics.recon_errors(
                 ctx.x_test, metrics.reconstruct(untrained, ctx.x_test))["mse"],
             "pca_mse": metrics.pca_mse(ctx.x_train, ctx.x_test,
-                                       ctx.run.model_config.code_size),
+                                       ctx.run.model.code_size),
             "mean_mse": float(np.mean((ctx.x_test.astype(np.float64) - mean) ** 2)),
-            "code_size": ctx.run.model_config.code_size}
+            "code_size": ctx.run.model.code_size}
 

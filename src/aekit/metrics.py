@@ -167,7 +167,7 @@ _MAX_DECODES = 20_000  # decoder inputs per chunk: bounds memory at K samples pe
 
 
 def _check_variational(model: Autoencoder) -> None:
-    if not model.config.variational:
+    if not model.variational:
         raise AekitError(f"likelihood: a {model.config.arch} autoencoder has no Gaussian latent; "
                          "the ELBO and NLL need --model vae or --latent gaussian")
 

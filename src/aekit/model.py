@@ -16,7 +16,7 @@ import aekit.parts  # noqa: F401  (registers every part)
 from aekit.config import ModelConfig, from_dict, replace
 from aekit.errors import AekitError
 from aekit.parts.adversarial import build_adversary
-from aekit.parts.blocks import activation
+from aekit.parts.blocks import activation, latent_name
 from aekit.parts.latent import build_latent
 from aekit.parts.losses import ON_LOGITS
 from aekit.parts.noise import build_noise
@@ -52,14 +52,17 @@ class Autoencoder(nn.Module):
     def __init__(self, config: ModelConfig):
         super().__init__()
         self.config = config
-        self.encoder, self.decoder = lookup("arch", config.arch, "--model")(config)
-        if config.variational:  # the encoder's last layer emits mean and log-variance, linearly
-            head = replace(config, hidden=[*config.hidden[:-1], 2 * config.code_size],
+        build = lookup("arch", config.arch, "--model")
+        self.encoder, self.decoder = build(config)
+        self.variational = latent_name(config).startswith("gaussian")
+        if self.variational and config.hidden:  # the last layer emits mean and log-variance
+            head = replace(config, hidden=[*config.hidden[:-1], 2 * config.hidden[-1]],
                            code_activation="none")
-            self.encoder = lookup("arch", config.arch)(head)[0]
-        self.adversary = build_adversary(config)
+            self.encoder = build(head)[0]
+        self.code_size = _code_size(self.encoder, config)
+        self.adversary = build_adversary(config, self.code_size)
         self.corrupt = build_noise(config.noise)
-        self.latent = build_latent(config)
+        self.latent = build_latent(config, self.code_size)
         self.output_activation = activation(_output_name(config.output))
         self._loss = lookup("loss", config.loss, "--loss")
         self._penalties = build_penalties(config)
@@ -91,7 +94,7 @@ class Autoencoder(nn.Module):
             terms = {"iw_bound": self.latent.iw_bound(h, x, self.log_likelihood)}
         else:
             recon_term = (lookup("nll", self.config.loss)(logits, recon, x).mean()
-                          if self.config.variational else self._loss(logits, recon, x))
+                          if self.variational else self._loss(logits, recon, x))
             terms = {"recon": recon_term, **terms}
         if self.adversary is not None and self.training:
             terms["prior"] = self.adversary.prior_term(code)
@@ -106,7 +109,7 @@ class Autoencoder(nn.Module):
     @property
     def can_generate(self) -> bool:
         """Whether codes have a prior to sample from (a VAE's Gaussian, an AAE's prior)."""
-        return self.config.variational or self.adversary is not None
+        return self.variational or self.adversary is not None
 
     def sample_codes(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """n codes from the prior, on the model's device."""
@@ -117,7 +120,7 @@ class Autoencoder(nn.Module):
         if self.adversary is not None:
             codes = self.adversary.sample_prior(n, generator)
         else:
-            codes = self.latent.sample_prior(n, self.config.code_size, generator)
+            codes = self.latent.sample_prior(n, self.code_size, generator)
         return codes.to(next(self.parameters()).device)
 
     def extra_optimizers(self, lr: float) -> dict[str, torch.optim.Optimizer]:
@@ -137,6 +140,15 @@ class Autoencoder(nn.Module):
 
 GENERATIVE = ("--model vae (or --latent gaussian on any architecture), --model aae "
               "(or --prior gaussian|mixture)")
+
+
+@torch.no_grad()
+def _code_size(encoder: nn.Module, config: ModelConfig) -> int:
+    """The code width: the last dense size, else (a conv model's flattened last feature map)
+    what the built encoder makes of one probe sample."""
+    if config.hidden:
+        return config.hidden[-1]
+    return int(encoder(torch.zeros(1, *config.input_shape)).shape[1])
 
 
 def _output_name(output: str) -> str:

@@ -15,19 +15,30 @@ from aekit.errors import AekitError
 F = TypeVar("F", bound=Callable[..., Any])
 
 _REGISTRY: dict[str, dict[str, Callable[..., Any]]] = {}
+_DEFAULTS: dict[tuple[str, str], dict[str, Any]] = {}
 
 
-def register(kind: str, name: str) -> Callable[[F], F]:
-    """File `fn` under (kind, name); registering a name twice is a bug, so it raises."""
+def register(kind: str, name: str, **defaults: Any) -> Callable[[F], F]:
+    """File `fn` under (kind, name); registering a name twice is a bug, so it raises.
+
+    `defaults` are settings the entry implies when a config leaves them unset (`vae`: a
+    gaussian latent), so no other module special-cases the entry's name.
+    """
 
     def wrap(fn: F) -> F:
         table = _REGISTRY.setdefault(kind, {})
         if name in table:
             raise RuntimeError(f"{kind} {name!r} is registered twice")
         table[name] = fn
+        _DEFAULTS[kind, name] = defaults
         return fn
 
     return wrap
+
+
+def defaults(kind: str, name: str) -> dict[str, Any]:
+    """The settings entry (kind, name) implies (empty for an unknown name)."""
+    return _DEFAULTS.get((kind, name), {})
 
 
 def lookup(kind: str, name: str, option: str | None = None) -> Callable[..., Any]:

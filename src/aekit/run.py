@@ -49,7 +49,7 @@ class Run:
     def __repr__(self) -> str:
         """One line: where, what model on what data, how far it trained."""
         cfg, history = self.model_config, self.metrics.get("history") or []
-        sizes = "-".join(map(str, cfg.hidden)) or f"code {cfg.code_size}"
+        sizes = "-".join(map(str, cfg.hidden)) or f"code {self.model.code_size}"
         last = history[-1] if history else {}
         loss = last.get("val_loss") if last.get("val_loss") is not None else last.get(
             "train_loss")

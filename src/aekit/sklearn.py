@@ -47,7 +47,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
     @property
     def _n_features_out(self) -> int:
-        return self.model_.config.code_size
+        return self.model_.code_size
 
     def transform(self, X: Any) -> np.ndarray:
         """Codes of the rows of X, in X's float dtype."""

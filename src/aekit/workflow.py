@@ -146,7 +146,7 @@ def _train_and_finish(out: Path, trainer: Trainer, prepared: Prepared, data_conf
     if config.sparsity or config.k_sparse or config.k_sparse_lifetime:
         trainer.callbacks.insert(0, CodeActivity(prepared.train))
     if trainer.config.kl_warmup:
-        if not config.variational:
+        if not trainer.model.variational:
             raise AekitError("--kl-warmup: only a gaussian latent has a KL term to warm up "
                              "(--model vae or --latent gaussian)")
         trainer.callbacks.insert(0, KLWarmup(trainer.config.kl_warmup))
@@ -184,7 +184,7 @@ def final_metrics(trainer: Trainer, prepared: Prepared, seconds: float) -> dict[
         "mse": errors["mse"],
         "bce": errors["bce"],
         "pca_mse": metrics.pca_mse(prepared.train, evaluated,
-                                   prepared.model_config.code_size),
-        "code_size": prepared.model_config.code_size,
+                                   trainer.model.code_size),
+        "code_size": trainer.model.code_size,
         "seconds": seconds,
     }

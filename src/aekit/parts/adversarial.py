@@ -19,7 +19,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from aekit.config import ModelConfig
-from aekit.parts.blocks import mlp
+from aekit.errors import AekitError
+from aekit.parts.blocks import latent_name, mlp, prior_name
 from aekit.registry import lookup, register
 
 _HIDDEN = (256, 256)
@@ -106,9 +107,16 @@ class CodeAdversary(nn.Module):
         return {"discriminator": d_loss.item()}
 
 
-def build_adversary(config: ModelConfig) -> CodeAdversary | None:
+def build_adversary(config: ModelConfig, code_size: int) -> CodeAdversary | None:
     """The discriminator when the config names a prior (`--model aae`, `--prior`), else None."""
-    if config.prior is None:
+    prior = prior_name(config)
+    if prior is None:
         return None
-    return CodeAdversary(config.code_size, config.prior, config.adversary_weight,
-                         config.mmd_weight)
+    lookup("prior", prior, "--prior")
+    if latent_name(config).startswith("gaussian"):
+        raise AekitError("model.prior (--prior): an adversarial prior needs a deterministic "
+                         "code, not a gaussian latent")
+    if not config.hidden:
+        raise AekitError("model.hidden (--hidden): a generative model needs a dense code; give "
+                         "--hidden, e.g. 16 after the convs")
+    return CodeAdversary(code_size, prior, config.adversary_weight, config.mmd_weight)

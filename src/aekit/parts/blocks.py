@@ -7,7 +7,9 @@ from collections.abc import Sequence
 
 from torch import nn
 
+from aekit.config import ModelConfig
 from aekit.errors import AekitError
+from aekit.registry import defaults
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU,
@@ -19,9 +21,40 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
 }
 
 
-def activation(name: str) -> nn.Module:
+def latent_name(config: ModelConfig) -> str:
+    """`--latent`, else what the architecture implies (`vae`: gaussian), else identity."""
+    return config.latent or defaults("arch", config.arch).get("latent", "identity")
+
+
+def prior_name(config: ModelConfig) -> str | None:
+    """The adversarial prior: `--prior`, else what the architecture implies (`aae`)."""
+    return config.prior or defaults("arch", config.arch).get("prior")
+
+
+def is_generative(config: ModelConfig) -> bool:
+    """Whether the code is a Gaussian posterior or is pushed to a prior."""
+    return latent_name(config).startswith("gaussian") or prior_name(config) is not None
+
+
+def code_layer(config: ModelConfig) -> nn.Module:
+    """The code layer's activation module, an unknown name blamed on the option that gave it."""
+    given = ("--activation" if config.code_activation is None
+             else "model.code_activation (--code-activation)")
+    return activation(code_activation(config), given)
+
+
+def code_activation(config: ModelConfig) -> str:
+    """The code layer's activation: `--code-activation`, else linear under a prior (which
+    spans all reals), else the hidden activation."""
+    implied = defaults("arch", config.arch).get("code_activation")  # linear: part of its maths
+    if implied is not None or config.code_activation is not None:
+        return implied or config.code_activation
+    return "none" if prior_name(config) is not None else config.activation
+
+
+def activation(name: str, option: str = "--activation") -> nn.Module:
     if name not in ACTIVATIONS:
-        raise AekitError(f"--activation: expected one of {', '.join(ACTIVATIONS)}, got {name!r}")
+        raise AekitError(f"{option}: expected one of {', '.join(ACTIVATIONS)}, got {name!r}")
     return ACTIVATIONS[name]()
 
 

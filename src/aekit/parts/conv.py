@@ -18,7 +18,7 @@ from torch import nn
 
 from aekit.config import ModelConfig
 from aekit.errors import AekitError
-from aekit.parts.blocks import activation, init_weights, mlp
+from aekit.parts.blocks import activation, code_layer, init_weights, mlp
 from aekit.parts.linear_path import FillPadding, LinearDecoder, LinearEncoder, zero_last
 from aekit.registry import register
 
@@ -170,7 +170,7 @@ def _conv_pair(config: ModelConfig, dims: int) -> tuple[nn.Module, nn.Module]:
                             nn.Flatten(),
                             *(mlp(dense, config.activation, config.init, last_act=False)
                               if config.hidden else []),
-                            activation(config.code_act) if config.hidden else nn.Identity())
+                            code_layer(config) if config.hidden else nn.Identity())
     decoder = nn.Sequential(
         *(mlp(dense[::-1], config.activation, config.init) if config.hidden else []),
         nn.Unflatten(1, last_map), Channels(False) if not series else nn.Identity(),
@@ -194,6 +194,7 @@ def conv1d(config: ModelConfig) -> tuple[nn.Module, nn.Module]:
     encoder, decoder = _conv_pair(config, 1)
     if not config.linear_path:
         return encoder, decoder
-    shape, code = tuple(config.input_shape), config.code_size
+    code = config.hidden[-1] if config.hidden else feature_size(config)
+    shape = tuple(config.input_shape)
     return (LinearEncoder(zero_last(encoder), shape, code),
             LinearDecoder(zero_last(decoder), shape, code))

@@ -15,11 +15,14 @@ from torch import nn
 
 from aekit.config import ModelConfig
 from aekit.errors import AekitError
-from aekit.parts.blocks import activation, mlp
+from aekit.parts.blocks import activation, code_layer, is_generative, mlp
 from aekit.registry import register
 
 
 def _input_size(config: ModelConfig) -> int:
+    if not config.hidden:
+        raise AekitError(f"model.hidden (--hidden): a {config.arch} model needs dense layers, "
+                         "e.g. 300,150")
     if not config.input_shape:
         raise AekitError("model.input_shape: unknown; give the data or input_shape=(...)")
     return math.prod(config.input_shape)
@@ -29,14 +32,14 @@ def _dense_pair(config: ModelConfig, act: str, init: str) -> tuple[nn.Module, nn
     n_in = _input_size(config)
     sizes = [n_in, *config.hidden]
     encoder = nn.Sequential(nn.Flatten(), *mlp(sizes, act, init, last_act=False),
-                            activation(config.code_act))
+                            code_layer(config))
     decoder = nn.Sequential(
         *mlp(sizes[::-1], act, init, last_act=False), nn.Unflatten(1, config.input_shape)
     )
     return encoder, decoder
 
 
-@register("arch", "linear")
+@register("arch", "linear", code_activation="none")
 def linear(config: ModelConfig) -> tuple[nn.Module, nn.Module]:
     """Linear encoder and decoder, no activation: spans the PCA subspace (seed 000)."""
     return _dense_pair(config, "none", config.init)
@@ -80,21 +83,24 @@ def tied(config: ModelConfig) -> tuple[nn.Module, nn.Module]:
     n_in = _input_size(config)
     encoder = nn.Sequential(nn.Flatten(), *mlp([n_in, *config.hidden], config.activation,
                                                config.init, last_act=False),
-                            activation(config.code_act))
+                            code_layer(config))
+    if is_generative(config):
+        raise AekitError("model.arch (--model): generative codes need their own code layer; "
+                         "tied weights cannot share it, use --model vae or stacked")
     linears = [m for m in encoder if isinstance(m, nn.Linear)]
     return encoder, TiedDecoder(linears, config.activation, config.input_shape)
 
 
-# --- generative autoencoders (issue 6): dense stacks whose latent makes them generative -------
+# --- generative autoencoders: dense stacks whose latent or prior makes them generative ---------
 
 
-@register("arch", "vae")
+@register("arch", "vae", latent="gaussian")
 def vae(config: ModelConfig) -> tuple[nn.Module, nn.Module]:
     """Variational AE: dense stack with a Gaussian latent (seed 000: 784-500-500-20, ELU, He)."""
     return _dense_pair(config, config.activation, config.init)
 
 
-@register("arch", "aae")
+@register("arch", "aae", prior="gaussian")
 def aae(config: ModelConfig) -> tuple[nn.Module, nn.Module]:
     """Adversarial AE: dense stack, linear code pushed to a prior by a discriminator."""
     return _dense_pair(config, config.activation, config.init)

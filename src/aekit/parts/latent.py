@@ -9,6 +9,8 @@ import torch
 from torch import nn
 
 from aekit.config import ModelConfig
+from aekit.errors import AekitError
+from aekit.parts.blocks import latent_name
 from aekit.registry import lookup, register
 
 
@@ -25,7 +27,7 @@ def identity() -> nn.Module:
     return IdentityLatent()
 
 
-# --- regularised autoencoders (issue 4): k-sparse / winner-take-all latent --------------------
+# --- k-sparse / winner-take-all latent --------------------------------------------------------
 
 
 class KSparseLatent(nn.Module):
@@ -149,11 +151,26 @@ def gaussian_sigma(config: ModelConfig) -> nn.Module:
     return GaussianLatent(config.beta, sigma_head=True, iw_train=config.iw_train)
 
 
-def build_latent(config: ModelConfig) -> nn.Module:
-    """The latent part a config asks for: `--latent`, or k-sparse when `k_sparse` or its
-    lifetime is set, else the identity."""
-    if config.latent != "identity":
-        return lookup("latent", str(config.latent), "--latent")(config)
-    if config.k_sparse is None and config.k_sparse_lifetime is None:
-        return identity()
-    return ksparse(config.k_sparse, config.k_sparse_lifetime)
+def build_latent(config: ModelConfig, code_size: int) -> nn.Module:
+    """The latent part a config asks for: `--latent` (or the architecture's), or k-sparse when
+    `k_sparse` or its lifetime is set, else the identity; its settings are checked here."""
+    name = latent_name(config)
+    sparse = config.k_sparse is not None or config.k_sparse_lifetime is not None
+    if name == "ksparse":
+        raise AekitError("model.latent (--latent): k-sparse codes are set with --k-sparse K or "
+                         "--k-sparse-lifetime P")
+    variational = name.startswith("gaussian")
+    if config.iw_train > 1 and not variational:
+        raise AekitError("model.iw_train (--iw-train): the importance-weighted bound needs a "
+                         "gaussian latent (--model vae or --latent gaussian)")
+    if variational and sparse:
+        raise AekitError("model.latent (--latent): a gaussian latent cannot also be k-sparse")
+    if variational and not config.hidden:
+        raise AekitError("model.hidden (--hidden): a generative model needs a dense code; give "
+                         "--hidden, e.g. 16 after the convs")
+    if config.k_sparse is not None and not 0 < config.k_sparse <= code_size:
+        raise AekitError(f"model.k_sparse (--k-sparse): K must be in 1..{code_size} (the code "
+                         f"size), got {config.k_sparse}")
+    if name != "identity":
+        return lookup("latent", name, "--latent")(config)
+    return ksparse(config.k_sparse, config.k_sparse_lifetime) if sparse else identity()

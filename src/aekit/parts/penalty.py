@@ -9,6 +9,7 @@ from torch import nn
 
 from aekit.config import ModelConfig
 from aekit.errors import AekitError
+from aekit.parts.blocks import code_activation
 from aekit.registry import lookup, names, register
 
 Penalty = Callable[[nn.Module, torch.Tensor, torch.Tensor], torch.Tensor]
@@ -78,6 +79,10 @@ def sparsity(config: ModelConfig) -> Penalty | None:
         return None
     kind, values = parse_sparsity(config.sparsity)
     weight = values[-1]
+    if kind == "kl" and config.hidden and (code_act := code_activation(config)) != "sigmoid":
+        raise AekitError(f"model.sparsity (--sparsity): KL sparsity needs codes in (0, 1), but "
+                         f"the {config.arch} code activation is {code_act!r}; use --activation "
+                         "sigmoid")
 
     def term(model: nn.Module, x: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
         raw = kl_sparsity(code, values[0]) if kind == "kl" else l1_activity(code)

@@ -96,6 +96,8 @@ def lstm(config: ModelConfig) -> tuple[nn.Module, nn.Module]:
     if len(config.input_shape) != 2:
         raise AekitError("--model lstm: needs series (T, C): a .ts file, --kind series or "
                          f"--window; got samples shaped {list(config.input_shape)}")
+    if not config.hidden:
+        raise AekitError("model.hidden (--hidden): an lstm model needs its LSTM size, e.g. 16")
     steps, channels = config.input_shape
     patch = config.patch or default_patch(steps)
     *lstms, last = config.hidden

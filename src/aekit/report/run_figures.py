@@ -41,7 +41,7 @@ def write_figures(out: Path, model: Autoencoder, history: list[dict[str, Any]],
         if model.can_generate:  # prior samples, and seed 004's manifold for a 2-D code
             full = prepared.scaling.undo(generate.sample(model, 64)) / prepared.data.full_scale
             plots.image_grid(full, 8, figures / "samples.png", f"{model.config.arch} samples")
-            if model.config.code_size == 2:
+            if model.code_size == 2:
                 grid = prepared.scaling.undo(generate.latent_grid(model, 15))
                 plots.image_grid(grid / prepared.data.full_scale, 15, figures / "manifold.png",
                                  pad=0)

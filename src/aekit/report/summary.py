@@ -14,8 +14,9 @@ def summary(result: Any) -> str:
     def fmt(value: float | None) -> str:
         return "-" if value is None else f"{value:.5f}"
 
+    sizes = "-".join(map(str, cfg.hidden)) or f"code {result.model.code_size}"
     rows = [
-        ("model", f"{cfg.arch} {'-'.join(map(str, cfg.hidden)) or f'code {cfg.code_size}'} "
+        ("model", f"{cfg.arch} {sizes} "
                   f"({cfg.activation}, "
                   f"{cfg.loss})" + (f", preset {result.preset}" if result.preset else "")),
         ("data", result.data_config.source),

@@ -44,7 +44,7 @@ class EncoderClassifier(nn.Module):
     def __init__(self, ae: Autoencoder, n_classes: int, freeze: bool = False):
         super().__init__()
         self.ae = ae
-        self.head = nn.Linear(ae.config.code_size, n_classes)
+        self.head = nn.Linear(ae.code_size, n_classes)
         for p in ae.parameters():
             p.requires_grad_(not freeze)
 

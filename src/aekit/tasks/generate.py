@@ -39,9 +39,9 @@ def interpolate(model: Autoencoder, a: np.ndarray, b: np.ndarray, steps: int = 1
 def latent_grid(model: Autoencoder, n: int = 15) -> np.ndarray:
     """Seed 004's manifold: a 2-D code decoded over an n x n grid of the Gaussian's quantiles
     5%..95% (z2 falling down the rows, z1 rising along them), as n * n images."""
-    if model.config.code_size != 2:
+    if model.code_size != 2:
         raise AekitError(f"--grid: needs a 2-D code, this model's code has "
-                         f"{model.config.code_size} dimensions")
+                         f"{model.code_size} dimensions")
     if n < 2:
         raise AekitError(f"--grid: needs at least 2 points per side, got {n}")
     quantiles = torch.special.ndtri(torch.linspace(0.05, 0.95, n))
