@@ -127,3 +127,28 @@ def test_an_idx_gz_header_declaring_astronomical_dimensions_is_one_line(tmp_path
     err = capsys.readouterr().err
     assert err.startswith("aekit: error:") and "more than any file holds" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_a_forged_png_header_after_the_first_image_is_refused_before_decoding(
+        tmp_path: Path) -> None:
+    """A later image claiming 9,000 x 9,000 pixels (under the decoder's own limit) is refused
+    from the headers, before any image is decoded: nothing near its 324 MB is allocated."""
+    import zlib
+
+    from PIL import Image
+
+    folder = tmp_path / "pngs"
+    folder.mkdir()
+    for i, image in enumerate(aekit.load_source("digits").x[:4, 0]):
+        Image.fromarray((image * 16).astype(np.uint8)).save(folder / f"{i}.png")
+    data = bytearray((folder / "3.png").read_bytes())
+    data[16:24] = struct.pack(">II", 9_000, 9_000)  # IHDR width and height, then its CRC
+    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
+    (folder / "3.png").write_bytes(bytes(data))
+    _, peak = _peak(_refused, folder)
+    assert peak < 20e6
+
+
+def _refused(folder: Path) -> None:
+    with pytest.raises(AekitError, match=r"3.png: size 9000x9000 differs"):
+        aekit.load_source(str(folder))

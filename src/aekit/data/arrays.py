@@ -11,6 +11,7 @@ import gzip
 import io
 import math
 import stat
+import warnings
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -158,7 +159,9 @@ def _array_header(handle: BinaryIO, name: str) -> tuple[tuple[int, ...], bool, n
     try:
         read = (np.lib.format.read_array_header_1_0 if magic[6] == 1
                 else np.lib.format.read_array_header_2_0)
-        shape, fortran, dtype = read(handle)
+        with warnings.catch_warnings():  # numpy's note on a Python-2 style header is no error
+            warnings.simplefilter("ignore", UserWarning)
+            shape, fortran, dtype = read(handle)
     except (ValueError, OSError, EOFError, SyntaxError, TypeError, TokenError,
             RecursionError) as exc:
         raise AekitError(f"{name}: not a readable .npy array ({one_line(exc, 120)})") from None

@@ -138,25 +138,16 @@ def common_mode(modes: set[str]) -> str:
 def read_image_folder(folder: Path, image_size: int | None = None,
                       max_bytes: float | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """(N, H, W) grayscale or (N, H, W, 3) colour images (uint8; 16-bit grayscale as float32 in
-    [0, 1]), and labels or None; the float32 size is checked before any image is decoded."""
-    check_image_size(image_size)
-    files, labels = _image_files(folder)
+    [0, 1]), and labels or None. Every header is read first (sizes, modes) and the float32
+    size is checked before any image is decoded, so one forged header costs no memory."""
+    files, labels, mode = scan_image_folder(folder, image_size)
     if max_bytes is not None and folder_nbytes_float32(folder, image_size) > max_bytes:
         raise AekitError(f"{folder}: the images need "
                          f"{folder_nbytes_float32(folder, image_size) / 2**30:.2f} GiB as "
                          f"float32, more than the {max_bytes / 2**30:.2f} GiB allowed "
                          "(--max-memory); use --image-size or stream them (--stream)")
-    loaded = [open_image(path) for path in files]
-    mode = common_mode({im.mode for im in loaded})
-    arrays = []
-    first = loaded[0].size
-    for path, image in zip(files, loaded, strict=True):
-        if not image_size and image.size != first:
-            raise AekitError(f"{path}: size {image.size[0]}x{image.size[1]} differs from "
-                             f"{files[0].name}'s {first[0]}x{first[1]}; pass --image-size N "
-                             "to resize all images to N x N")
-        arrays.append(as_array(image, mode, image_size))
-    return np.stack(arrays), None if labels is None else np.asarray(labels, np.int64)
+    arrays = [as_array(open_image(path), mode, image_size) for path in files]
+    return np.stack(arrays), labels
 
 
 def scan_image_folder(folder: Path, image_size: int | None = None
