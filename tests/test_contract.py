@@ -86,12 +86,19 @@ def test_every_arch_builds_and_encodes(arch: str) -> None:
     (ModelConfig, {"l2": -1}, r"model.l2 \(--l2\): must be >= 0"),
     (TrainConfig, {"epochs": -3}, r"train.epochs \(--epochs\): must be > 0, got -3"),
     (TrainConfig, {"batch_size": 1.5}, r"train.batch_size \(--batch-size\): expected an int"),
-    (TrainConfig, {"optimizer": "adamx"}, r"train.optimizer \(--optimizer\): expected one of"),
+    (TrainConfig, {"precision": "half"}, r"train.precision \(--precision\): expected one of"),
     (TrainConfig, {"val_split": 1.0}, r"train.val_split \(--val-split\): must be in \[0, 1\)"),
 ])
 def test_config_errors_name_the_field(section: type, data: dict, message: str) -> None:
     with pytest.raises(AekitError, match=message):
         from_dict(section, data, "model" if section is ModelConfig else "train")
+
+
+def test_an_unknown_optimizer_is_named_with_the_nearest_registered_one() -> None:
+    model = aekit.create_model("stacked", input_shape=4, hidden=(2,))
+    with pytest.raises(AekitError, match=r"--optimizer: unknown optimizer 'adamx'; known: .*"
+                                         r"did you mean 'adam'"):
+        aekit.Trainer(model, TrainConfig(optimizer="adamx"))
 
 
 def test_unknown_activation_and_output_are_named() -> None:

@@ -31,7 +31,7 @@ def test_every_optimizer_name_is_registered_and_adamw_decays_decoupled() -> None
     adamw = make_optimizer(layer.parameters(), TrainConfig(optimizer="adamw"))
     assert isinstance(adamw, torch.optim.AdamW) and adamw.defaults["lr"] == 1e-3
     with pytest.raises(AekitError, match=r"--optimizer.*adamw"):
-        TrainConfig(optimizer="adamx")
+        make_optimizer(layer.parameters(), TrainConfig(optimizer="adamx"))
     model = aekit.create_model("stacked", input_shape=(1, 8, 8), hidden=(8,), l2=1e-3)
     groups = param_groups(model, TrainConfig(optimizer="adamw"))
     assert [FOLDED in g for g in groups] == [False]  # decoupled decay is not the L2 gradient

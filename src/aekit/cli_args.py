@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from aekit import catalog
+
 EXAMPLES: dict[str, tuple[str, str]] = {
     "demo": ("aekit demo", "aekit demo --epochs 20 --out runs/demo20 --overwrite"),
     "train": ("aekit train --preset stacked-mnist --data-dir ../shared/data --out runs/stacked",
@@ -48,27 +50,19 @@ EXAMPLES: dict[str, tuple[str, str]] = {
     "presets": ("aekit presets", "aekit presets | grep vae"),
 }
 
-TRAIN_GROUPS: dict[str, tuple[str, ...]] = {
-    "model": ("preset", "model", "hidden", "activation", "code_activation", "init", "output",
-              "loss", "l2", "conv_mode", "channels", "kernel", "latent", "beta", "prior",
-              "iw_train", "patch", "linear_path"),
-    "regularisers": ("noise", "sparsity", "contractive", "k_sparse", "k_sparse_lifetime"),
-    "training": ("optimizer", "lr", "batch_size", "epochs", "seed", "val_split", "patience",
-                 "greedy", "greedy_epochs", "fine_tune_epochs", "clip_grad", "detect_anomaly",
-                 "kl_warmup", "precision", "compile", "threads", "device", "nproc", "resume",
-                 "schedule", "restore_best"),
-    "data": ("data", "data_dir", "limit", "array", "label_column", "time_column", "nan_policy",
-             "max_memory", "kind", "window", "stride", "image_size", "scaling", "binarize",
-             "train_normal_only", "stream", "workers", "pad"),
-    "output": ("out", "overwrite", "tensorboard", "quiet"),
-}
-"""Where each `train` option is listed in `aekit train --help`; options not named here (new
-ones) still show, under 'other options'."""
-
-
 class Parser(argparse.ArgumentParser):
     """argparse that answers a misspelt option with the nearest real one of its sub-command,
     as Python 3.14's argparse does (`--epcohs` -> did you mean --epochs?)."""
+
+    def format_help(self) -> str:
+        """The help, with each `{kind}` in an option's text replaced by the names registered
+        under that kind (which imports the parts, so only a sub-command's help pays for it)."""
+        kinds = catalog.wanted([action.help or "" for action in self._actions])
+        if kinds:
+            names = catalog.registered(kinds)  # imports the parts: only when help is shown
+            for action in self._actions:
+                action.help = action.help and action.help.format_map(names)
+        return super().format_help()
 
     def parse_args(self, args: Any = None, namespace: Any = None) -> argparse.Namespace:
         parsed, extra = self.parse_known_args(args, namespace)
@@ -95,8 +89,8 @@ class Parser(argparse.ArgumentParser):
 
 
 def finish(sub: argparse._SubParsersAction) -> None:
-    """Give every sub-command a description, two examples and a short usage line, and lay
-    `train`'s options out in groups."""
+    """Give every sub-command a description, two examples and a short usage line; options
+    outside a titled group are listed last, as 'other options'."""
     helps = {action.dest: action.help or "" for action in sub._choices_actions}
     for name, parser in sub.choices.items():
         parser.description = (helps.get(name) or "").rstrip(".") + "."
@@ -107,28 +101,10 @@ def finish(sub: argparse._SubParsersAction) -> None:
         positional = " ".join(a.metavar or a.dest.upper() for a in parser._positionals
                               ._group_actions)
         parser.usage = f"aekit {name} {positional + ' ' if positional else ''}[options]"
-    _group(sub.choices["train"], TRAIN_GROUPS)
-
-
-def _group(parser: argparse.ArgumentParser, groups: dict[str, tuple[str, ...]]) -> None:
-    """Move already-added options into titled groups, in the order of `groups`."""
-    by_dest = {a.dest: a for a in parser._actions}
-    default = parser._optionals
-    default.title = "other options"
-    made = []
-    for title, dests in groups.items():
-        group = parser.add_argument_group(title)
-        for dest in dests:
-            action = by_dest.get(dest)
-            if action is None:
-                continue
-            for holder in parser._action_groups:
-                if action in holder._group_actions and holder is not group:
-                    holder._group_actions.remove(action)
-            group._group_actions.append(action)
-        made.append(group)
-    others = [g for g in parser._action_groups if g not in made and g is not default]
-    parser._action_groups = [*others, *made, default]
+        if len(parser._action_groups) > 2:
+            parser._optionals.title = "other options"
+            parser._action_groups.remove(parser._optionals)
+            parser._action_groups.append(parser._optionals)
 
 
 def suffix(*suffixes: str, what: str) -> Callable[[str], str]:

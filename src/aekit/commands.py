@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from aekit import metrics, registry, run, rundir
+from aekit import cli_options, metrics, registry, run, rundir
 from aekit.config import DataConfig, ModelConfig, TrainConfig, from_dict
 from aekit.data.binarize import binarize
 from aekit.data.formats import csv_header, read_time_column
@@ -33,34 +33,13 @@ from aekit.tasks.denoise import denoise as denoise_data
 from aekit.train import distributed
 from aekit.workflow import fit_run, resume_run
 
-MODEL_OPTIONS = ("hidden", "activation", "code_activation", "init", "output", "loss", "l2")
-TRAIN_OPTIONS = ("optimizer", "lr", "batch_size", "epochs", "seed", "val_split", "patience",
-                 "clip_grad", "detect_anomaly", "greedy", "greedy_epochs", "fine_tune_epochs",
-                 "tensorboard")
-DATA_OPTIONS = ("data_dir", "limit", "array", "label_column", "time_column", "nan_policy",
-                "max_memory")
-REGULARISE_OPTIONS = ("noise", "sparsity", "contractive", "k_sparse", "k_sparse_lifetime")
-# --- generative autoencoders (issue 6) ---
-MODEL_OPTIONS += ("latent", "beta", "prior", "iw_train")
-TRAIN_OPTIONS += ("kl_warmup",)
-DATA_OPTIONS += ("binarize",)
-# --- convolutional and sequence models (issue 7) ---
-MODEL_OPTIONS += ("conv_mode", "channels", "kernel")
-DATA_OPTIONS += ("kind", "window", "stride", "scaling", "image_size")
-STREAM_OPTIONS = ("stream", "workers")  # train only (issue 13)
-DATA_OPTIONS += ("train_normal_only",)  # anomaly detection (issue 8)
-TRAIN_OPTIONS += ("precision", "compile", "threads")  # speed (issue 9)
-MODEL_OPTIONS += ("patch", "linear_path")  # sequence models
-TRAIN_OPTIONS += ("schedule", "restore_best")
-DATA_OPTIONS += ("pad",)
 HANDLERS = {"map": "map_codes"}  # sub-commands whose function name would shadow a builtin
 
 
 def train(args: argparse.Namespace) -> str | None:
     quiet = args.quiet or not distributed.is_main()  # under torchrun, rank 0 alone reports
     if args.resume:
-        given = _given(args, ("model", "preset", "data", "out", *MODEL_OPTIONS, *TRAIN_OPTIONS,
-                              *DATA_OPTIONS, *REGULARISE_OPTIONS, *STREAM_OPTIONS))
+        given = {**cli_options.given_flags(args), **_given(args, ("preset", "out"))}
         result = resume_run(args.resume, quiet=quiet, device=args.device, **given)
         return None if quiet else summary(result)
     if not args.out:
@@ -69,15 +48,12 @@ def train(args: argparse.Namespace) -> str | None:
     arch = args.model or (preset.model.get("arch") if preset else None) or "stacked"
     recipe = arch_defaults(arch) if not preset else Recipe({}, {})
     model: dict[str, Any] = {"arch": "stacked", "output": "auto", **recipe.model,
-                             **(preset.model if preset else {})}
-    if args.model:
-        model["arch"] = args.model
-    model.update(_given(args, MODEL_OPTIONS))
-    model.update(_given(args, REGULARISE_OPTIONS))
+                             **(preset.model if preset else {}),
+                             **cli_options.values(args, ModelConfig)}
     train_options = {**recipe.train, **(preset.train if preset else {}),
-                     **_given(args, TRAIN_OPTIONS)}
+                     **cli_options.values(args, TrainConfig)}
     data = {"source": args.data or (preset.data if preset else "digits"),
-            **_given(args, DATA_OPTIONS), **_given(args, STREAM_OPTIONS)}
+            **cli_options.values(args, DataConfig)}
     if data.get("data_dir"):
         data["data_dir"] = str(Path(data["data_dir"]).resolve())
     configs = (from_dict(ModelConfig, model, "model"),
@@ -261,7 +237,7 @@ def _load_for_run(loaded: run.Run, spec: str, args: argparse.Namespace, option: 
 def _data_kwargs(loaded: run.Run, args: argparse.Namespace) -> dict[str, Any]:
     """`load_source` options: the run's own, overridden by those given on the command line."""
     stored = loaded.data_config
-    given = _given(args, DATA_OPTIONS)
+    given = cli_options.values(args, DataConfig)
     names = ("data_dir", "array", "label_column", "time_column", "nan_policy", "max_memory",
              "kind", "window", "stride", "image_size", "columns", "pad")
     shape = loaded.model_config.input_shape  # unequal-length series: to the model's length
@@ -380,8 +356,9 @@ def _detect_without_run(args: argparse.Namespace) -> dict[str, Any]:
         raise AekitError("--data: required without RUN (the table to score)")
     if args.score is not None:
         raise AekitError("--score: only with RUN; the default detector has its own score")
-    options = _given(args, ("data_dir", "array", "label_column", "nan_policy", "max_memory",
-                            "kind", "image_size"))
+    options = cli_options.values(args, DataConfig, ("data_dir", "array", "label_column",
+                                                    "nan_policy", "max_memory", "kind",
+                                                    "image_size"))
     data = load_source(args.data, limit=args.limit, **options)
     train = None if args.train is None else load_source(
         args.train, limit=args.limit, **options)

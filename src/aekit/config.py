@@ -96,191 +96,207 @@ def _positive(section: str, name: str, value: float | None, strict: bool = True)
         _fail(section, name, f"must be {'> 0' if strict else '>= 0'}, got {value}")
 
 
+def opt(default: Any, help: str, **cli: Any) -> Any:
+    """A config field with its command-line help (and, in `cli`, its flag's `choices`, `metavar`,
+    `flag` name or `group`): the one place an option is written, from which the CLI is made.
+
+    `{kind}` in the help stands for the names registered under that kind (`{arch}`), filled in
+    when the help is shown; `choices` are checked here, registry names where they are built.
+    """
+    return dataclasses.field(default=default, metadata={"help": help, **cli})
+
+
+class _Section:
+    """Checks every field with `choices` in its metadata."""
+
+    def _check_choices(self, section: str) -> None:
+        for field in dataclasses.fields(self):  # type: ignore[arg-type]
+            value, choices = getattr(self, field.name), field.metadata.get("choices")
+            if choices and value is not None and value not in choices:
+                _fail(section, field.name, f"expected one of {', '.join(choices)}, got {value!r}")
+
+
 @dataclass(frozen=True, kw_only=True)
-class ModelConfig:
+class ModelConfig(_Section):
     """Everything needed to rebuild an Autoencoder's modules (not its weights)."""
 
-    arch: str = "stacked"
-    input_shape: tuple[int, ...] = ()
-    hidden: tuple[int, ...] = (300, 150)
-    activation: str = "elu"
-    code_activation: str | None = None  # None: as `activation`; "none": a linear code (seed 003)
-    init: str = "he"
-    output: str = "sigmoid"
-    loss: str = "mse"
-    l2: float = 0.0
-    # regularised autoencoders (issue 4)
-    noise: str | None = None
-    sparsity: str | None = None
-    contractive: float = 0.0
-    k_sparse: int | None = None
-    k_sparse_lifetime: float | None = None
-    # --- convolutional models (issue 7): conv / conv1d archs; hidden may then be empty ---
-    conv_mode: str = "pool"
-    channels: tuple[int, ...] = (16, 8, 8)
-    kernel: int = 3
-    # --- sequence models: lstm / conv1d ---
-    patch: int | None = None  # lstm: steps per LSTM step; None: ceil(T / 64)
-    linear_path: bool = False  # lstm/conv1d: PCA of the training data plus the network
-    # --- generative autoencoders (issue 6) ---
-    latent: str | None = None  # None: gaussian for arch vae, identity otherwise
-    beta: float = 1.0
-    prior: str | None = None  # the AAE's prior: gaussian or mixture; None: gaussian for arch aae
-    adversary_weight: float = 0.1  # the AAE encoder's fool-the-discriminator term, per sample
-    mmd_weight: float = 1.0  # the AAE's MMD between codes and prior draws
-    iw_train: int = 1  # K > 1: train a gaussian latent on the importance-weighted bound (IWAE)
+    arch: str = opt("stacked", "architecture: {arch} (see `aekit models`)", flag="--model")
+    input_shape: tuple[int, ...] = opt((), "the shape of one sample (from the data)", flag=None)
+    hidden: tuple[int, ...] = opt(
+        (300, 150), "encoder layer sizes, the last is the code size, e.g. 300,150; for "
+        "conv/conv1d: dense layers after the convs, or none")
+    activation: str = opt("elu", "hidden activation: {activation}")
+    code_activation: str | None = opt(
+        None, "activation of the code layer (default: as --activation; none gives a linear "
+        "code)")
+    init: str = opt("he", "weight init: {init}")
+    output: str = opt("sigmoid", "output activation: sigmoid, tanh or none (default: sigmoid "
+                      "for images, none for tabular data)")
+    loss: str = opt("mse", "reconstruction loss: {loss}; bce is computed from logits, "
+                    "trimmed-mse leaves out each batch's worst 10%% of rows (contaminated data)")
+    l2: float = opt(0.0, "L2 weight penalty: l2 * sum(W^2) / 2")
+    noise: str | None = opt(None, "corrupt inputs in training: KIND:LEVEL[+clip] with KIND one "
+                            "of {noise}, e.g. gaussian:1.0", group="regularisers")
+    sparsity: str | None = opt(None, "code sparsity penalty: kl:TARGET:WEIGHT (sigmoid codes) "
+                               "or l1:WEIGHT", group="regularisers")
+    contractive: float = opt(0.0, "weight of the encoder Jacobian's squared Frobenius norm",
+                             group="regularisers")
+    k_sparse: int | None = opt(None, "keep the K largest code units per sample", metavar="K",
+                               group="regularisers")
+    k_sparse_lifetime: float | None = opt(
+        None, "in training, each code unit keeps its top fraction P of the batch", metavar="P",
+        group="regularisers")
+    conv_mode: str = opt("pool", "conv/conv1d: pool (conv + max-pool, upsampling; Keras blog) "
+                         "or stride (stride-2 convs, transposed convs)", choices=("pool", "stride"))
+    channels: tuple[int, ...] = opt((16, 8, 8), "conv/conv1d channels per step, e.g. 16,8,8")
+    kernel: int = opt(3, "conv/conv1d kernel size (default: 3)")
+    patch: int | None = opt(None, "lstm: series steps read per LSTM step (default: "
+                            "ceil(steps / 64))")
+    linear_path: bool = opt(False, "lstm/conv1d: the model is PCA of the training data plus "
+                            "the network, which learns what PCA misses (default for lstm and "
+                            "conv1d: on)", negatable=True)
+    latent: str | None = opt(
+        None, "code part: {latent}; gaussian makes a VAE of any architecture (mean and "
+        "log-variance heads), gaussian-sigma is seed 000's sigma head; --model vae implies "
+        "gaussian")
+    beta: float = opt(1.0, "weight of a gaussian latent's KL term (default 1)")
+    prior: str | None = opt(None, "adversarial AE prior for the codes: {prior} (--model aae: "
+                            "gaussian); mixture: 10 Gaussians on a circle")
+    adversary_weight: float = opt(0.1, "AAE: weight of the encoder's fool-the-discriminator "
+                                  "term, per sample (default 0.1)")
+    mmd_weight: float = opt(1.0, "AAE: weight of the MMD between codes and prior draws "
+                            "(default 1)")
+    iw_train: int = opt(1, "train a gaussian latent on the importance-weighted bound with K "
+                        "draws per sample (IWAE, Burda et al. 2016); default 1: the ELBO",
+                        metavar="K")
 
     def __post_init__(self) -> None:
         if any(d <= 0 for d in self.input_shape):
             _fail("model", "input_shape", f"sizes must be > 0, got {list(self.input_shape)}")
         if any(h <= 0 for h in self.hidden):
             _fail("model", "hidden", f"expected sizes > 0 like 300,150, got {list(self.hidden)}")
-        self._check_conv()
-        _check_generative(self)
-        _positive("model", "l2", self.l2, strict=False)
-        if self.loss == "bce" and self.output not in ("sigmoid", "auto"):
-            _fail("model", "loss", f"bce needs output 'sigmoid', got output {self.output!r}")
-        _positive("model", "contractive", self.contractive, strict=False)
-        if self.k_sparse_lifetime is not None and not 0 < self.k_sparse_lifetime <= 1:
-            _fail("model", "k_sparse_lifetime", f"must be a fraction in (0, 1], got "
-                  f"{self.k_sparse_lifetime}")
-        _positive("model", "k_sparse", self.k_sparse)
-
-    def _check_conv(self) -> None:
-        if self.conv_mode not in ("pool", "stride"):
-            _fail("model", "conv_mode", f"expected pool or stride, got {self.conv_mode!r}")
         if not self.channels or any(c <= 0 for c in self.channels):
             _fail("model", "channels", f"expected sizes > 0 like 16,8,8, got "
                   f"{list(self.channels)}")
-        _positive("model", "kernel", self.kernel)
-        _positive("model", "patch", self.patch)
-
-
-def _check_generative(config: ModelConfig) -> None:
-    """Ranges of the generative options; the latent and the prior check how they combine
-    with the rest when they are built (parts/latent.py, parts/adversarial.py)."""
-    _positive("model", "beta", config.beta, strict=False)
-    _positive("model", "iw_train", config.iw_train)
-    _positive("model", "adversary_weight", config.adversary_weight, strict=False)
-    _positive("model", "mmd_weight", config.mmd_weight, strict=False)
+        self._check_choices("model")
+        for name in ("kernel", "patch", "iw_train", "k_sparse"):
+            _positive("model", name, getattr(self, name))
+        for name in ("l2", "contractive", "beta", "adversary_weight", "mmd_weight"):
+            _positive("model", name, getattr(self, name), strict=False)
+        if self.loss == "bce" and self.output not in ("sigmoid", "auto"):
+            _fail("model", "loss", f"bce needs output 'sigmoid', got output {self.output!r}")
+        if self.k_sparse_lifetime is not None and not 0 < self.k_sparse_lifetime <= 1:
+            _fail("model", "k_sparse_lifetime", f"must be a fraction in (0, 1], got "
+                  f"{self.k_sparse_lifetime}")
 
 
 PRECISIONS = ("fp32", "bf16")
 
-_DEFAULT_LR = {"adam": 1e-3, "adamw": 1e-3, "sgd": 1e-2, "adadelta": 1.0, "rmsprop": 1e-3}
-"""Each registered optimizer's default learning rate (train/optim.py holds the builders)."""
-
 
 @dataclass(frozen=True, kw_only=True)
-class TrainConfig:
+class TrainConfig(_Section):
     """How the one training loop runs; lr None means the optimizer's Keras-2 default."""
 
-    optimizer: str = "adam"
-    lr: float | None = None
-    batch_size: int = 128
-    epochs: int = 10
-    seed: int = 0
-    val_split: float = 0.1
-    patience: int | None = None
-    clip_grad: float | None = None
-    detect_anomaly: bool = False
-    greedy: str | None = None
-    greedy_epochs: int | None = None
-    fine_tune_epochs: int = 0
-    tensorboard: bool = False  # log each epoch to RUN/tensorboard/ (the optional extra)
-    # --- speed (issue 9; measured in benchmarks/suite.py) ---
-    precision: str = "fp32"  # bf16: autocast (CPUs with AMX/AVX512-BF16, GPUs)
-    compile: bool = False  # torch.compile: tens of seconds up front, pays on long runs only
-    threads: int | None = None  # torch intra-op threads; None: torch's default (all cores)
-    kl_warmup: int = 0  # epochs over which a gaussian latent's KL weight rises linearly to beta
-    # --- training recipe (sequence models' defaults, presets/arch/) ---
-    schedule: str = "constant"  # cosine: lr warm-up over 5% of the steps, then cosine to 0
-    restore_best: bool = False  # end with the weights of the epoch with the lowest val loss
+    optimizer: str = opt("adam", "{optimizer} (Keras-2 defaults)")
+    lr: float | None = opt(None, "learning rate (default: the optimizer's)")
+    batch_size: int = opt(128, "mini-batch size (default: 128)")
+    epochs: int = opt(10, "epochs (default: 10); with --resume, the new total")
+    seed: int = opt(0, "seed for init, split and shuffling (default: 0)")
+    val_split: float = opt(0.1, "held-out fraction (default: 0.1)")
+    patience: int | None = opt(None, "stop after this many epochs without a better validation "
+                               "loss")
+    clip_grad: float | None = opt(None, "clip the gradient norm to this value")
+    detect_anomaly: bool = opt(False, "find the operation that made a NaN (slow; for debugging)")
+    greedy: str | None = opt(None, "greedy layer-wise training: separate AEs, phases with "
+                             "frozen layers, or phases with the frozen layers' outputs cached",
+                             choices=("separate", "phases", "cached"))
+    greedy_epochs: int | None = opt(None, "epochs per greedy phase (default: --epochs)")
+    fine_tune_epochs: int = opt(0, "after greedy phases, epochs of training the whole stack "
+                                "(default: 0)")
+    tensorboard: bool = opt(False, "log losses, learning rate, reconstructions and code "
+                            "histograms each epoch to RUN/tensorboard/ (needs pip install "
+                            "'aekit[tensorboard]')", group="output")
+    precision: str = opt("fp32", "fp32 (default) or bf16: autocast the forward pass (fast on "
+                         "GPUs and CPUs with AMX/AVX512-BF16)", choices=PRECISIONS)
+    compile: bool = opt(False, "torch.compile the training step (compiling takes tens of "
+                        "seconds; pays on long runs only)")
+    threads: int | None = opt(None, "torch threads for training (default: torch's, all cores)")
+    kl_warmup: int = opt(0, "raise the KL weight linearly from 0 over this many epochs",
+                         metavar="EPOCHS")
+    schedule: str = opt("constant", "learning rate: constant, or cosine (warm-up over 5%% of "
+                        "the steps, then cosine to 0; default for lstm and conv1d)",
+                        choices=("constant", "cosine"))
+    restore_best: bool = opt(False, "end with the weights of the epoch with the lowest "
+                             "validation loss (default for lstm and conv1d: on)", negatable=True)
 
     def __post_init__(self) -> None:
-        if self.precision not in PRECISIONS:
-            _fail("train", "precision", f"expected one of {', '.join(PRECISIONS)}, got "
-                  f"{self.precision!r}")
-        _positive("train", "threads", self.threads)
-        _positive("train", "clip_grad", self.clip_grad)
-        _positive("train", "greedy_epochs", self.greedy_epochs)
-        _positive("train", "fine_tune_epochs", self.fine_tune_epochs, strict=False)
-        _positive("train", "kl_warmup", self.kl_warmup, strict=False)
-        if self.schedule not in ("constant", "cosine"):
-            _fail("train", "schedule", f"expected constant or cosine, got {self.schedule!r}")
-        if self.greedy not in (None, "separate", "phases", "cached"):
-            _fail("train", "greedy", f"expected separate, phases or cached, got {self.greedy!r}")
-        if self.optimizer not in _DEFAULT_LR:
-            _fail("train", "optimizer", f"expected one of {', '.join(_DEFAULT_LR)}, "
-                  f"got {self.optimizer!r}")
-        _positive("train", "lr", self.lr)
-        _positive("train", "batch_size", self.batch_size)
-        _positive("train", "epochs", self.epochs)
-        _positive("train", "seed", self.seed, strict=False)
-        _positive("train", "patience", self.patience)
+        self._check_choices("train")
+        for name in ("threads", "clip_grad", "greedy_epochs", "lr", "batch_size", "epochs",
+                     "patience"):
+            _positive("train", name, getattr(self, name))
+        for name in ("fine_tune_epochs", "kl_warmup", "seed"):
+            _positive("train", name, getattr(self, name), strict=False)
         if not 0 <= self.val_split < 1:
             _fail("train", "val_split", f"must be in [0, 1), got {self.val_split}")
 
-    @property
-    def learning_rate(self) -> float:
-        return self.lr if self.lr is not None else _DEFAULT_LR[self.optimizer]
 
-
-@dataclass(frozen=True, kw_only=True)
-class DataConfig:
-    """Where the training data came from and how it was read, so `resume` can read it again."""
-
-    source: str = "digits"
-    data_dir: str | None = None
-    limit: int | None = None
-    array: str | None = None
-    label_column: str | None = None
-    time_column: str | None = None
-    nan_policy: str = "error"
-    max_memory: float | None = None
-    # --- series and image inputs (issue 7) ---
-    kind: str | None = None
-    window: int | None = None
-    stride: int | None = None
-    scaling: str = "auto"
-    image_size: int | None = None
-    pad: str = "mask"  # unequal-length .ts series: mask (NaN padding no loss counts) or resample
-    # --- out-of-core data (issue 13) ---
-    stream: bool = False  # stream from disk even when the data fit under max_memory
-    workers: int = 2  # DataLoader worker processes when streaming
-    # --- anomaly detection (issue 8): drop samples labelled 1 (anomaly) before training ---
-    train_normal_only: bool = False
-    binarize: str | None = None  # images in [0, 1] -> {0, 1}: threshold, static or dynamic
-    columns: tuple[str, ...] | None = None  # a CSV's feature names, matched by name later
-
-    def __post_init__(self) -> None:
-        _positive("data", "limit", self.limit)
-        _positive("data", "image_size", self.image_size)
-        _positive("data", "max_memory", self.max_memory)
-        if self.nan_policy not in ("error", "drop", "zero"):
-            _fail("data", "nan_policy", f"expected error, drop or zero, got {self.nan_policy!r}")
-        if self.kind not in (None, "image", "series", "tabular"):
-            _fail("data", "kind", f"expected image, series or tabular, got {self.kind!r}")
-        _positive("data", "window", self.window)
-        _positive("data", "stride", self.stride)
-        _positive("data", "workers", self.workers, strict=False)
-        if self.binarize not in BINARIZE:
-            _fail("data", "binarize", f"expected one of {', '.join(map(str, BINARIZE[1:]))}, "
-                  f"got {self.binarize!r}")
-        if self.stride is not None and self.window is None:
-            _fail("data", "stride", "needs --window (the length of each window)")
-        if self.pad not in ("mask", "resample"):
-            _fail("data", "pad", f"expected mask or resample, got {self.pad!r}")
-        if self.scaling not in SCALINGS:
-            _fail("data", "scaling", f"expected one of {', '.join(SCALINGS)}, got "
-                  f"{self.scaling!r}")
-
-
-BINARIZE = (None, "threshold", "static", "dynamic")
+BINARIZE = ("threshold", "static", "dynamic")
 """threshold: x >= 0.5; static: one seeded Bernoulli draw; dynamic: a fresh draw every batch."""
 
 SCALINGS = ("auto", "unit", "symmetric", "standard")
 """auto: images to [0, 1] ([-1, 1] for a tanh output), series and tables standardised."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DataConfig(_Section):
+    """Where the training data came from and how it was read, so `resume` can read it again."""
+
+    source: str = opt("digits", "a named source (digits, mnist, mnist:test, fashion-mnist"
+                      "[:test], synthetic-3d[:test]) or a .npy/.npz/.csv/.ts/IDX file",
+                      flag="--data")
+    data_dir: str | None = opt(None, "folder with the named data sets (then $AEKIT_DATA, then "
+                               "the user cache, where missing sets are downloaded)")
+    limit: int | None = opt(None, "use only the first N samples")
+    array: str | None = opt(None, "array name inside an .npz (default: x; labels: y)")
+    label_column: str | None = opt(None, "CSV column holding labels (not a feature)")
+    time_column: str | None = opt(None, "CSV column holding time stamps (not a feature)")
+    nan_policy: str = opt("error", "samples with NaN/inf: refuse (default), drop them, or set "
+                          "them to 0", choices=("error", "drop", "zero"))
+    max_memory: float | None = opt(None, "refuse in-memory data larger than this (default: "
+                                   "80%% of RAM)", metavar="GIB")
+    kind: str | None = opt(None, "how a .npy/.npz array is meant: image (N,H,W[,C]) or "
+                           "(N,C,H,W), series (N,T[,C]), tabular (N,F); default: guessed from "
+                           "the shape", choices=("image", "series", "tabular"))
+    window: int | None = opt(None, "cut one long series (CSV or .npy) into windows of this "
+                             "many steps")
+    stride: int | None = opt(None, "steps between window starts (default: 1)")
+    image_size: int | None = opt(None, "resize the images of a folder source to N x N",
+                                 metavar="N")
+    pad: str = opt("mask", "unequal-length .ts series: pad with a mask that no loss or score "
+                   "counts (default), or resample every series to the longest length",
+                   choices=("mask", "resample"))
+    scaling: str = opt("auto", "input scaling stored in the run: unit [0,1], symmetric [-1,1], "
+                       "standard (mean 0, std 1); auto: images unit ([-1,1] for --output "
+                       "tanh), others standard", choices=SCALINGS)
+    stream: bool = opt(False, "stream batches from disk through DataLoader workers even when "
+                       "the data would fit under --max-memory (larger data streams anyway)")
+    workers: int = opt(2, "DataLoader worker processes when streaming (default: 2)")
+    train_normal_only: bool = opt(False, "drop samples labelled 1 (anomaly; y in an .npz, "
+                                  "--label-column in a CSV; windows holding one) before "
+                                  "training")
+    binarize: str | None = opt(None, "make [0, 1] images binary: threshold at 0.5, static (one "
+                               "seeded Bernoulli draw) or dynamic (a fresh draw every training "
+                               "batch)", choices=BINARIZE)
+    columns: tuple[str, ...] | None = opt(None, "a CSV's feature names, matched by name later",
+                                          flag=None)
+
+    def __post_init__(self) -> None:
+        self._check_choices("data")
+        for name in ("limit", "image_size", "max_memory", "window", "stride"):
+            _positive("data", name, getattr(self, name))
+        _positive("data", "workers", self.workers, strict=False)
+        if self.stride is not None and self.window is None:
+            _fail("data", "stride", "needs --window (the length of each window)")
 
 
 _SECTIONS: dict[type, str] = {ModelConfig: "model", TrainConfig: "train", DataConfig: "data"}

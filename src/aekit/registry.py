@@ -58,6 +58,11 @@ def create(kind: str, name: str, *args: Any, **kwargs: Any) -> Any:
     return lookup(kind, name)(*args, **kwargs)
 
 
+def kinds() -> list[str]:
+    """Every kind something is registered under, sorted."""
+    return sorted(_REGISTRY)
+
+
 def names(kind: str) -> list[str]:
     """Registered names of one kind, sorted."""
     return sorted(_REGISTRY.get(kind, {}))

@@ -5,11 +5,12 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 
+import torch
 from torch import nn
 
 from aekit.config import ModelConfig
 from aekit.errors import AekitError
-from aekit.registry import defaults
+from aekit.registry import defaults, lookup, register
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU,
@@ -58,20 +59,39 @@ def activation(name: str, option: str = "--activation") -> nn.Module:
     return ACTIVATIONS[name]()
 
 
+for _name, _module in ACTIVATIONS.items():
+    register("activation", _name)(_module)
+
+
+@register("init", "he")
+def he(weight: torch.Tensor) -> None:
+    """He normal (TF1's variance_scaling_initializer, seed 000)."""
+    nn.init.kaiming_normal_(weight, nonlinearity="relu")
+
+
+@register("init", "xavier")
+def xavier(weight: torch.Tensor) -> None:
+    """Xavier uniform (Keras' glorot_uniform, seed 004)."""
+    nn.init.xavier_uniform_(weight)
+
+
+@register("init", "normal")
+def normal(weight: torch.Tensor) -> None:
+    """Truncated normal of std 0.02 (seed 001's TF1 convs)."""
+    nn.init.trunc_normal_(weight, std=0.02, a=-0.04, b=0.04)
+
+
+@register("init", "default")
+def default(weight: torch.Tensor) -> None:
+    """torch's own initialisation, biases included."""
+
+
 def init_weights(layer: nn.Module, scheme: str) -> nn.Module:
-    """He (TF1's variance_scaling_initializer, seed 000), Xavier (Keras' glorot_uniform, seed
-    004) or a truncated normal of std 0.02 (seed 001's TF1 convs), biases zero; `default` keeps
-    torch's. For dense and conv layers alike: torch takes a kernel's fans from its receptive
+    """The registered init `scheme` on the layer's weight, biases zero (`default` keeps
+    torch's). For dense and conv layers alike: torch takes a kernel's fans from its receptive
     field, as Keras does (torch's own conv default is a third of He's variance, which starved the
     5-conv denoising AE of signal until it output zeros)."""
-    if scheme == "he":
-        nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
-    elif scheme == "xavier":
-        nn.init.xavier_uniform_(layer.weight)
-    elif scheme == "normal":
-        nn.init.trunc_normal_(layer.weight, std=0.02, a=-0.04, b=0.04)
-    elif scheme != "default":
-        raise AekitError(f"--init: expected he, xavier, normal or default, got {scheme!r}")
+    lookup("init", scheme, "--init")(layer.weight)
     if scheme != "default" and layer.bias is not None:
         nn.init.zeros_(layer.bias)
     return layer

@@ -23,6 +23,7 @@ from aekit.data.sources import known_sources, ram_gib
 from aekit.errors import AekitError
 from aekit.train import distributed
 from aekit.train.callbacks import Callback
+from aekit.train.optim import learning_rate
 
 RESUMABLE = ("epochs", "lr", "clip_grad")  # options a resume may change
 BYTES_PER_PARAMETER = 16  # float32 weights, gradients and two Adam moments
@@ -87,8 +88,8 @@ def check_not_finished(run_dir: Any, finished: bool, done: int, planned: int, st
 
 def apply_changes(trainer: Any, old: TrainConfig, new: TrainConfig) -> str:
     """Put `new`'s learning rate into the restored optimizers; returns the change as text."""
-    if new.learning_rate != old.learning_rate:
-        factor = new.learning_rate / old.learning_rate
+    if learning_rate(new) != learning_rate(old):
+        factor = learning_rate(new) / learning_rate(old)
         for optimizer in [trainer.optimizer, *trainer.extra_optimizers.values()]:
             for group in optimizer.param_groups:
                 group["lr"] *= factor

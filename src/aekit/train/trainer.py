@@ -29,7 +29,7 @@ from aekit.metrics import loss_terms
 from aekit.train import checkpoint as ckpt
 from aekit.train import distributed
 from aekit.train.callbacks import Callback, Progress
-from aekit.train.optim import make_optimizer
+from aekit.train.optim import learning_rate, make_optimizer
 from aekit.train.speed import applied, forward_step, param_groups
 
 CHECKPOINT = "last.safetensors"
@@ -63,7 +63,7 @@ class Trainer:
         self._forward = forward_step(self.net, config, self.device)  # speed options
         # a model's own extra phase per batch (the AAE's regulariser), with its own optimizers
         extra = getattr(model, "extra_optimizers", None)
-        self.extra_optimizers = extra(config.learning_rate) if extra else {}
+        self.extra_optimizers = extra(learning_rate(config)) if extra else {}
         self.epoch = 0
         self.step = 0  # batches done in the current epoch; non-zero only after an interrupt
         self._partial_loss = 0.0

@@ -1,0 +1,77 @@
+"""Command-line flags made from the config fields: each field's flag, type, help, choices and
+help group come from its `config.opt` declaration, so an option is written once.
+
+Only the standard library and `aekit.config` are imported: `aekit --help` stays fast. Registry
+names (`{arch}` in a help text) are filled in when a sub-command's help is shown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import types
+import typing
+from typing import Any
+
+from aekit.cli_args import sizes
+from aekit.config import DataConfig, ModelConfig, TrainConfig
+from aekit.errors import option_name
+
+SECTIONS: dict[type, str] = {ModelConfig: "model", TrainConfig: "training", DataConfig: "data"}
+"""Each config section and the help group its flags are listed under (unless a field names
+its own group)."""
+
+READ_FIELDS = ("source", "data_dir", "limit", "array", "label_column", "time_column",
+               "nan_policy", "max_memory", "kind", "window", "stride", "image_size")
+"""How a source is read: the data flags of every command that reads data with a run."""
+
+
+def flag(field: dataclasses.Field) -> str | None:
+    """The field's flag (`--model` for `arch`), or None for a field set from the data."""
+    return field.metadata.get("flag", option_name(field.name))
+
+
+def dest(field: dataclasses.Field) -> str:
+    return str(flag(field))[2:].replace("-", "_")
+
+
+def flagged(cls: type, names: tuple[str, ...] | None = None) -> list[dataclasses.Field]:
+    """The fields of a config section that have a flag, in declaration order (or `names`')."""
+    fields = {f.name: f for f in dataclasses.fields(cls) if flag(f) is not None}
+    return [fields[n] for n in names] if names is not None else list(fields.values())
+
+
+def add_flags(parser: argparse.ArgumentParser | Any, cls: type,
+              names: tuple[str, ...] | None = None,
+              groups: dict[str, Any] | None = None, **help_suffix: str) -> None:
+    """Add a flag for each field of `cls` (or those in `names`), into its help group when
+    `groups` is given; `help_suffix` adds text to a field's help (`source="; default: ..."`)."""
+    hints = typing.get_type_hints(cls)
+    for field in flagged(cls, names):
+        meta = field.metadata
+        kind = hints[field.name]
+        options: dict[str, Any] = {"help": meta["help"] + help_suffix.get(field.name, ""),
+                                   "dest": dest(field), "default": None}
+        if kind is bool:
+            options["action"] = (argparse.BooleanOptionalAction if meta.get("negatable")
+                                 else "store_true")
+        else:
+            if typing.get_origin(kind) in (typing.Union, types.UnionType):  # X | None: X
+                kind = next(t for t in typing.get_args(kind) if t is not type(None))
+            options["type"] = sizes if typing.get_origin(kind) is tuple else kind
+            options.update({k: meta[k] for k in ("choices", "metavar") if k in meta})
+        where = parser if groups is None else groups[meta.get("group", SECTIONS[cls])]
+        where.add_argument(flag(field), **options)
+
+
+def values(args: argparse.Namespace, cls: type, names: tuple[str, ...] | None = None
+           ) -> dict[str, Any]:
+    """The fields of `cls` given on the command line, by field name."""
+    return {f.name: getattr(args, dest(f)) for f in flagged(cls, names)
+            if getattr(args, dest(f), None) is not None}
+
+
+def given_flags(args: argparse.Namespace) -> dict[str, Any]:
+    """Every config flag given on the command line, by its flag's name (`model`, `data`)."""
+    return {dest(f): getattr(args, dest(f)) for cls in SECTIONS for f in flagged(cls)
+            if getattr(args, dest(f), None) is not None}
