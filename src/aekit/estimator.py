@@ -24,7 +24,7 @@ from aekit.data.sources import Dataset
 from aekit.errors import AekitError
 from aekit.metrics import infer
 from aekit.model import Autoencoder
-from aekit.presets import load_preset
+from aekit.presets import resolve
 from aekit.train.trainer import Trainer
 
 _KINDS = {1: "tabular", 2: "series", 3: "image"}  # sample rank -> how aekit scales the data
@@ -78,10 +78,8 @@ class AutoencoderEstimator(BaseEstimator):
 
     def _configs(self) -> tuple[ModelConfig, TrainConfig]:
         """Preset, then `options`, then the named parameters, as `aekit train` layers them."""
-        preset = load_preset(self.preset) if self.preset else None
-        model: dict[str, Any] = {"arch": "stacked", "output": "auto",
-                                 **(preset.model if preset else {})}
-        train: dict[str, Any] = {"val_split": 0.0, **(preset.train if preset else {})}
+        model: dict[str, Any] = {}
+        train: dict[str, Any] = {}
         for key, value in (self.options or {}).items():
             if key in _MODEL_FIELDS:
                 model[key] = value
@@ -96,7 +94,9 @@ class AutoencoderEstimator(BaseEstimator):
         named = {"epochs": self.epochs, "lr": self.lr, "batch_size": self.batch_size}
         train.update({k: v for k, v in named.items() if v is not None})
         train["seed"] = int(self.random_state)
-        return from_dict(ModelConfig, model, "model"), from_dict(TrainConfig, train, "train")
+        model_config, train_config, _ = resolve(self.preset, model, train, {},
+                                                train_base={"val_split": 0.0})
+        return model_config, train_config
 
     def _validate(self, X: Any, reset: bool) -> np.ndarray:
         """X as float (N, *input_shape_); N-D arrays are flattened for scikit-learn's checks."""

@@ -6,12 +6,14 @@ config fields; command-line options override them.
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
-from aekit.config import ModelConfig, TrainConfig, from_dict
+from aekit.config import DataConfig, ModelConfig, TrainConfig, from_dict
 from aekit.errors import AekitError
 
 
@@ -38,8 +40,6 @@ def load_preset(name: str) -> Preset:
     """Read and validate one preset; an unknown name lists the known ones."""
     files = _files()
     if name not in files:
-        import difflib
-
         close = difflib.get_close_matches(name, files, n=1)
         raise AekitError(f"--preset: unknown preset {name!r}; known: {', '.join(sorted(files))}"
                          + (f"; did you mean {close[0]!r}?" if close else ""))
@@ -76,3 +76,31 @@ def arch_defaults(arch: str) -> Recipe:
     from_dict(ModelConfig, {"arch": arch, **recipe.model}, f"presets/arch/{arch}.toml: model")
     from_dict(TrainConfig, recipe.train, f"presets/arch/{arch}.toml: train")
     return recipe
+
+
+def resolve(preset: str | None, model: dict[str, Any], train: dict[str, Any],
+            data: dict[str, Any], train_base: dict[str, Any] | None = None
+            ) -> tuple[ModelConfig, TrainConfig, DataConfig]:
+    """The configs of a run, layered as everywhere (`aekit train`, the estimators): the
+    architecture's defaults when no preset is named, then the preset, then `model`, `train` and
+    `data` (what the user gave); `train_base` goes under all of them."""
+    found = load_preset(preset) if preset else None
+    arch = model.get("arch") or (found.model.get("arch") if found else None) or "stacked"
+    recipe = arch_defaults(arch) if found is None else Recipe({}, {})
+    model = {"arch": "stacked", "output": "auto", **recipe.model,
+             **(found.model if found else {}), **model}
+    train = {**(train_base or {}), **recipe.train, **(found.train if found else {}), **train}
+    data = {"source": found.data if found else "digits", **data}
+    if data.get("data_dir"):
+        data["data_dir"] = str(Path(data["data_dir"]).resolve())
+    return (from_dict(ModelConfig, model, "model"), from_dict(TrainConfig, train, "train"),
+            from_dict(DataConfig, data, "data"))
+
+
+def describe() -> str:
+    """One line per preset: its name, seed document, data and description."""
+    lines = []
+    for name in preset_names():
+        preset = load_preset(name)
+        lines.append(f"{name:<15} seed {preset.seed}, {preset.data}: {preset.description}")
+    return "\n".join(lines)

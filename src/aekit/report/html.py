@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from aekit.io import atomic_write
+from aekit.run import read_config, read_metrics
 from aekit.rundir import locked
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -63,7 +64,6 @@ summary { cursor: pointer; color: var(--muted); }
 def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
     """Write the run's report (default `RUN/report.html`) atomically; returns its path."""
     run_dir = Path(run_dir)
-    from aekit.run import read_config, read_metrics  # lazy: run imports the model
 
     config = read_config(run_dir)
     page = render(run_dir, config, read_metrics(run_dir))

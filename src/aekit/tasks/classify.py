@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import confusion_matrix
+from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
@@ -25,11 +27,11 @@ from aekit.errors import AekitError
 from aekit.io import atomic_write_json
 from aekit.metrics import encode, infer
 from aekit.model import Autoencoder
+from aekit.report import best_effort, plots
+from aekit.report.html import write_report
+from aekit.run import Run, load, load_run, read_config, save_weights, write_config, writing
 from aekit.tensors import load_tensors
 from aekit.train.trainer import Trainer
-
-if TYPE_CHECKING:
-    from aekit.run import Run
 
 
 class ClassifierOutput(NamedTuple):
@@ -116,8 +118,6 @@ def linear_probe_accuracy(ae: Autoencoder, x_train: np.ndarray, y_train: np.ndar
 
 def few_labels(y: np.ndarray, n: int, seed: int) -> np.ndarray:
     """Indices of `n` samples stratified by class (seeded): the few labels a user has."""
-    from sklearn.model_selection import train_test_split
-
     classes = np.unique(y)
     if n > len(y):
         raise AekitError(f"--labels: {n} requested but the data has only {len(y)} labelled "
@@ -136,19 +136,15 @@ def _autoencoder(source: Autoencoder | str | Path | None) -> Autoencoder:
         return source
     if source is None:
         raise AekitError("autoencoder: give a trained Autoencoder or a run directory")
-    from aekit.run import load
-
     return load(source)
 
 
 def save_classifier(out: str | Path, clf: PretrainedClassifier, source: Run,
                     results: dict[str, Any]) -> Path:
     """A classifier run directory: `aekit evaluate` gives accuracy, `encode` the tuned codes."""
-    from aekit import run
-
-    with run.writing(out, overwrite=False) as out:
-        weights = run.save_weights(out, clf.net_)
-        run.write_config(out, source.model_config, source.train_config, source.data_config,
+    with writing(out, overwrite=False) as out:
+        weights = save_weights(out, clf.net_)
+        write_config(out, source.model_config, source.train_config, source.data_config,
                          source.scaling, source.preset, weights, classes=clf.classes_.tolist(),
                          pretrained_from=str(source.path), freeze=clf.freeze)
         atomic_write_json(out / "metrics.json", {"history": [], "final": results})
@@ -157,10 +153,8 @@ def save_classifier(out: str | Path, clf: PretrainedClassifier, source: Run,
 
 def load_classifier(run_dir: str | Path) -> PretrainedClassifier:
     """The fitted classifier of a directory written by `save_classifier`."""
-    from aekit import run
-
-    loaded = run.load_run(run_dir)
-    config = run.read_config(run_dir)
+    loaded = load_run(run_dir)
+    config = read_config(run_dir)
     if "classes" not in config:
         raise AekitError(f"{run_dir}: not a classifier run (made by aekit pretrain)")
     tensors, _ = load_tensors(Path(run_dir) / "model.safetensors")
@@ -170,3 +164,33 @@ def load_classifier(run_dir: str | Path) -> PretrainedClassifier:
     clf.net_ = EncoderClassifier(loaded.model, len(clf.classes_))
     clf.net_.load_state_dict(tensors)
     return clf
+
+
+def compare_pretrained(loaded: Run, x: np.ndarray, y: np.ndarray,
+                       test: tuple[np.ndarray, np.ndarray], out: str | Path, *, labels: int,
+                       freeze: bool, **options: Any) -> dict[str, Any]:
+    """Seed 000's few-label experiment: the pretrained encoder fine-tuned on `labels`
+    class-balanced samples, beside the same net from scratch and a linear probe on the codes;
+    the fine-tuned one is kept as a classifier run in `out`."""
+    idx = few_labels(y, labels, options.get("seed", 0))
+    tuned = PretrainedClassifier(loaded.model, freeze=freeze, **options).fit(x[idx], y[idx])
+    scratch = PretrainedClassifier(loaded.model, from_scratch=True, **options)
+    results = {
+        "labels": int(labels), "n_test": len(test[1]), "freeze": freeze,
+        "accuracy": float(tuned.score(*test)),
+        "scratch_accuracy": float(scratch.fit(x[idx], y[idx]).score(*test)),
+        "probe_accuracy": linear_probe_accuracy(loaded.model, x[idx], y[idx], *test),
+    }
+    out = save_classifier(out, tuned, loaded, results)
+    best_effort("confusion figure",
+                lambda: confusion_figure(tuned, *test, out / "figures" / "confusion.png"))
+    best_effort(f"report {out / 'report.html'}", lambda: write_report(out))
+    return {**results, "run": str(out)}
+
+
+def confusion_figure(clf: PretrainedClassifier, x: np.ndarray, y: np.ndarray, path: Path
+                     ) -> list[list[int]]:
+    """The confusion matrix of `clf` on (x, y), drawn to `path` and returned."""
+    matrix = confusion_matrix(y, clf.predict(x), labels=clf.classes_)
+    plots.confusion(matrix, [str(c) for c in clf.classes_], path)
+    return matrix.tolist()

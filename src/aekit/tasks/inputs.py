@@ -1,0 +1,76 @@
+"""Data for a trained run: read with the run's own reading options (overridden by those the
+user gives), checked against the shape the model was trained on, and scaled as in training."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from aekit.data.scaling import check_shape
+from aekit.data.sources import Dataset, known_sources, load_source
+from aekit.errors import AekitError
+from aekit.io import atomic_write
+from aekit.run import Run
+
+READING = ("data_dir", "array", "label_column", "time_column", "nan_policy", "max_memory",
+           "kind", "window", "stride", "image_size", "columns", "pad")
+"""The run's data options that say how a source is read."""
+
+
+def read_options(loaded: Run, given: dict[str, Any]) -> dict[str, Any]:
+    """`load_source` options: the run's own, overridden by those `given`."""
+    stored = loaded.data_config
+    shape = loaded.model_config.input_shape  # unequal-length series: to the model's length
+    length = {"length": shape[0]} if len(shape) == 2 and stored.window is None else {}
+    return {**{name: given.get(name, getattr(stored, name)) for name in READING}, **length}
+
+
+def load_for_run(loaded: Run, spec: str | None, given: dict[str, Any], option: str = "--data",
+                 **overrides: Any) -> Dataset:
+    """`spec` (default: the run's training source) read as the run reads data, then with
+    `overrides`, and checked against the shape the model was trained on."""
+    spec = spec or loaded.data_config.source
+    data = load_source(spec, limit=given.get("limit"),
+                       **{**read_options(loaded, given), **overrides})
+    check_shape(loaded.scaling, data.x, data.name)
+    expected = loaded.model_config.input_shape
+    if tuple(data.x.shape[1:]) != expected:
+        raise AekitError(f"{option}: samples of {data.name} have shape {data.x.shape[1:]}, "
+                         f"the model expects {expected}")
+    return data
+
+
+def scaled(loaded: Run, spec: str | None, given: dict[str, Any]
+           ) -> tuple[Dataset, np.ndarray]:
+    """The data and its samples scaled as at training time."""
+    data = load_for_run(loaded, spec, given)
+    return data, loaded.scaling.apply(data.x)
+
+
+def labelled(loaded: Run, spec: str | None, given: dict[str, Any], option: str
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Labelled data for a classifier (default: the training source's test split), scaled."""
+    spec = spec or test_split(loaded.data_config.source)
+    data = load_for_run(loaded, spec, {**given, "limit": None}, option)
+    if data.y is None:
+        raise AekitError(f"{option}: {data.name} has no labels")
+    return loaded.scaling.apply(data.x), data.y
+
+
+def test_split(spec: str) -> str:
+    """The named set's test split, for a run trained on its training split."""
+    name = spec.partition(":")[0]
+    if name in known_sources() and f"{name}:test" in known_sources():
+        return f"{name}:test"
+    raise AekitError(f"--test-data: needed, {spec!r} has no known test split")
+
+
+def save_npy(path: str | Path, array: np.ndarray) -> None:
+    """An .npy written atomically, never a pickle."""
+    def write(tmp: Path) -> None:
+        with tmp.open("wb") as handle:
+            np.save(handle, array, allow_pickle=False)
+
+    atomic_write(path, write)
