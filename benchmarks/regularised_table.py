@@ -1,4 +1,4 @@
-"""MNIST test MSE of each regulariser after the same training budget (issue 4's table).
+"""MNIST test MSE of each regulariser after the same training budget.
 
 Every model is 784-256-32-256-784 with a sigmoid output, trained by the one Trainer with MSE,
 Adam 1e-3, batch 128, for the same epochs on the first N training images; the MSE is on clean

@@ -1,4 +1,4 @@
-"""The speed suite's arithmetic (issue 9): FLOPs from layer shapes, and the tables it prints."""
+"""The speed suite's arithmetic: FLOPs from layer shapes, and the tables it prints."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Generative autoencoders (issue 6): VAE, likelihood bounds, AAE, generate; real MNIST/digits."""
+"""Generative autoencoders: VAE, likelihood bounds, AAE, generate; real MNIST/digits."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Regularised autoencoders (issue 4) on real MNIST and digits: small, fast, no mocks."""
+"""Regularised autoencoders on real MNIST and digits: small, fast, no mocks."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Speed options (issue 9): they validate, keep the maths, and train on small real data."""
+"""Speed options: they validate, keep the maths, and train on small real data."""
 
 from __future__ import annotations
 

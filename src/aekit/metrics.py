@@ -161,7 +161,7 @@ def flag_metrics(labels: np.ndarray, flags: np.ndarray) -> dict[str, float]:
     return {"precision": float(precision), "recall": float(recall), "f1": float(f1)}
 
 
-# --- generative autoencoders (issue 6): ELBO and importance-weighted likelihood ---------------
+# --- generative autoencoders: ELBO and importance-weighted likelihood ---------------
 
 _MAX_DECODES = 20_000  # decoder inputs per chunk: bounds memory at K samples per data point
 

@@ -61,7 +61,7 @@ def ksparse(k: int | None = None, lifetime: float | None = None) -> nn.Module:
     return KSparseLatent(k, lifetime)
 
 
-# --- generative autoencoders (issue 6): the Gaussian latent of a VAE ---------------------------
+# --- generative autoencoders: the Gaussian latent of a VAE ---------------------------
 
 _SIGMA_EPS = 1e-10  # seed 000's smoothing inside log(sigma^2)
 _LOG_2PI = math.log(2 * math.pi)

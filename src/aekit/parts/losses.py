@@ -51,7 +51,7 @@ def huber(logits: torch.Tensor, recon: torch.Tensor, target: torch.Tensor) -> to
     return F.huber_loss(recon, target)
 
 
-# --- generative autoencoders (issue 6): per-sample negative log-likelihoods -------------------
+# --- generative autoencoders: per-sample negative log-likelihoods -------------------
 
 _HALF_LOG_PI = 0.5 * math.log(math.pi)
 

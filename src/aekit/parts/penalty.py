@@ -36,7 +36,7 @@ def build_penalties(config: ModelConfig) -> dict[str, Penalty]:
     return {name: fn for name, fn in built.items() if fn is not None}
 
 
-# --- regularised autoencoders (issue 4): sparsity and contractive penalties -------------------
+# --- regularised autoencoders: sparsity and contractive penalties -------------------
 
 _KL_EPS = 1e-6
 
