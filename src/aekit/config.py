@@ -97,12 +97,9 @@ def _positive(section: str, name: str, value: float | None, strict: bool = True)
 
 
 def opt(default: Any, help: str, **cli: Any) -> Any:
-    """A config field with its command-line help (and, in `cli`, its flag's `choices`, `metavar`,
-    `flag` name or `group`): the one place an option is written, from which the CLI is made.
-
-    `{kind}` in the help stands for the names registered under that kind (`{arch}`), filled in
-    when the help is shown; `choices` are checked here, registry names where they are built.
-    """
+    """A field with its command-line help and, in `cli`, its flag's `choices`, `metavar`, `flag`
+    name or help `group`: the one place an option is written. `{kind}` in the help lists the
+    names registered under that kind when the help is shown."""
     return dataclasses.field(default=default, metadata={"help": help, **cli})
 
 

@@ -22,7 +22,8 @@ import torch
 
 from aekit import metrics
 from aekit.config import DataConfig, ModelConfig, TrainConfig, from_dict
-from aekit.data.sources import IDX_SETS, Dataset, load_source, locate
+from aekit.data.idx_sets import IDX_SETS, locate
+from aekit.data.sources import Dataset, load_source
 from aekit.errors import AekitError
 from aekit.io import atomic_write_json
 from aekit.model import Autoencoder
