@@ -16,10 +16,18 @@ from typing import Any
 import numpy as np
 
 import aekit
+from aekit import gallery
 from aekit.config import from_dict
 
 QUICK_TRAIN = 2000  # --quick: the first 2,000 training samples ...
 QUICK_TEST = 500  # ... and the first 500 test samples, so an example runs in seconds
+
+
+def reference(system: str) -> tuple[str, float, int] | None:
+    """The number the seed reports for `system` (metric, value, epochs), from its preset's
+    `[reproduce]` table: the one place it is written."""
+    found = gallery.get(system).reference
+    return None if found is None else (found.metric, found.value, found.epochs)
 
 
 def parse_args(name: str, doc: str, argv: list[str] | None = None) -> argparse.Namespace:

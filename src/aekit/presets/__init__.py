@@ -1,7 +1,9 @@
 """Presets: one TOML per seed system, shipped in the package and read into the config sections.
 
 A preset has `description`, `seed`, `data`, and `[model]`, `[train]` tables whose keys are
-config fields; command-line options override them.
+config fields; command-line options override them. Its `[reproduce.NAME]` tables are the seed
+systems built on it (what `aekit reproduce NAME` runs, the figures the seed drew, the number
+it reports): the one home of each, read by the gallery and the examples.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ class Preset:
     data: str
     model: dict[str, Any]
     train: dict[str, Any]
+    reproduce: dict[str, dict[str, Any]]
 
 
 def _files() -> dict[str, Any]:
@@ -47,11 +50,12 @@ def load_preset(name: str) -> Preset:
         raw = tomllib.loads(files[name].read_text())
     except tomllib.TOMLDecodeError as exc:
         raise AekitError(f"preset {name}: invalid TOML ({exc})") from None
-    unknown = set(raw) - {"description", "seed", "data", "model", "train"}
+    unknown = set(raw) - {"description", "seed", "data", "model", "train", "reproduce"}
     if unknown:
         raise AekitError(f"preset {name}: unknown key {sorted(unknown)[0]!r}")
     preset = Preset(name, raw.get("description", ""), str(raw.get("seed", "")),
-                    raw.get("data", "digits"), raw.get("model", {}), raw.get("train", {}))
+                    raw.get("data", "digits"), raw.get("model", {}), raw.get("train", {}),
+                    raw.get("reproduce", {}))
     from_dict(ModelConfig, preset.model, f"preset {name}: model")
     from_dict(TrainConfig, preset.train, f"preset {name}: train")
     return preset
