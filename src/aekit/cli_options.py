@@ -55,6 +55,8 @@ def add_flags(parser: argparse.ArgumentParser | Any, cls: type,
         if kind is bool:
             options["action"] = (argparse.BooleanOptionalAction if meta.get("negatable")
                                  else "store_true")
+        elif typing.get_origin(kind) is dict:  # NAME=VALUE, repeatable
+            options.update(action="append", type=weighted, metavar=meta.get("metavar"))
         else:
             if typing.get_origin(kind) in (typing.Union, types.UnionType):  # X | None: X
                 kind = next(t for t in typing.get_args(kind) if t is not type(None))
@@ -64,11 +66,26 @@ def add_flags(parser: argparse.ArgumentParser | Any, cls: type,
         where.add_argument(flag(field), **options)
 
 
+def weighted(text: str) -> tuple[str, float]:
+    """An argparse type: `NAME=WEIGHT`."""
+    name, sep, weight = text.partition("=")
+    try:
+        if not (sep and name.strip()):
+            raise ValueError(text)
+        return name.strip(), float(weight)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected NAME=WEIGHT like orthogonal=0.01, got "
+                                         f"{text!r}") from None
+
+
 def values(args: argparse.Namespace, cls: type, names: tuple[str, ...] | None = None
            ) -> dict[str, Any]:
-    """The fields of `cls` given on the command line, by field name."""
-    return {f.name: getattr(args, dest(f)) for f in flagged(cls, names)
-            if getattr(args, dest(f), None) is not None}
+    """The fields of `cls` given on the command line, by field name (repeated NAME=VALUE
+    flags as one table)."""
+    given = {f.name: getattr(args, dest(f)) for f in flagged(cls, names)
+             if getattr(args, dest(f), None) is not None}
+    return {name: dict(value) if isinstance(value, list) and value and
+            isinstance(value[0], tuple) else value for name, value in given.items()}
 
 
 def given_flags(args: argparse.Namespace) -> dict[str, Any]:

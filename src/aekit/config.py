@@ -23,6 +23,14 @@ def _fail(section: str, name: str, message: str) -> typing.NoReturn:
     raise AekitError(f"{section}.{name} ({option_name(name)}): {message}")
 
 
+_SCALARS: dict[type, tuple[str, Any]] = {
+    bool: ("true or false", lambda v: isinstance(v, bool)),
+    int: ("an integer", lambda v: isinstance(v, int) and not isinstance(v, bool)),
+    float: ("a number", lambda v: isinstance(v, int | float) and not isinstance(v, bool)),
+    str: ("a string", lambda v: isinstance(v, str)),
+}
+
+
 def _coerce(section: str, name: str, value: Any, tp: Any) -> Any:
     """Check `value` against the annotation `tp`, converting JSON lists to tuples."""
     origin = typing.get_origin(tp)
@@ -40,23 +48,13 @@ def _coerce(section: str, name: str, value: Any, tp: Any) -> Any:
     if origin is dict:
         if not isinstance(value, dict):
             _fail(section, name, f"expected a table/object, got {value!r}")
-        return dict(value)
-    if tp is bool:
-        if not isinstance(value, bool):
-            _fail(section, name, f"expected true or false, got {value!r}")
-        return value
-    if tp is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            _fail(section, name, f"expected an integer, got {value!r}")
-        return value
-    if tp is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            _fail(section, name, f"expected a number, got {value!r}")
-        return float(value)
-    if tp is str:
-        if not isinstance(value, str):
-            _fail(section, name, f"expected a string, got {value!r}")
-        return value
+        item = typing.get_args(tp)[1]
+        return {str(k): _coerce(section, name, v, item) for k, v in value.items()}
+    if tp in _SCALARS:
+        what, ok = _SCALARS[tp]
+        if not ok(value):
+            _fail(section, name, f"expected {what}, got {value!r}")
+        return float(value) if tp is float else value
     raise TypeError(f"unsupported config annotation {tp!r} for {section}.{name}")
 
 
@@ -66,21 +64,17 @@ def from_dict(cls: type[T], data: dict[str, Any], section: str) -> T:
         raise AekitError(f"{section}: expected a table/object, got {type(data).__name__}")
     hints = typing.get_type_hints(cls)
     known = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise AekitError(
-            f"{section}: unknown key {unknown[0]!r}; known keys: {', '.join(sorted(known))}"
-        )
+    if unknown := sorted(set(data) - known):
+        raise AekitError(f"{section}: unknown key {unknown[0]!r}; known keys: "
+                         f"{', '.join(sorted(known))}")
     values = {k: _coerce(section, k, v, hints[k]) for k, v in data.items()}
     return cls(**values)
 
 
 def to_dict(config: Any) -> dict[str, Any]:
     """JSON-native dict of a config dataclass (tuples become lists)."""
-    return {
-        f.name: list(v) if isinstance(v := getattr(config, f.name), tuple) else v
-        for f in dataclasses.fields(config)
-    }
+    return {f.name: list(v) if isinstance(v := getattr(config, f.name), tuple) else v
+            for f in dataclasses.fields(config)}
 
 
 def replace(config: T, **changes: Any) -> T:
@@ -132,6 +126,10 @@ class ModelConfig(_Section):
     loss: str = opt("mse", "reconstruction loss: {loss}; bce is computed from logits, "
                     "trimmed-mse leaves out each batch's worst 10%% of rows (contaminated data)")
     l2: float = opt(0.0, "L2 weight penalty: l2 * sum(W^2) / 2")
+    penalties: dict[str, float] = dataclasses.field(default_factory=dict, metadata={
+        "help": "more penalty terms, by name and weight: NAME=WEIGHT, e.g. orthogonal=0.01 "
+                "(repeatable; registered: {penalty})", "metavar": "NAME=WEIGHT",
+        "group": "regularisers"})
     noise: str | None = opt(None, "corrupt inputs in training: KIND:LEVEL[+clip] with KIND one "
                             "of {noise}, e.g. gaussian:1.0", group="regularisers")
     sparsity: str | None = opt(None, "code sparsity penalty: kl:TARGET:WEIGHT (sigmoid codes) "
@@ -182,6 +180,8 @@ class ModelConfig(_Section):
             _positive("model", name, getattr(self, name), strict=False)
         if self.loss == "bce" and self.output not in ("sigmoid", "auto"):
             _fail("model", "loss", f"bce needs output 'sigmoid', got output {self.output!r}")
+        for weight in self.penalties.values():
+            _positive("model", "penalties", weight, strict=False)
         if self.k_sparse_lifetime is not None and not 0 < self.k_sparse_lifetime <= 1:
             _fail("model", "k_sparse_lifetime", f"must be a fraction in (0, 1], got "
                   f"{self.k_sparse_lifetime}")

@@ -24,10 +24,10 @@ from aekit.config import DataConfig, ModelConfig, TrainConfig, from_dict
 from aekit.data.idx_sets import IDX_SETS, locate
 from aekit.data.sources import load_source
 from aekit.errors import AekitError
+from aekit.gallery_figures import FIGURES, Context
 from aekit.io import atomic_write_json
 from aekit.model import Autoencoder
 from aekit.presets import Preset, load_preset, preset_names
-from aekit.report.gallery_figures import FIGURES, Context
 from aekit.run import Run
 from aekit.workflow import fit_run
 

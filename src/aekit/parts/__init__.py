@@ -1,16 +1,9 @@
-"""Model parts. Importing this package registers every part in `aekit.registry`."""
+"""Model parts. Importing this package imports every module in it, so each registers its
+parts in `aekit.registry`: a new part is a new file here, with no list to extend."""
 
-from aekit.parts import (
-    adversarial,
-    conv,
-    dense,
-    latent,
-    losses,
-    noise,
-    penalty,
-    recurrent,
-    trimmed,
-)
+import importlib
+import pkgutil
 
-__all__ = ["adversarial", "conv", "dense", "latent", "losses", "noise", "penalty", "recurrent",
-           "trimmed"]
+__all__ = [module.name for module in pkgutil.iter_modules(__path__)]
+for _name in __all__:
+    importlib.import_module(f"{__name__}.{_name}")

@@ -31,7 +31,10 @@ def l2(config: ModelConfig) -> Penalty | None:
 
 
 def build_penalties(config: ModelConfig) -> dict[str, Penalty]:
-    """Every registered penalty that the config switches on, by name."""
+    """Every registered penalty that the config switches on, by name: by its own option (l2,
+    sparsity, contractive) or by a weight in `penalties`."""
+    for name in config.penalties:
+        lookup("penalty", name, "--penalty")
     built = {name: lookup("penalty", name)(config) for name in names("penalty")}
     return {name: fn for name, fn in built.items() if fn is not None}
 
