@@ -33,7 +33,7 @@ class Context:
     quick: bool
 
     def to_unit(self, x: np.ndarray) -> np.ndarray:
-        return self.run.scaling.undo(x) / self.test.full_scale
+        return self.run.scaling.to_unit(x)
 
 
 def _reconstructions(ctx: Context, path: Path) -> dict[str, Any]:

@@ -31,6 +31,11 @@ class Scaling:
         """For images, the raw value of a white pixel: model unit 1 maps back to it."""
         return float(np.max(self.offset + self.scale))
 
+    def to_unit(self, z: np.ndarray) -> np.ndarray:
+        """Model-unit images as [0, 1] for drawing, whatever the scaling: the one un-scaling
+        every figure uses."""
+        return self.undo(z) / self.full_scale
+
     def to_dict(self) -> dict[str, Any]:
         return {"offset": self.offset.tolist(), "scale": self.scale.tolist()}
 

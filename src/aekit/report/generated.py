@@ -17,17 +17,12 @@ from aekit.tasks import generate
 Drawing = tuple[np.ndarray, str, Callable[[str | Path], object]]
 
 
-def shown(loaded: Run, images: np.ndarray) -> np.ndarray:
-    """Model-unit images in [0, 1] for drawing, whatever the run's scaling."""
-    return loaded.scaling.undo(images) / loaded.scaling.full_scale
-
-
 def chain(loaded: Run, n: int, steps: int, seed: int) -> Drawing:
     """`n` sampling chains of a denoising run; the figure shows up to 11 of their steps."""
     states = generate.gsn_chain(loaded.model, n, steps, seed,
                                 start=generate.image_range(loaded.scaling))
     picked = states[np.unique(np.linspace(0, steps, min(steps + 1, 11)).astype(int))]
-    rows = [shown(loaded, step) for step in picked[:, :min(n, 16)]]
+    rows = [loaded.scaling.to_unit(step) for step in picked[:, :min(n, 16)]]
     return states[-1], f"{n} chains of {steps} steps", lambda path: plots.image_grid(
         np.concatenate(rows), len(rows[0]), path, f"denoising chain, rows: steps 0..{steps}")
 
@@ -40,22 +35,22 @@ def interpolation(loaded: Run, x: np.ndarray, ends: tuple[int, int], steps: int,
             raise AekitError(f"--interpolate: index {i} is outside {name} (0..{len(x) - 1})")
     samples = generate.interpolate(loaded.model, x[ends[0]], x[ends[1]], steps)
     what = f"interpolation {ends[0]} -> {ends[1]}"
-    return samples, what, lambda path: plots.image_grid(shown(loaded, samples), len(samples),
-                                                        path, what)
+    return samples, what, lambda path: plots.image_grid(
+        loaded.scaling.to_unit(samples), len(samples), path, what)
 
 
 def manifold(loaded: Run, n: int) -> Drawing:
     """An n x n grid of a 2-D code's prior quantiles, decoded (seed 004)."""
     samples = generate.latent_grid(loaded.model, n)
     return samples, f"{n}x{n} manifold", lambda path: plots.image_grid(
-        shown(loaded, samples), n, path, pad=0)
+        loaded.scaling.to_unit(samples), n, path, pad=0)
 
 
 def prior_samples(loaded: Run, n: int, seed: int) -> Drawing:
     """`n` decoded draws from the prior."""
     samples = generate.sample(loaded.model, n, seed)
     return samples, f"{n} samples", lambda path: plots.image_grid(
-        shown(loaded, samples), math.ceil(math.sqrt(len(samples))), path,
+        loaded.scaling.to_unit(samples), math.ceil(math.sqrt(len(samples))), path,
         f"{loaded.model_config.arch} samples, seed {seed}")
 
 

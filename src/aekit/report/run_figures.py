@@ -24,7 +24,7 @@ def to_unit(prepared: Prepared) -> Callable[[np.ndarray], np.ndarray] | None:
     """Scaled image inputs back to [0, 1] for display, whatever the scaling; None otherwise."""
     if prepared.data.kind != "image":
         return None
-    return lambda x: prepared.scaling.undo(x) / prepared.data.full_scale
+    return prepared.scaling.to_unit
 
 
 def write_figures(out: Path, model: Autoencoder, history: list[dict[str, Any]],
@@ -39,11 +39,11 @@ def write_figures(out: Path, model: Autoencoder, history: list[dict[str, Any]],
         shown = [unit(a) for a in (sample, metrics.reconstruct(model, sample))]
         plots.image_rows(shown, ["original", "reconstruction"], figures / "reconstructions.png")
         if model.can_generate:  # prior samples, and seed 004's manifold for a 2-D code
-            full = prepared.scaling.undo(generate.sample(model, 64)) / prepared.data.full_scale
+            full = prepared.scaling.to_unit(generate.sample(model, 64))
             plots.image_grid(full, 8, figures / "samples.png", f"{model.config.arch} samples")
             if model.code_size == 2:
-                grid = prepared.scaling.undo(generate.latent_grid(model, 15))
-                plots.image_grid(grid / prepared.data.full_scale, 15, figures / "manifold.png",
+                grid = prepared.scaling.to_unit(generate.latent_grid(model, 15))
+                plots.image_grid(grid, 15, figures / "manifold.png",
                                  pad=0)
         if features.first_dense(model) is not None:
             features.weight_grid(model, figures / "features.png")
