@@ -81,6 +81,7 @@ def test_settings_match_the_gallery(name: str, example: Any) -> None:
                                                                   ref.epochs))
 
 
+@pytest.mark.slow  # the gallery's quick test trains each system's same settings (checked above)
 @pytest.mark.parametrize("name", gallery.names())
 def test_example_runs_quick(name: str, example: Any, data_dir: Path, tmp_path: Path,
                             capsys: pytest.CaptureFixture[str]) -> None:
