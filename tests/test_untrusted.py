@@ -248,3 +248,18 @@ def test_images_over_the_pixel_limit_and_16_bit_pngs(tmp_path: Path,
     assert main(["train", "--data", str(tmp_path / "nested.npz"), "--out",
                  str(tmp_path / "r")]) == 2
     _one_error(capsys, "nested.npz:x: not a readable .npy array")
+
+
+def test_a_python_2_style_npy_header_reads_without_a_warning(tmp_path: Path) -> None:
+    """numpy's note on such a header printed as a warning with source lines (found by the
+    fuzzer); the array is fine and reads quietly."""
+    import warnings
+
+    header = "{'descr': '<f4', 'fortran_order': False, 'shape': (3L, 4L), }"
+    header += " " * (63 - (10 + len(header)) % 64) + "\n"
+    path = tmp_path / "old.npy"
+    path.write_bytes(b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little")
+                     + header.encode("latin1") + np.ones((3, 4), np.float32).tobytes())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert aekit.load_source(str(path)).x.shape == (3, 4)
