@@ -17,6 +17,7 @@ from safetensors.torch import load_file, save_file
 
 import aekit
 from aekit.cli import main
+from aekit.errors import AekitError
 from aekit.tensors import sha256_file
 
 
@@ -263,3 +264,20 @@ def test_a_python_2_style_npy_header_reads_without_a_warning(tmp_path: Path) -> 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert aekit.load_source(str(path)).x.shape == (3, 4)
+
+
+def test_fuzzer_warnings_become_errors_or_nothing(tmp_path: Path) -> None:
+    """A scaling past float32 in config.json is refused in one line, and a score figure with
+    no anomaly among the labels draws without a division warning (both found by the fuzzer)."""
+    import warnings
+
+    from aekit.data.scaling import Scaling
+    from aekit.report import plots
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(AekitError, match="finite offset and scale"):
+            Scaling.from_dict({"offset": [1e300], "scale": [1.0]})
+        path = plots.score_histogram(np.linspace(0, 1, 50), np.zeros(50, int), 0.5,
+                                     tmp_path / "h.png")
+    assert path.read_bytes()[:4] == b"\x89PNG"

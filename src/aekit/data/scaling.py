@@ -42,13 +42,15 @@ class Scaling:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Scaling:
         try:
-            offset = np.asarray(data["offset"], np.float32)
-            scale = np.asarray(data["scale"], np.float32)
+            with np.errstate(over="ignore"):  # a value past float32 becomes inf, refused below
+                offset = np.asarray(data["offset"], np.float32)
+                scale = np.asarray(data["scale"], np.float32)
         except (KeyError, TypeError, ValueError) as exc:
             raise AekitError(f"config.json: data.scaling is malformed ({exc})") from None
-        if offset.shape != scale.shape or not (scale > 0).all():
-            raise AekitError("config.json: data.scaling needs offset and scale of one shape, "
-                             "scale > 0")
+        if offset.shape != scale.shape or not (scale > 0).all() \
+                or not np.isfinite(offset).all() or not np.isfinite(scale).all():
+            raise AekitError("config.json: data.scaling needs finite offset and scale of one "
+                             "shape, scale > 0")
         return cls(offset, scale)
 
 

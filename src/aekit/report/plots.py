@@ -145,6 +145,8 @@ def score_histogram(scores: np.ndarray, labels: np.ndarray, threshold: float, pa
     bins = np.histogram_bin_edges(scores, bins=60)
     for value, name, colour in ((0, "normal", "tab:blue"), (1, "anomaly", "tab:red")):
         chosen = scores[labels == value]
+        if len(chosen) == 0:  # a class with no sample has no density to draw
+            continue
         ax.hist(chosen, bins=bins, alpha=0.55, color=colour, density=True,
                 label=f"{name} ({len(chosen)})")
     ax.axvline(threshold, color="black", linestyle="--", label=f"threshold {threshold:.4g}")
