@@ -313,6 +313,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--train-normal-only", action="store_true", default=None,
                    help="drop samples labelled 1 (anomaly; y in an .npz, --label-column in a "
                         "CSV; windows holding one) before training")
+    p.add_argument("--labels", type=int, help="semi-supervised: keep N class-balanced labels "
+                                              "(drawn by --seed) and use every other row "
+                                              "without its label (preset semisup-mnist)")
     p.add_argument("--out", help="run directory to write (required unless --resume)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run in --out")
     p.add_argument("--resume", metavar="RUN", help="continue an interrupted run from its last "

@@ -28,6 +28,7 @@ from aekit.report.summary import summary
 from aekit.tasks import classify
 from aekit.tasks import detect as detection
 from aekit.tasks import generate as generate_task
+from aekit.tasks import semisup_run
 from aekit.tasks.denoise import denoise as denoise_data
 from aekit.train import distributed
 from aekit.train.pipeline import fit_run, resume_run
@@ -86,6 +87,11 @@ def train(args: argparse.Namespace) -> str | None:
     if not (args.data or preset):  # said once the options are known to be good
         print("aekit: no --data given: training on digits (scikit-learn's 8x8 digits); "
               "pass --data to choose", file=sys.stderr)
+    if args.labels is not None:  # semi-supervised: a ladder on N labels plus the other rows
+        found = semisup_run.fit_semisup_run(*configs, args.out, args.labels,
+                                            preset=args.preset, overwrite=args.overwrite,
+                                            quiet=quiet, device=args.device)
+        return None if quiet else semisup_run.summary(found)
     result = fit_run(*configs, args.out,
                      preset=args.preset, overwrite=args.overwrite, quiet=quiet,
                      device=args.device)
@@ -179,7 +185,8 @@ def _confusion_figure(clf: classify.PretrainedClassifier, x: np.ndarray, y: np.n
 
 def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     if "classes" in run.read_config(args.run):
-        clf = classify.load_classifier(args.run)
+        clf = (semisup_run.load_semisup if semisup_run.is_semisup_run(run.read_config(args.run))
+               else classify.load_classifier)(args.run)
         loaded = run.load_run(args.run)
         test = _scaled(loaded, args.data or _test_split(loaded.data_config.source), args)
         with rundir.locked(args.run):

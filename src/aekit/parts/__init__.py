@@ -4,6 +4,7 @@ from aekit.parts import (
     adversarial,
     conv,
     dense,
+    ladder,
     latent,
     losses,
     noise,
@@ -12,5 +13,5 @@ from aekit.parts import (
     trimmed,
 )
 
-__all__ = ["adversarial", "conv", "dense", "latent", "losses", "noise", "penalty", "recurrent",
+__all__ = ["adversarial", "conv", "dense", "ladder", "latent", "losses", "noise", "penalty", "recurrent",
            "trimmed"]
