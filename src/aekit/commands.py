@@ -25,10 +25,9 @@ from aekit.report import features as report_features
 from aekit.report.gallery_full import label_quick
 from aekit.report.html import write_report
 from aekit.report.summary import summary
-from aekit.tasks import classify
+from aekit.tasks import classify, semisup_run
 from aekit.tasks import detect as detection
 from aekit.tasks import generate as generate_task
-from aekit.tasks import semisup_run
 from aekit.tasks.denoise import denoise as denoise_data
 from aekit.train import distributed
 from aekit.train.pipeline import fit_run, resume_run

@@ -13,5 +13,5 @@ from aekit.parts import (
     trimmed,
 )
 
-__all__ = ["adversarial", "conv", "dense", "ladder", "latent", "losses", "noise", "penalty", "recurrent",
-           "trimmed"]
+__all__ = ["adversarial", "conv", "dense", "ladder", "latent", "losses", "noise", "penalty",
+           "recurrent", "trimmed"]

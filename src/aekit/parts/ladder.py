@@ -14,6 +14,7 @@ decoder denoising every layer of the noisy pass, with the clean pass as its targ
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import NamedTuple
 
@@ -140,7 +141,7 @@ def ladder(config: ModelConfig) -> tuple[nn.Module, nn.Module]:
     sizes = [n_in, *config.hidden]
     layers = [LadderLayer(a, b, config.activation if i < len(sizes) - 2 else "none",
                           scaled=i == len(sizes) - 2)
-              for i, (a, b) in enumerate(zip(sizes, sizes[1:], strict=False))]
+              for i, (a, b) in enumerate(itertools.pairwise(sizes))]
     return nn.Sequential(nn.Flatten(), *layers), LadderDecoder(sizes, config.input_shape)
 
 
@@ -175,31 +176,51 @@ class LadderNetwork(nn.Module):
         self.weights = [denoising_scale * w for w in denoising_weights(len(self.layers))]
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> LadderOutput:
-        h = x.flatten(1)
+        """Labelled and unlabelled rows go through the encoder as separate batches, so each
+        part is normalised with its own statistics: the few labelled rows, repeated in every
+        batch, never shift the unlabelled rows' normalisation, and the running statistics
+        used at inference come from the unlabelled rows, which look like the data to predict.
+        """
         if not self.training:
             logits = self.ae.encode(x)
             loss = F.cross_entropy(logits, y) if y is not None else logits.new_zeros(())
             return LadderOutput(loss, logits, {"cross_entropy": loss})
-        clean, stats, noisy = [h], [], [h + self.noise_std * torch.randn_like(h)]
-        h_clean, h_noisy = h, noisy[0]
+        h = x.flatten(1)
+        known = y >= 0 if y is not None else torch.zeros(len(h), dtype=torch.bool,
+                                                         device=h.device)
+        terms = {"cross_entropy": h.new_zeros(()), "denoising": h.new_zeros(())}
+        if bool(known.any()):
+            logits = self._noisy(h[known])[1]
+            terms["cross_entropy"] = F.cross_entropy(logits, y[known])
+        if not bool(known.all()):
+            terms["denoising"] = self._denoising_cost(h[~known])
+        first, second = terms.values()
+        return LadderOutput(first + second, h.new_zeros(len(h), 1), terms)
+
+    def _noisy(self, h: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
+        """The corrupted pass: each layer's noisy z~ (input first) and the top logits."""
+        h = h + self.noise_std * torch.randn_like(h)
+        laterals = [h]
+        for layer in self.layers:
+            z, _, _, h = layer.step(h, self.noise_std)
+            laterals.append(z)
+        return laterals, h
+
+    def _denoising_cost(self, h: torch.Tensor) -> torch.Tensor:
+        """Weighted squared error between the decoder's z^ (normalised with the clean batch's
+        statistics) and the clean pass's z, layer by layer."""
+        clean, stats, h_clean = [h], [], h
         for layer in self.layers:
             z, mean, std, h_clean = layer.step(h_clean, update=True)
             clean.append(z)
             stats.append((mean, std))
-            z_noisy, _, _, h_noisy = layer.step(h_noisy, self.noise_std)
-            noisy.append(z_noisy)
-        z_hat = self.ae.decoder.denoise(h_noisy, noisy)
-        terms: dict[str, torch.Tensor] = {}
-        labelled = y is not None and bool((y >= 0).any())
-        supervised = (F.cross_entropy(h_noisy[y >= 0], y[y >= 0]) if labelled
-                      else h_noisy.new_zeros(()))
-        terms["cross_entropy"] = supervised
-        denoising = h.new_zeros(())
+        laterals, top = self._noisy(h)
+        z_hat = self.ae.decoder.denoise(top, laterals)
+        cost = h.new_zeros(())
         for i, (weight, target, estimate) in enumerate(zip(self.weights, clean, z_hat,
                                                            strict=True)):
-            if i:  # the decoder's estimate is normalised with the clean batch's statistics
+            if i:
                 mean, std = stats[i - 1]
                 estimate = (estimate - mean) / std
-            denoising = denoising + weight * (estimate - target.detach()).pow(2).mean()
-        terms["denoising"] = denoising
-        return LadderOutput(supervised + denoising, h_clean, terms)
+            cost = cost + weight * (estimate - target.detach()).pow(2).mean()
+        return cost

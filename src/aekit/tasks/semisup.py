@@ -157,7 +157,7 @@ def fit_ladder(x: np.ndarray, y: np.ndarray, model_config: ModelConfig,
     """Train a ladder on rows `x` with checked labels `y` (-1: unlabelled) in the one Trainer;
     classes are numbered by sorted label, as the estimator's `classes_`. Returns the network,
     in eval mode, and the per-epoch history."""
-    classes, y_index = np.unique(y[y >= 0], return_inverse=True)
+    y_index = np.unique(y[y >= 0], return_inverse=True)[1]
     y_all = np.full(len(y), UNLABELLED, np.int64)
     y_all[y >= 0] = y_index
     torch.manual_seed(train_config.seed)

@@ -22,8 +22,12 @@ from aekit.model import Autoencoder
 from aekit.parts.ladder import LadderNetwork
 from aekit.report import best_effort, plots
 from aekit.report.html import write_report
-from aekit.tasks.semisup import HeldOutAccuracy, SemiSupervisedClassifier, fit_ladder, \
-    partial_labels
+from aekit.tasks.semisup import (
+    HeldOutAccuracy,
+    SemiSupervisedClassifier,
+    fit_ladder,
+    partial_labels,
+)
 from aekit.train import guards
 from aekit.train.callbacks import Progress
 from aekit.train.checkpoint import load_tensors
