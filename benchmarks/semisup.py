@@ -5,7 +5,8 @@ fine-tuning (pretrain-mnist encoder, seed 000's method). Wall time and cost per 
 machine; per-epoch test accuracy curves in OUT/accuracy.png.
 
     python -m benchmarks.semisup [--labels 100 1000] [--seeds 0 1 2] [--epochs N]
-        [--threads T] [--skip-pretrain]
+        [--threads T] [--pretrain-run RUN | --skip-pretrain] [--out DIR]
+    python -m benchmarks.semisup --merge DIR1/rows.json DIR2/rows.json   (one table)
 """
 
 from __future__ import annotations
@@ -50,8 +51,13 @@ def main() -> None:
     parser.add_argument("--hidden", type=int, nargs="+", help="default: the preset's")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--skip-pretrain", action="store_true")
+    parser.add_argument("--pretrain-run", help="a trained pretrain-mnist run to reuse")
+    parser.add_argument("--merge", nargs="+", help="print one table from these rows.json")
     parser.add_argument("--out", default="runs/bench-semisup")
     args = parser.parse_args()
+    if args.merge:
+        print_table([row for path in args.merge for row in json.loads(Path(path).read_text())])
+        return
     torch.set_num_threads(args.threads)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -61,7 +67,8 @@ def main() -> None:
     x = scaling.apply(train.x).reshape(len(train.x), -1)
     x_test = scaling.apply(test.x).reshape(len(test.x), -1)
     preset = load_preset("semisup-mnist")
-    encoder = None if args.skip_pretrain else pretrained_encoder(args)
+    encoder = None if args.skip_pretrain else (
+        aekit.load(args.pretrain_run) if args.pretrain_run else pretrained_encoder(args))
     rows, curves = [], {}
     for n in args.labels:
         for seed in args.seeds:

@@ -153,7 +153,9 @@ class LadderOutput(NamedTuple):
 
 class LadderNetwork(nn.Module):
     """Semi-supervised loss of a `ladder` Autoencoder `ae`: cross-entropy of the noisy path on
-    rows whose label is not -1, plus each layer's weighted denoising cost on every row.
+    rows whose label is not -1, plus each layer's weighted denoising cost on the rows labelled
+    -1 (Rasmus et al.'s split: the few labelled rows, repeated in every batch, would otherwise
+    be memorised by the decoder too).
 
     The noise is the model's `noise` (gaussian:LEVEL, default 0.3), added to the input and to
     every normalised pre-activation of the noisy pass. `denoising_scale` 0 leaves the same
@@ -209,6 +211,10 @@ class LadderNetwork(nn.Module):
     def _denoising_cost(self, h: torch.Tensor) -> torch.Tensor:
         """Weighted squared error between the decoder's z^ (normalised with the clean batch's
         statistics) and the clean pass's z, layer by layer."""
+        if not any(self.weights):  # the labels-alone baseline: unlabelled rows only set the
+            with torch.no_grad():  # running statistics, as they do for the ladder
+                self.ae.encoder(h)
+            return h.new_zeros(())
         clean, stats, h_clean = [h], [], h
         for layer in self.layers:
             z, mean, std, h_clean = layer.step(h_clean, update=True)
