@@ -146,8 +146,11 @@ def ladder(config: ModelConfig) -> tuple[nn.Module, nn.Module]:
 
 
 class LadderOutput(NamedTuple):
+    """As a classifier's output; `logits` is None in training mode, where the labelled and
+    unlabelled rows take different passes and only the loss is wanted."""
+
     loss: torch.Tensor
-    logits: torch.Tensor
+    logits: torch.Tensor | None
     terms: dict[str, torch.Tensor]
 
 
@@ -197,7 +200,7 @@ class LadderNetwork(nn.Module):
         if not bool(known.all()):
             terms["denoising"] = self._denoising_cost(h[~known])
         first, second = terms.values()
-        return LadderOutput(first + second, h.new_zeros(len(h), 1), terms)
+        return LadderOutput(first + second, None, terms)
 
     def _noisy(self, h: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
         """The corrupted pass: each layer's noisy z~ (input first) and the top logits."""

@@ -53,6 +53,7 @@ def accuracy_curve(history: list[dict[str, Any]], keys: list[str], path: str | P
     for key in keys:
         ax.plot(epochs, [r[key] for r in history], marker="o" if len(history) <= 40 else None,
                 label=key.replace("_", " "))
+    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_xlabel("epoch")
     ax.set_ylabel("accuracy")
     ax.set_title(title or "accuracy per epoch", fontsize=9)
