@@ -123,7 +123,8 @@ def print_table(rows: list[dict[str, Any]]) -> None:
             if not values:
                 return "not run"
             spread = f" ± {statistics.stdev(values):.4f}" if len(values) > 1 else ""
-            return f"{statistics.mean(values):.4f}{spread}"
+            part = f" ({len(values)} of {len(rows)} seeds)" if len(values) < len(rows) else ""
+            return f"{statistics.mean(values):.4f}{spread}{part}"
 
         minutes = statistics.mean(r["train_seconds"] for r in mine) / 60
         per_epoch = statistics.mean(r["seconds_per_epoch"] for r in mine)
