@@ -56,7 +56,7 @@ TRAIN_GROUPS: dict[str, tuple[str, ...]] = {
     "training": ("optimizer", "lr", "batch_size", "epochs", "seed", "val_split", "patience",
                  "greedy", "greedy_epochs", "fine_tune_epochs", "clip_grad", "detect_anomaly",
                  "kl_warmup", "precision", "compile", "threads", "device", "nproc", "resume",
-                 "schedule", "restore_best"),
+                 "schedule", "restore_best", "labels"),
     "data": ("data", "data_dir", "limit", "array", "label_column", "time_column", "nan_policy",
              "max_memory", "kind", "window", "stride", "image_size", "scaling", "binarize",
              "train_normal_only", "stream", "workers", "pad"),
