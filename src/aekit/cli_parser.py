@@ -39,6 +39,10 @@ def _train(sub: Any) -> None:
                           help="train on N local processes with DDP: runs torchrun --standalone "
                                "--nproc-per-node N -m aekit train ... (for several machines, "
                                "call torchrun yourself; see the README)")
+    training.add_argument("--labels", type=int, metavar="N",
+                          help="semi-supervised: keep N class-balanced labels (drawn by --seed) "
+                               "and use every other row without its label (preset "
+                               "semisup-mnist)")
     training.add_argument("--resume", metavar="RUN",
                           help="continue an interrupted run from its last checkpoint")
     output = groups["output"]

@@ -17,7 +17,7 @@ from aekit.report import generated, plots
 from aekit.report.gallery_full import label_quick
 from aekit.report.html import write_report
 from aekit.report.summary import summary
-from aekit.tasks import classify
+from aekit.tasks import classify, semisup_run
 from aekit.tasks import detect as detection
 from aekit.tasks import evaluate as evaluation
 from aekit.tasks.denoise import denoise as denoise_data
@@ -53,6 +53,11 @@ def train(args: argparse.Namespace) -> str | None:
     if not (args.data or args.preset):  # said once the options are known to be good
         print("aekit: no --data given: training on digits (scikit-learn's 8x8 digits); "
               "pass --data to choose", file=sys.stderr)
+    if args.labels is not None:  # semi-supervised: a ladder on N labels plus the other rows
+        found = semisup_run.fit_semisup_run(*configs, args.out, args.labels,
+                                            preset=args.preset, overwrite=args.overwrite,
+                                            quiet=quiet, device=args.device)
+        return None if quiet else semisup_run.summary(found)
     result = fit_run(*configs, args.out, preset=args.preset, overwrite=args.overwrite,
                      quiet=quiet, device=args.device)
     return None if quiet else summary(result)

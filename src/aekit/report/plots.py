@@ -44,6 +44,24 @@ def loss_curves(history: list[dict[str, Any]], path: str | Path, title: str = ""
     return _save(fig, path)
 
 
+def accuracy_curve(history: list[dict[str, Any]], keys: list[str], path: str | Path,
+                   title: str = "") -> Path:
+    """Accuracy per epoch, one line per recorded key: how a classifier trained."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    epochs = [r["epoch"] for r in history]
+    for key in keys:
+        ax.plot(epochs, [r[key] for r in history], marker="o" if len(history) <= 40 else None,
+                label=key.replace("_", " "))
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("accuracy")
+    ax.set_title(title or "accuracy per epoch", fontsize=9)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return _save(fig, path)
+
+
 def image_rows(rows: list[np.ndarray], labels: list[str], path: str | Path,
                title: str = "") -> Path:
     """One row of images per array (each (n, C, H, W) in [0, 1]), labelled on the left."""

@@ -13,7 +13,7 @@ from aekit.data.binarize import binarize
 from aekit.errors import AekitError
 from aekit.run import Run, load_run, read_config
 from aekit.rundir import locked
-from aekit.tasks import classify
+from aekit.tasks import classify, semisup_run
 from aekit.tasks.inputs import labelled, scaled
 
 
@@ -25,7 +25,8 @@ def classifier_metrics(run_dir: str | Path, spec: str | None, given: dict[str, A
                        ) -> dict[str, Any]:
     """Accuracy on `spec` (default: the training set's test split) and its confusion matrix,
     also drawn into the run's figures."""
-    clf = classify.load_classifier(run_dir)
+    semisup = semisup_run.is_semisup_run(read_config(run_dir))
+    clf = (semisup_run.load_semisup if semisup else classify.load_classifier)(run_dir)
     x, y = labelled(load_run(run_dir), spec, given, "--data")
     with locked(run_dir):
         matrix = classify.confusion_figure(clf, x, y, Path(run_dir) / "figures" / "confusion.png")
