@@ -257,3 +257,23 @@ def test_sigterm_finishes_the_step_and_checkpoints(tmp_path: Path) -> None:
     full = aekit.fit_run(*configs, tmp_path / "full", device="cpu")
     assert all(torch.equal(a, b) for a, b in zip(resumed.model.state_dict().values(),
                                                  full.model.state_dict().values(), strict=True))
+
+
+def test_ctrl_c_after_the_last_step_is_not_dropped(tmp_path: Path) -> None:
+    """A SIGINT that lands after the last batch (during the last epoch's end) still stops the
+    run with its checkpoint saved, instead of being swallowed when the handler is restored."""
+    from aekit.train import Callback, Trainer
+    from aekit.train.trainer import TrainingInterrupted
+
+    class CtrlCAtTheEnd(Callback):
+        def on_epoch_end(self, trainer: Trainer, **kwargs: object) -> None:
+            if trainer.epoch == trainer.config.epochs:
+                os.kill(os.getpid(), signal.SIGINT)
+
+    x = aekit.load_source("digits").x[:200].reshape(200, -1) / 16
+    model = aekit.create_model("stacked", input_shape=64, hidden=(8,))
+    trainer = Trainer(model, TrainConfig(epochs=2, batch_size=50), [CtrlCAtTheEnd()],
+                      device="cpu", checkpoint_dir=tmp_path / "checkpoints")
+    with pytest.raises(TrainingInterrupted, match="interrupted by SIGINT"):
+        trainer.fit(x)
+    assert (tmp_path / "checkpoints" / "last.safetensors").is_file() and trainer.epoch == 2

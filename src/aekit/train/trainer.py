@@ -140,6 +140,8 @@ class Trainer:
                 self._emit("on_epoch_end", record=record)  # may add to the record
                 if self.checkpoint_dir and distributed.is_main():
                     self.save_checkpoint(self.checkpoint_dir / CHECKPOINT)
+            if self._signal:  # arrived after the last step: stop all the same, never drop it
+                self._interrupt(0, 0.0)
         self._emit("on_fit_end")
         return self.history
 
