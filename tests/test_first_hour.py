@@ -109,11 +109,18 @@ def test_flat_uint8_pixels_train_as_a_table_or_as_images_with_kind(tmp_path: Pat
     assert _train("--data", str(path), "--hidden", "32", "--out", str(tmp_path / "t")) == 0
 
 
+def _ctrl_c_as_at_a_terminal() -> None:
+    """A runner that started the suite in the background (SIGINT ignored, inherited by every
+    child) must not decide this test: the child gets Ctrl-C as a terminal delivers it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_during_start_up_ends_without_a_traceback(tmp_path: Path) -> None:
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "aekit", "train", "--data", "digits",
                              "--out", str(tmp_path / "run")], stderr=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True, env=env)
+                            stdout=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=_ctrl_c_as_at_a_terminal)
     time.sleep(0.4)  # inside the imports: torch alone takes longer than this
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
