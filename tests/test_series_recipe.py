@@ -59,10 +59,28 @@ def test_cosine_schedule_warms_up_then_decays() -> None:
 
 def test_restore_best_ends_on_the_best_validation_epoch(tmp_path: Path) -> None:
     """A learning rate that blows training up after the first epochs: the run still ends with
-    the weights of its best validation epoch, whose loss `evaluate` reproduces."""
+    the weights of its best candidate, the start (PCA, whose held-out MSE `pca_mse` is) or an
+    epoch, and `evaluate` reproduces that candidate's validation loss."""
     run = tmp_path / "run"
     assert main(["train", "--model", "conv1d", "--data", GUNPOINT, "--epochs", "6",
                  "--lr", "0.05", "--schedule", "constant", "--out", str(run), "--quiet"]) == 0
+    final = aekit.load_run(run).metrics["final"]
+    best = min(r["val_loss"] for r in aekit.load_run(run).metrics["history"])
+    assert final["mse"] == pytest.approx(min(best, final["pca_mse"]), rel=1e-4)
+
+
+def test_a_run_that_never_beats_its_start_ends_exactly_at_pca(tmp_path: Path) -> None:
+    """Every epoch worse on validation than the start: the run keeps the start, which is PCA of
+    the whole training file (validation rows included), not of its 90% training split."""
+    run = tmp_path / "run"
+    assert main(["train", "--model", "conv1d", "--data", GUNPOINT, "--epochs", "3",
+                 "--lr", "1", "--schedule", "constant", "--out", str(run), "--quiet"]) == 0
     loaded = aekit.load_run(run)
-    best = min(r["val_loss"] for r in loaded.metrics["history"])
-    assert loaded.metrics["final"]["mse"] == pytest.approx(best, rel=1e-4)
+    final, history = loaded.metrics["final"], loaded.metrics["history"]
+    assert all(r["val_loss"] > final["pca_mse"] * 1.01 for r in history)
+    assert final["mse"] == pytest.approx(final["pca_mse"], rel=1e-4)
+    x = loaded.scaling.apply(aekit.load_source(GUNPOINT).x).reshape(50, -1)
+    pca = PCA(4).fit(x)
+    encoder, decoder = loaded.model.encoder, loaded.model.decoder
+    projection = (encoder.components.T @ decoder.components).numpy()
+    assert projection == pytest.approx(pca.components_.T @ pca.components_, abs=1e-4)

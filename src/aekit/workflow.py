@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from aekit import metrics, run, rundir
@@ -21,7 +22,7 @@ from aekit.device import resolve_device
 from aekit.errors import AekitError
 from aekit.io import atomic_write_json
 from aekit.model import Autoencoder
-from aekit.parts.linear_path import fit_pca
+from aekit.parts.linear_path import fit_pca, has_linear_path
 from aekit.report import best_effort
 from aekit.report.html import write_report
 from aekit.report.run_figures import held_out, to_unit, write_figures
@@ -65,7 +66,7 @@ def fit_run(model_config: ModelConfig, train_config: TrainConfig, data_config: D
     guards.check_model_memory(run.skeleton(prepared.model_config, "--hidden"), "--hidden")
     torch.manual_seed(train_config.seed)  # --seed fixes the initial weights too
     model = Autoencoder(prepared.model_config)  # built first: a bad option leaves --out alone
-    fit_pca(model.encoder, model.decoder, prepared.train)  # a series model's linear path
+    fit_pca(model.encoder, model.decoder, prepared.train, prepared.val)  # series: PCA path
     chosen = _callbacks(train_config, quiet, callbacks, Path(out), prepared)
     with guards.writer(Path(out), overwrite) as out:
         if distributed.is_main():
@@ -130,7 +131,7 @@ def _callbacks(config: TrainConfig, quiet: bool, extra: Sequence[Callback], out:
     if config.schedule == "cosine":
         chosen.append(CosineSchedule())
     if config.restore_best:
-        chosen.append(RestoreBest())
+        chosen.append(RestoreBest(prepared.val))
     if config.tensorboard and distributed.is_main():
         # built before the run dir is touched, so a missing package fails first
         chosen.append(TensorBoardLogger(out / "tensorboard", held_out(prepared),
@@ -171,6 +172,14 @@ def _train_and_finish(out: Path, trainer: Trainer, prepared: Prepared, data_conf
     return run.load_run(out)
 
 
+def pca_rows(model: Autoencoder, prepared: Prepared) -> np.ndarray:
+    """The rows the PCA anchor is fitted on: those the model's own PCA path saw, if it has one,
+    so that the comparison on the held-out split is like for like."""
+    if has_linear_path(model.encoder, model.decoder) and len(prepared.val):
+        return np.concatenate([prepared.train, prepared.val])
+    return prepared.train
+
+
 def final_metrics(trainer: Trainer, prepared: Prepared, seconds: float) -> dict[str, Any]:
     """Last losses, reconstruction errors on the held-out split, and PCA at the same code size."""
     evaluated = held_out(prepared)
@@ -183,7 +192,7 @@ def final_metrics(trainer: Trainer, prepared: Prepared, seconds: float) -> dict[
         "eval_split": "val" if len(prepared.val) else "train",
         "mse": errors["mse"],
         "bce": errors["bce"],
-        "pca_mse": metrics.pca_mse(prepared.train, evaluated,
+        "pca_mse": metrics.pca_mse(pca_rows(trainer.model, prepared), evaluated,
                                    trainer.model.code_size),
         "code_size": trainer.model.code_size,
         "seconds": seconds,
