@@ -66,3 +66,20 @@ def test_presets_carry_seed_settings() -> None:
         assert model["loss"] == "bce" and train["val_split"] == 0.0
     assert gallery.settings(gallery.get("keras-simple"), False)[1]["epochs"] == 25
     assert gallery.settings(gallery.get("keras-deep"), False)[1]["epochs"] == 100
+
+
+def test_a_missing_data_file_names_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """Run from a folder without the shared data: one line naming the file and --data-dir,
+    and --out is not made; $AEKIT_DATA finds the file as --data-dir does."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("AEKIT_DATA", raising=False)
+    assert main(["reproduce", "keras-lstm", "--quick", "--out", "out"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "timeseries/GunPoint_TRAIN.ts" in err and "--data-dir" in err
+    assert not (tmp_path / "out").exists()
+    data = Path(__file__).resolve().parents[2] / "shared" / "data"
+    monkeypatch.setenv("AEKIT_DATA", str(data))
+    source, _ = gallery.pick_source(gallery.get("keras-lstm").data, None)
+    assert Path(source) == data / "timeseries" / "GunPoint_TRAIN.ts"

@@ -140,7 +140,17 @@ def pick_source(candidates: tuple[str, ...], data_dir: str | None) -> tuple[str,
 
 
 def _resolve(spec: str, data_dir: str | None) -> Path:
-    return Path(data_dir) / spec if data_dir else Path(spec)
+    """A system's data file under --data-dir, then $AEKIT_DATA, as the named sets are found."""
+    folder = data_dir or os.environ.get("AEKIT_DATA")
+    return Path(folder) / spec if folder else Path(spec)
+
+
+def _check_present(name: str, source: str) -> None:
+    """A missing data file is named with the option that would find it, before --out is made."""
+    if source.partition(":")[0] not in IDX_SETS and not source.startswith("synthetic") \
+            and not Path(source).exists():
+        raise AekitError(f"{name}: needs {source}; pass --data-dir DIR (or set AEKIT_DATA=DIR) "
+                         f"where DIR holds the shared data folder")
 
 
 def machine() -> str:
@@ -169,6 +179,7 @@ def reproduce(name: str, out: str | Path, *, data_dir: str | None = None, quick:
     model, train = settings(system, quick)
     train.update({k: v for k, v in (("seed", seed), ("threads", threads)) if v is not None})
     source, which = pick_source(system.data, data_dir)
+    _check_present(name, source)
     test_spec, _ = pick_source(system.test[which:which + 1], data_dir)
     data_config = DataConfig(source=source, data_dir=data_dir,
                              limit=QUICK_LIMIT if quick else None)
