@@ -126,7 +126,9 @@ def settings(system: System, quick: bool) -> tuple[dict[str, Any], dict[str, Any
 
 def pick_source(candidates: tuple[str, ...], data_dir: str | None) -> tuple[str, int]:
     """The first candidate whose files are present (a named IDX set, or a file under
-    data_dir), with its index; the last one when none is (it may still be downloaded)."""
+    data_dir), with its index; the last one when none is and it is a named set (it may still
+    be downloaded). A missing file fails here, before --out is made, naming the option that
+    would find it."""
     for i, spec in enumerate(candidates):
         name, _, split = spec.partition(":")
         if name in IDX_SETS:
@@ -135,22 +137,16 @@ def pick_source(candidates: tuple[str, ...], data_dir: str | None) -> tuple[str,
         elif _resolve(spec, data_dir).exists() or name == "synthetic-3d":
             return str(_resolve(spec, data_dir)) if name != "synthetic-3d" else spec, i
     last = candidates[-1]
-    return (last if last.partition(":")[0] in IDX_SETS or last.startswith("synthetic")
-            else str(_resolve(last, data_dir))), len(candidates) - 1
+    if last.partition(":")[0] in IDX_SETS or last.startswith("synthetic"):
+        return last, len(candidates) - 1
+    raise AekitError(f"{_resolve(last, data_dir)}: not found; pass --data-dir DIR (or set "
+                     f"AEKIT_DATA=DIR) where DIR holds {Path(last).parent}/")
 
 
 def _resolve(spec: str, data_dir: str | None) -> Path:
     """A system's data file under --data-dir, then $AEKIT_DATA, as the named sets are found."""
     folder = data_dir or os.environ.get("AEKIT_DATA")
     return Path(folder) / spec if folder else Path(spec)
-
-
-def _check_present(name: str, source: str) -> None:
-    """A missing data file is named with the option that would find it, before --out is made."""
-    if source.partition(":")[0] not in IDX_SETS and not source.startswith("synthetic") \
-            and not Path(source).exists():
-        raise AekitError(f"{name}: needs {source}; pass --data-dir DIR (or set AEKIT_DATA=DIR) "
-                         f"where DIR holds the shared data folder")
 
 
 def machine() -> str:
@@ -179,7 +175,6 @@ def reproduce(name: str, out: str | Path, *, data_dir: str | None = None, quick:
     model, train = settings(system, quick)
     train.update({k: v for k, v in (("seed", seed), ("threads", threads)) if v is not None})
     source, which = pick_source(system.data, data_dir)
-    _check_present(name, source)
     test_spec, _ = pick_source(system.test[which:which + 1], data_dir)
     data_config = DataConfig(source=source, data_dir=data_dir,
                              limit=QUICK_LIMIT if quick else None)

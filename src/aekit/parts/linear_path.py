@@ -63,20 +63,12 @@ def has_linear_path(encoder: nn.Module, decoder: nn.Module) -> bool:
         and encoder.components.shape == decoder.components.shape  # not a VAE's (mean, var)
 
 
-def fit_pca(encoder: nn.Module, decoder: nn.Module, *parts: np.ndarray) -> bool:
-    """Set both linear paths to PCA of the rows of `parts` together (scaled training data, NaN =
-    padding); False when the model has none. Components past the data's rank stay zero.
-
-    The caller passes the validation rows too: PCA is a closed-form fit that cannot overfit a
-    few rows the way the network does, and on small series sets PCA of 90% of a file is
-    measurably worse than PCA of all of it (ACSF1, code 4: 0.1443 against 0.1419 test MSE),
-    which is the gap that decided whether the network beat PCA. The network itself still
-    never sees the validation rows.
-    """
+def fit_pca(encoder: nn.Module, decoder: nn.Module, x: np.ndarray) -> bool:
+    """Set both linear paths to PCA of `x` (scaled training data, NaN = padding); False when the
+    model has none. Components past the data's rank stay zero."""
     if not has_linear_path(encoder, decoder):
         return False
-    x = np.concatenate([p.reshape(len(p), -1) for p in parts if len(p)])
-    flat = np.nan_to_num(x.astype(np.float64), nan=0.0)
+    flat = np.nan_to_num(x.reshape(len(x), -1).astype(np.float64), nan=0.0)
     mean = flat.mean(axis=0)
     _, singular, vt = np.linalg.svd(flat - mean, full_matrices=False)
     code = encoder.components.shape[0]

@@ -51,14 +51,14 @@ class RestoreBest(Callback):
     """Keeps the weights of the epoch with the lowest validation loss and loads them when
     training ends (early stopping's other half: small series sets overfit late).
 
-    Given the validation rows, the weights a fresh run starts from are a candidate too. A model
+    The weights a fresh run starts from are a candidate too, scored on the same validation data
+    as every epoch (the trainer's, streamed or in memory). A model
     that starts at a fitted baseline (the linear path's PCA) then never ends worse on
     validation than that baseline: on series sets too small for the network to generalise
     (ACSF1, 90 training series) the run ends exactly at PCA instead of one epoch past it.
     """
 
-    def __init__(self, val: Any = None) -> None:
-        self.val = val
+    def __init__(self) -> None:
         self.best: float | None = None
         self.state: dict[str, Any] | None = None
 
@@ -66,9 +66,9 @@ class RestoreBest(Callback):
         if loss is not None and (self.best is None or loss < self.best):
             self.best, self.state = loss, copy.deepcopy(trainer.model.state_dict())
 
-    def on_fit_start(self, *, trainer: Any, **kwargs: Any) -> None:
-        if self.val is not None and len(self.val) and trainer.epoch == 0:
-            self._keep(trainer, trainer.evaluate(self.val)["loss"])
+    def on_fit_start(self, *, trainer: Any, val: Any = None, **kwargs: Any) -> None:
+        if val is not None and trainer.epoch == 0:
+            self._keep(trainer, trainer.evaluate(val)["loss"])
 
     def on_epoch_end(self, *, trainer: Any, record: dict[str, Any], **kwargs: Any) -> None:
         self._keep(trainer, record.get("val_loss"))

@@ -101,7 +101,7 @@ class Trainer:
             None if x_val is None or len(x_val) == 0 else as_tensor(x_val, self.device))
         n, n_batches = source.n, source.n_batches
         self.stop = False
-        self._emit("on_fit_start")
+        self._emit("on_fit_start", val=val)  # None when there is none
         with self._stop_on_signals(), torch.autograd.set_detect_anomaly(
                 self.config.detect_anomaly), applied(self.model, self.optimizer, self.config):
             while self.epoch < self.config.epochs and not self.stop:
