@@ -224,7 +224,9 @@ class TrainConfig(_Section):
                         "the steps, then cosine to 0; default for lstm and conv1d)",
                         choices=("constant", "cosine"))
     restore_best: bool = opt(False, "end with the weights of the epoch with the lowest "
-                             "validation loss (default for lstm and conv1d: on)", negatable=True)
+                             "validation loss; with --linear-path also the start (PCA) and each "
+                             "epoch's network shrunk toward it (default for lstm and conv1d: "
+                             "on)", negatable=True)
 
     def __post_init__(self) -> None:
         self._check_choices("train")

@@ -149,8 +149,9 @@ def _resolve(spec: str, data_dir: str | None) -> Path:
     return Path(folder) / spec if folder else Path(spec)
 
 
-def machine() -> str:
-    """CPU model (or GPU name), cores and torch threads: the 'stated machine' of a timing."""
+def machine(threads: int | None = None) -> str:
+    """CPU model (or GPU name), cores and torch threads (`threads`: those training used, which
+    it sets only for its own duration): the 'stated machine' of a timing."""
     if torch.cuda.is_available():
         return f"{torch.cuda.get_device_name(0)}, torch {torch.__version__}"
     cpu = platform.processor() or platform.machine()
@@ -161,7 +162,7 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return (f"{cpu}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads, "
+    return (f"{cpu}, {os.cpu_count()} cores, {threads or torch.get_num_threads()} torch threads, "
             f"torch {torch.__version__}")
 
 
@@ -193,7 +194,8 @@ def reproduce(name: str, out: str | Path, *, data_dir: str | None = None, quick:
         "system": system.name, "seed": system.seed, "preset": system.preset,
         "title": system.title, "quick": quick, "data": source, "test_data": ctx.test.name,
         "epochs": run.metrics["final"]["epochs"], "train_seconds": round(train_seconds, 2),
-        "wall_seconds": round(time.perf_counter() - started, 2), "machine": machine(),
+        "wall_seconds": round(time.perf_counter() - started, 2),
+        "machine": machine(train.get("threads")),
         # other jobs on the machine stretch wall times: the 1/5/15-minute load averages say so
         "load_average": [round(v, 2) for v in os.getloadavg()],
         "metrics": found, "figures": figures, "note": system.note,
