@@ -6,7 +6,8 @@ machine; per-epoch test accuracy curves in OUT/accuracy.png.
 
     python -m benchmarks.semisup [--labels 100 1000] [--seeds 0 1 2] [--epochs N]
         [--threads T] [--pretrain-run RUN | --skip-pretrain] [--out DIR]
-    python -m benchmarks.semisup --merge DIR1/rows.json DIR2/rows.json   (one table)
+    python -m benchmarks.semisup --merge DIR1/rows.json DIR2/rows.json [--out DIR]
+        (one table, and the curves kept in the rows in DIR/accuracy.png)
 """
 
 from __future__ import annotations
@@ -56,7 +57,9 @@ def main() -> None:
     parser.add_argument("--out", default="runs/bench-semisup")
     args = parser.parse_args()
     if args.merge:
-        print_table([row for path in args.merge for row in json.loads(Path(path).read_text())])
+        rows = [row for path in args.merge for row in json.loads(Path(path).read_text())]
+        print_table(rows)
+        draw_curves(rows, Path(args.out))
         return
     torch.set_num_threads(args.threads)
     out = Path(args.out)
@@ -69,20 +72,20 @@ def main() -> None:
     preset = load_preset("semisup-mnist")
     encoder = None if args.skip_pretrain else (
         aekit.load(args.pretrain_run) if args.pretrain_run else pretrained_encoder(args))
-    rows, curves = [], {}
+    rows = []
     for n in args.labels:
         for seed in args.seeds:
             y_partial = partial_labels(train.y, n, seed)
             started = time.perf_counter()
             semi = ladder(preset, args, seed, 1.0, (x_test, test.y)).fit(x, y_partial)
             seconds = time.perf_counter() - started
-            curves[f"{n} labels, seed {seed}"] = [r["accuracy"] for r in semi.history_]
             labelled = y_partial >= 0
             alone = ladder(preset, args, seed, 0.0, None).fit(x, y_partial)
             row = {"labels": n, "seed": seed, "ladder": semi.score(x_test, test.y),
                    "labels_alone": alone.score(x_test, test.y),
                    "train_seconds": seconds, "epochs": len(semi.history_),
-                   "seconds_per_epoch": seconds / len(semi.history_)}
+                   "seconds_per_epoch": seconds / len(semi.history_),
+                   "curve": [r["accuracy"] for r in semi.history_]}
             if encoder is not None:
                 tuned = PretrainedClassifier(encoder, seed=seed)
                 row["pretrain"] = tuned.fit(x[labelled], train.y[labelled]).score(x_test,
@@ -91,6 +94,16 @@ def main() -> None:
             print(json.dumps(row), flush=True)
             (out / "rows.json").write_text(json.dumps(rows, indent=1))
     print_table(rows)
+    draw_curves(rows, out)
+
+
+def draw_curves(rows: list[dict[str, Any]], out: Path) -> None:
+    """OUT/accuracy.png: the ladder's MNIST test accuracy per epoch, one line per run (rows
+    written before the curves were kept in rows.json have none to draw)."""
+    curves = {f"{r['labels']} labels, seed {r['seed']}": r["curve"] for r in rows if "curve" in r}
+    if not curves:
+        return
+    out.mkdir(parents=True, exist_ok=True)
     plots.accuracy_curve([{"epoch": i + 1, **{k: v[i] for k, v in curves.items()}}
                           for i in range(min(map(len, curves.values())))],
                          list(curves), out / "accuracy.png",
