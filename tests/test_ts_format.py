@@ -96,7 +96,7 @@ def test_sliding_windows_over_csv() -> None:
 
 def test_window_longer_than_series_names_option() -> None:
     with pytest.raises(aekit.AekitError, match="--window 20000 is longer than the series"):
-        aekit.load_source(str(ECG), window=20000)
+        aekit.load_source(str(ECG), window=20000, label_column="is_anomaly")
 
 
 @pytest.mark.parametrize("layout", ["nhw", "nhwc", "nchw"])
