@@ -12,7 +12,7 @@ import copy
 import math
 from typing import Any
 
-from aekit.parts.linear_path import SHRINK_FACTORS, shrink_network
+from aekit.parts.linear_path import SHRINK_FACTORS, has_linear_path, shrink_network
 from aekit.train.callbacks import Callback
 
 WARMUP = 0.05
@@ -64,6 +64,7 @@ class RestoreBest(Callback):
         self.best: float | None = None
         self.state: dict[str, Any] | None = None
         self.val: Any = None
+        self.shrinkable = False
 
     def _keep(self, trainer: Any, loss: float | None) -> None:
         if loss is not None and (self.best is None or loss < self.best):
@@ -71,17 +72,18 @@ class RestoreBest(Callback):
 
     def on_fit_start(self, *, trainer: Any, val: Any = None, **kwargs: Any) -> None:
         self.val = val
+        self.shrinkable = has_linear_path(getattr(trainer.model, "encoder", None),
+                                          getattr(trainer.model, "decoder", None))
         if val is not None and trainer.epoch == 0:
             self._keep(trainer, trainer.evaluate(val)["loss"])
 
     def on_epoch_end(self, *, trainer: Any, record: dict[str, Any], **kwargs: Any) -> None:
         self._keep(trainer, record.get("val_loss"))
-        if self.val is None or record.get("val_loss") is None:
-            return
+        if not self.shrinkable or self.val is None or record.get("val_loss") is None:
+            return  # a model without a linear path: no copy of its weights per epoch
         trained = copy.deepcopy(trainer.model.state_dict())
         for factor in SHRINK_FACTORS:
-            if not shrink_network(trainer.model, factor):
-                return
+            shrink_network(trainer.model, factor)
             self._keep(trainer, trainer.evaluate(self.val)["loss"])
             trainer.model.load_state_dict(trained)
 
