@@ -4,6 +4,7 @@ unlabelled rows, the gain the unlabelled rows bring on real digits, the CLI run,
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -136,6 +137,16 @@ def test_cli_source_without_labels(tmp_path: Path, capsys: pytest.CaptureFixture
                  "--out", str(tmp_path / "run"), "--device", "cpu"]) != 0
     err = capsys.readouterr().err.strip()
     assert "has no labels" in err and len(err.splitlines()) == 1
+
+
+def test_progress_lines_show_the_monitored_accuracy(digits: dict[str, np.ndarray],
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    clf = SemiSupervisedClassifier((64, 32), epochs=2, batch_size=50, verbose=2,
+                                   monitor=(digits["x_test"], digits["y_test"]))
+    clf.fit(digits["x"], digits["y_partial"])
+    lines = capsys.readouterr().err.strip().splitlines()
+    shown = [float(re.search(r"  accuracy (\d\.\d{4})  ", line).group(1)) for line in lines]
+    assert shown == pytest.approx([r["accuracy"] for r in clf.history_], abs=5e-5)
 
 
 def test_cli_train_evaluate_encode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

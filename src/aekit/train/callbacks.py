@@ -55,6 +55,8 @@ class Progress(Callback):
         val = record["val_loss"]
         line = (f"epoch {record['epoch']}/{trainer.config.epochs}  train {record['train_loss']:.5f}"
                 + (f"  val {val:.5f}" if val is not None else "")
+                + "".join(f"  {key} {value:.4f}" for key, value in record.items()
+                          if key.endswith("accuracy"))
                 + f"  {record['seconds']:.1f}s"
                 + f"  ETA {_clock(left * sum(self._seconds) / len(self._seconds))}")
         if self._bar is not None:
