@@ -213,7 +213,9 @@ class LadderNetwork(nn.Module):
 
     def _denoising_cost(self, h: torch.Tensor) -> torch.Tensor:
         """Weighted squared error between the decoder's z^ (normalised with the clean batch's
-        statistics) and the clean pass's z, layer by layer."""
+        statistics) and the clean pass's z, layer by layer. The gradient reaches both sides,
+        as in Rasmus et al.'s code: the clean pass, which is the classifier at inference, is
+        pulled toward what the noisy pass can predict of it."""
         if not any(self.weights):  # the labels-alone baseline: unlabelled rows only set the
             with torch.no_grad():  # running statistics, as they do for the ladder
                 self.ae.encoder(h)
@@ -231,5 +233,5 @@ class LadderNetwork(nn.Module):
             if i:
                 mean, std = stats[i - 1]
                 estimate = (estimate - mean) / std
-            cost = cost + weight * (estimate - target.detach()).pow(2).mean()
+            cost = cost + weight * (estimate - target).pow(2).mean()
         return cost
