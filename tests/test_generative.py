@@ -17,6 +17,7 @@ from aekit.data.binarize import binarize
 from aekit.parts.latent import gaussian_kl
 from aekit.tasks import generate
 from aekit.train.callbacks import KLWarmup
+from benchmarks.digit_judge import accuracy, confidence, train_judge
 
 
 def _fit(model: aekit.Autoencoder, x: np.ndarray, epochs: int, lr: float = 1e-3,
@@ -89,23 +90,9 @@ def test_vae_mnist_samples_are_classified_as_digits(mnist):
     samples a mean max-probability of at least 0.8. (The 3-epoch MLP below is too unsure even of
     real digits to judge this: it gave 0.74 for the same samples.)"""
     vae = _vae_mnist(aekit.load_preset("vae-mnist").train["epochs"], mnist["x_train"])
-    samples = torch.as_tensor(generate.sample(vae, 1000, seed=0))
-    torch.manual_seed(0)
-    net = nn.Sequential(nn.Conv2d(1, 16, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-                        nn.Conv2d(16, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-                        nn.Flatten(), nn.Linear(32 * 49, 10))
-    optimizer = torch.optim.Adam(net.parameters(), 1e-3)
-    x, y = torch.as_tensor(mnist["x_train"]), torch.as_tensor(mnist["y_train"]).long()
-    for _ in range(2):
-        for idx in torch.randperm(len(x)).split(100):
-            optimizer.zero_grad()
-            nn.functional.cross_entropy(net(x[idx]), y[idx]).backward()
-            optimizer.step()
-    with torch.no_grad():
-        real = net(torch.as_tensor(mnist["x_test"])).argmax(1).numpy() == mnist["y_test"]
-        assert real.mean() > 0.97
-        confidence = net(samples).softmax(1).max(1).values.mean().item()
-    assert confidence >= 0.8, confidence
+    judge = train_judge(mnist["x_train"], mnist["y_train"])
+    assert accuracy(judge, mnist["x_test"], mnist["y_test"]) > 0.97
+    assert confidence(judge, generate.sample(vae, 1000, seed=0)) >= 0.8
 
 
 def _digit_confidence(mnist, samples: np.ndarray) -> float:

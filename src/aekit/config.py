@@ -9,53 +9,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import types
 import typing
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from aekit.errors import AekitError, option_name
+from aekit.config_check import coerce
+from aekit.config_check import fail as _fail
+from aekit.errors import AekitError
 
 T = TypeVar("T")
-
-
-def _fail(section: str, name: str, message: str) -> typing.NoReturn:
-    raise AekitError(f"{section}.{name} ({option_name(name)}): {message}")
-
-
-_SCALARS: dict[type, tuple[str, Any]] = {
-    bool: ("true or false", lambda v: isinstance(v, bool)),
-    int: ("an integer", lambda v: isinstance(v, int) and not isinstance(v, bool)),
-    float: ("a number", lambda v: isinstance(v, int | float) and not isinstance(v, bool)),
-    str: ("a string", lambda v: isinstance(v, str)),
-}
-
-
-def _coerce(section: str, name: str, value: Any, tp: Any) -> Any:
-    """Check `value` against the annotation `tp`, converting JSON lists to tuples."""
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        options = typing.get_args(tp)
-        if value is None and type(None) in options:
-            return None
-        inner = [t for t in options if t is not type(None)]
-        return _coerce(section, name, value, inner[0])
-    if origin is tuple:
-        if not isinstance(value, list | tuple):
-            _fail(section, name, f"expected a list, got {value!r}")
-        (item,) = {t for t in typing.get_args(tp) if t is not Ellipsis}
-        return tuple(_coerce(section, name, v, item) for v in value)
-    if origin is dict:
-        if not isinstance(value, dict):
-            _fail(section, name, f"expected a table/object, got {value!r}")
-        item = typing.get_args(tp)[1]
-        return {str(k): _coerce(section, name, v, item) for k, v in value.items()}
-    if tp in _SCALARS:
-        what, ok = _SCALARS[tp]
-        if not ok(value):
-            _fail(section, name, f"expected {what}, got {value!r}")
-        return float(value) if tp is float else value
-    raise TypeError(f"unsupported config annotation {tp!r} for {section}.{name}")
 
 
 def from_dict(cls: type[T], data: dict[str, Any], section: str) -> T:
@@ -67,7 +29,7 @@ def from_dict(cls: type[T], data: dict[str, Any], section: str) -> T:
     if unknown := sorted(set(data) - known):
         raise AekitError(f"{section}: unknown key {unknown[0]!r}; known keys: "
                          f"{', '.join(sorted(known))}")
-    values = {k: _coerce(section, k, v, hints[k]) for k, v in data.items()}
+    values = {k: coerce(section, k, v, hints[k]) for k, v in data.items()}
     return cls(**values)
 
 
@@ -161,6 +123,9 @@ class ModelConfig(_Section):
                                   "term, per sample (default 0.1)")
     mmd_weight: float = opt(1.0, "AAE: weight of the MMD between codes and prior draws "
                             "(default 1)")
+    code_calibration: bool = opt(True, "AAE: after training, move the codes by the affine map "
+                                 "that gives them the prior's mean and covariance (the decoder "
+                                 "takes its inverse)", negatable=True)
     iw_train: int = opt(1, "train a gaussian latent on the importance-weighted bound with K "
                         "draws per sample (IWAE, Burda et al. 2016); default 1: the ELBO",
                         metavar="K")

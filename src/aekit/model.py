@@ -6,7 +6,7 @@ variant and `forward` alone tells what a variant optimises.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import torch
@@ -17,6 +17,7 @@ from aekit.config import ModelConfig, from_dict, replace
 from aekit.errors import AekitError
 from aekit.parts.adversarial import build_adversary
 from aekit.parts.blocks import activation, latent_name
+from aekit.parts.calibration import calibrate_codes, foldable
 from aekit.parts.latent import build_latent
 from aekit.parts.losses import ON_LOGITS
 from aekit.parts.noise import build_noise
@@ -131,6 +132,11 @@ class Autoencoder(nn.Module):
                    ) -> dict[str, float]:
         """After the Trainer's reconstruction step: the AAE's regularisation phase."""
         return self.adversary.step(self, x, optimizers) if self.adversary is not None else {}
+
+    def finish_fit(self, batches: Iterable[torch.Tensor]) -> None:
+        """After training on `batches`: an adversarial code's moment calibration."""
+        if self.adversary is not None and self.config.code_calibration and foldable(self):
+            calibrate_codes(self, batches)
 
     def weight_matrices(self) -> Iterator[nn.Parameter]:
         """Parameters that are weight matrices or kernels (what L2 penalises), each once."""

@@ -143,6 +143,10 @@ class Trainer:
             if self._signal:  # arrived after the last step: stop all the same, never drop it
                 self._interrupt(0, 0.0)
         self._emit("on_fit_end")
+        finish = getattr(self.model, "finish_fit", None)  # a model's closing step (AAE's)
+        if finish is not None:
+            finish(xb if transform is None else transform(xb)
+                   for xb, _, count, _ in source.epoch(self.epoch) if count)
         return self.history
 
     def evaluate(self, x: np.ndarray | torch.Tensor | BatchSource) -> dict[str, float]:
