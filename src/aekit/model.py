@@ -128,6 +128,11 @@ class Autoencoder(nn.Module):
         """Optimizers the Trainer keeps (and checkpoints) for `extra_step`; none for most."""
         return {} if self.adversary is None else self.adversary.optimizers(self, lr)
 
+    def extra_parameters(self) -> list[nn.Parameter]:
+        """Parameters only `extra_step` trains (the discriminator); under DDP it averages their
+        gradients itself."""
+        return [] if self.adversary is None else list(self.adversary.parameters())
+
     def extra_step(self, x: torch.Tensor, optimizers: dict[str, torch.optim.Optimizer]
                    ) -> dict[str, float]:
         """After the Trainer's reconstruction step: the AAE's regularisation phase."""

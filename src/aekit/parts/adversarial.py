@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 
@@ -103,6 +104,10 @@ class CodeAdversary(nn.Module):
                   + _R1 / 2 * slope.pow(2).sum(1).mean())
         optimizers["discriminator"].zero_grad(set_to_none=True)
         d_loss.backward()
+        if dist.is_initialized():  # DDP leaves the discriminator to this step: average here
+            for param in self.parameters():
+                dist.all_reduce(param.grad)
+                param.grad /= dist.get_world_size()
         optimizers["discriminator"].step()
         return {"discriminator": d_loss.item()}
 

@@ -48,16 +48,19 @@ def moments(rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 def code_moments(encode: Callable[[torch.Tensor], torch.Tensor],
                  batches: Iterable[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Mean and covariance of the codes of every batch, summed over torchrun's ranks so that
-    each rank folds the same map."""
-    n, total, outer = 0.0, 0.0, 0.0
+    """Mean and covariance of the codes of every batch, in float64 on the CPU (which every
+    device's codes can reach), summed over torchrun's ranks so that each rank folds the same
+    map."""
+    n, total, outer, device = 0, 0.0, 0.0, None
     for xb in batches:
-        code = encode(xb).double()
+        code, device = encode(xb), xb.device
+        code = code.cpu().double()
         n, total, outer = n + len(code), total + code.sum(0), outer + code.T @ code
-    count = torch.tensor([n], dtype=torch.float64, device=total.device)
-    packed = torch.cat([count, total, outer.flatten()])
-    if dist.is_initialized():
-        dist.all_reduce(packed)
+    packed = torch.cat([torch.tensor([float(n)], dtype=torch.float64), total, outer.flatten()])
+    if dist.is_initialized():  # on the batches' device: NCCL reduces CUDA tensors only
+        on_device = packed.to(device)
+        dist.all_reduce(on_device)
+        packed = on_device.cpu()
     count, size = packed[0], len(total)
     mean = packed[1:1 + size] / count
     return mean, packed[1 + size:].view(size, size) / count - torch.outer(mean, mean)
@@ -79,15 +82,17 @@ def foldable(model: nn.Module) -> bool:
 @torch.no_grad()
 def fold_affine(model: nn.Module, shift_from: torch.Tensor, matrix: torch.Tensor,
                 shift_to: torch.Tensor) -> None:
-    """Codes become matrix @ (code - shift_from) + shift_to; the decoder undoes it first."""
+    """Codes become matrix @ (code - shift_from) + shift_to; the decoder undoes it first.
+    Computed in float64 on the CPU; `copy_` brings each result back to its layer's device and
+    dtype."""
     last, first = _linears(model.encoder)[-1], _linears(model.decoder)[0]
-    dtype = last.weight.dtype
+    w_last, b_last, w_first, b_first = (t.detach().cpu().double() for t in (
+        last.weight, last.bias, first.weight, first.bias))
     inverse = torch.linalg.inv(matrix)
-    last.weight.copy_((matrix @ last.weight.double()).to(dtype))
-    last.bias.copy_((matrix @ (last.bias.double() - shift_from) + shift_to).to(dtype))
-    first.bias.copy_((first.bias.double()
-                      + first.weight.double() @ (shift_from - inverse @ shift_to)).to(dtype))
-    first.weight.copy_((first.weight.double() @ inverse).to(dtype))
+    last.weight.copy_(matrix @ w_last)
+    last.bias.copy_(matrix @ (b_last - shift_from) + shift_to)
+    first.weight.copy_(w_first @ inverse)
+    first.bias.copy_(b_first + w_first @ (shift_from - inverse @ shift_to))
 
 
 @torch.no_grad()
@@ -100,5 +105,5 @@ def calibrate_codes(model: nn.Module, batches: Iterable[torch.Tensor]) -> None:
     finally:
         model.train(was_training)
     draws = model.adversary.sample_prior(_PRIOR_DRAWS, torch.Generator().manual_seed(0))
-    prior_mean, prior_cov = moments(draws.double().to(mean.device))
+    prior_mean, prior_cov = moments(draws.double())
     fold_affine(model, mean, transport_map(cov, prior_cov), prior_mean)

@@ -75,6 +75,18 @@ def wrap(model: nn.Module, device: torch.device) -> nn.Module:
         return model
     init(device)
     ids = [device.index] if device.type == "cuda" else None
+    # parameters only the model's own extra step trains (the AAE's discriminator) take no part
+    # in the loss's graph: DDP would wait for their gradients and let the optimizer step on
+    # unaveraged ones. It is told to leave them alone (the attribute its own
+    # _set_params_and_buffers_to_ignore_for_model sets); they start equal on every rank, and
+    # the extra step averages their gradients itself.
+    extra = list(getattr(model, "extra_parameters", list)())
+    if extra:
+        own = {id(p) for p in extra}
+        model._ddp_params_and_buffers_to_ignore = [
+            name for name, p in model.named_parameters() if id(p) in own]
+        for p in extra:
+            dist.broadcast(p.data, 0)
     return nn.parallel.DistributedDataParallel(model, device_ids=ids)
 
 
