@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "src" / "aekit"
 LAZY_LOADERS = {"aekit", "aekit.cli"}
-CORE = {"aekit.config", "aekit.registry", "aekit.errors", "aekit.io"}
+CORE = {"aekit.config", "aekit.config_check", "aekit.registry", "aekit.errors", "aekit.io"}
 FORBIDDEN = {  # importer package -> top-level names it must not reach
     "aekit.parts": {"train", "tasks", "report", "cli", "commands", "workflow", "gallery"},
     "aekit.train": {"tasks", "report", "cli", "commands", "workflow", "gallery"},
