@@ -95,3 +95,9 @@ def test_aae_mnist_test_codes_match_the_prior_at_8d_and_samples_are_digits(mnist
     judge = train_judge(mnist["x_train"], mnist["y_train"])
     assert accuracy(judge, mnist["x_test"], mnist["y_test"]) > 0.97
     assert confidence(judge, generate.sample(model, 1000, seed=0)) >= VAE_JUDGED
+
+
+def test_a_non_boolean_code_calibration_names_the_field():
+    with pytest.raises(aekit.AekitError, match=r"model.code_calibration \(--code-calibration\): "
+                                               r"expected true or false, got 'yes'"):
+        create_model("aae", input_shape=(64,), hidden=(16, 2), code_calibration="yes")
