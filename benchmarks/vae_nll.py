@@ -88,6 +88,7 @@ def main() -> None:
                         "points (0: none)")
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's)")
     parser.add_argument("--json", help="write the per-epoch losses and the curve here")
+    parser.add_argument("--figure", help="PNG of the per-epoch curve beside the anchors")
     parser.add_argument("--pythae", action="store_true",
                         help="also train pythae's VAE on the same networks (bench extra)")
     args = parser.parse_args()
@@ -135,6 +136,38 @@ def main() -> None:
             "threads": torch.get_num_threads(), "curve": curve.points,
             "epochs": [{"epoch": r["epoch"], "train_loss": r["train_loss"],
                         "seconds": r["seconds"]} for r in history]}, indent=1))
+    if args.figure:
+        curve_figure(history, curve.points, nll, f"K={args.iw_samples}, {len(x_test):,} images",
+                     args.figure)
+
+
+def curve_figure(history: list[dict], points: list[dict], nll: float, how: str, path: str
+                 ) -> None:
+    """Train -ELBO per epoch and the test NLL curve, with the literature's marks."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    ax.plot([r["epoch"] for r in history], [r["train_loss"] for r in history], lw=1,
+            label="train -ELBO (dynamic binarisation, per epoch)")
+    ax.plot([p["epoch"] for p in points], [p["nll_k100_1k"] for p in points], "o-", ms=3,
+            label="test NLL, K=100, 1,000 images")
+    ax.plot([history[-1]["epoch"]], [nll], "k*", ms=10,
+            label=f"final test NLL {nll:.2f} ({how})")
+    for value, label, right in ((89.8, "pythae VAE 89.8", True), (87.0, "target 87.0", True),
+                                (86.76, "IWAE paper VAE 86.76", False),
+                                (84.78, "IWAE k=50 84.78", True)):
+        ax.axhline(value, ls=":", lw=1, color="grey")
+        ax.annotate(label, (0.99 if right else 0.01, value), xycoords=("axes fraction", "data"),
+                    ha="right" if right else "left", va="bottom" if right else "top",
+                    fontsize=8, color="grey")
+    ax.set(xlabel="epoch", ylabel="nats per image", ylim=(min(84, nll - 1), 105))
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def fresh_model(preset: Preset, iw_train: int = 1) -> aekit.Autoencoder:
