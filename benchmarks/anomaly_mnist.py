@@ -22,7 +22,7 @@ from aekit.tasks import anomaly
 from aekit.tasks.anomaly import AnomalyDetector
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-SCORES = ("mse", "mse+code")
+SCORES = ("mse", "mse+code", "mse+knn")
 COMMON = {"code_activation": "none", "output": "sigmoid", "loss": "bce", "activation": "elu"}
 MODELS = {  # detector parameters; the epochs come from the command line
     "dense": {"model": "stacked", "hidden": (256, 64, 32), "options": COMMON},

@@ -100,6 +100,25 @@ def test_code_scores_match_numpy(fitted) -> None:
                                combined)
 
 
+def test_knn_scores_match_numpy(fitted) -> None:
+    """`knn` is the mean distance of the code to its 2nd to 6th nearest training codes (brute
+    force here); `mse+knn` adds it to the MSE, each over its training standard deviation."""
+    det, x = fitted
+    train, test = x[:1000].astype(np.float64), x[1000:1200].astype(np.float64)
+    reference = aekit.metrics.encode(det.model_, train).astype(np.float64)
+    codes = aekit.metrics.encode(det.model_, test).astype(np.float64)
+    distances = np.sort(np.linalg.norm(codes[:, None] - reference[None], axis=2), axis=1)
+    state = anomaly.fit_score(det.model_, train, "knn")
+    knn = anomaly.anomaly_scores(det.model_, test, "knn", state)
+    torch.testing.assert_close(knn, distances[:, 1:6].mean(1), rtol=1e-4, atol=1e-6)
+    train_knn = anomaly.anomaly_scores(det.model_, train, "knn", state)
+    combined = anomaly.anomaly_scores(det.model_, test, "mse") / anomaly.anomaly_scores(
+        det.model_, train, "mse").std() + knn / train_knn.std()
+    state = anomaly.fit_score(det.model_, train, "mse+knn")
+    torch.testing.assert_close(anomaly.anomaly_scores(det.model_, test, "mse+knn", state),
+                               combined)
+
+
 def test_point_scores_average_the_covering_windows() -> None:
     rng = np.random.default_rng(1)
     starts = anomaly.window_starts(23, 5, 4)
@@ -151,6 +170,12 @@ def test_detect_cli_on_labelled_images(tmp_path, mnist, capsys) -> None:
     assert json.loads(capsys.readouterr().out)["roc_auc"] > 0.95
     scores, state = train_scores(aekit.load_run(run), "mse+code")
     assert len(scores) == 900 and set(state) == {"mean", "precision", "mse_scale", "code_scale"}
+    for _ in range(2):  # fitted and kept, then read back with its 900 reference codes
+        assert main(["detect", str(run), "--data", test, "--out", str(out),
+                     "--score", "mse+knn"]) == 0
+        assert json.loads(capsys.readouterr().out)["roc_auc"] > 0.95
+    scores, state = train_scores(aekit.load_run(run), "mse+knn")
+    assert state["rows_reference"].shape == (900, 16)
 
 
 def test_detect_cli_on_a_long_series(tmp_path, data_dir, capsys) -> None:

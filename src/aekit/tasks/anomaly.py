@@ -6,10 +6,10 @@ per-sample reconstruction error is an anomaly score (higher = more anomalous). S
 registered under kind "score" (`mse`, `bce`, `l1`, `l2`, `linf`); each is a function
 `(model, x_scaled) -> (N,) float64`, so a model-specific score (a VAE's negative ELBO) is one
 more `register("score", name)` entry. A score that needs statistics of the training data
-(`code`: distance of the code from the training codes; `mse+code`) also registers a
-`"score_fit"` function whose arrays are passed to it as keywords. A threshold is the
-(1 - contamination) quantile of the training scores, so about `contamination` of the training
-data is flagged.
+(`code`: distance of the code from the training codes; `mse+code`; `knn` and `mse+knn` in
+`tasks/neighbours.py`) also registers a `"score_fit"` function whose arrays are passed to it
+as keywords. A threshold is the (1 - contamination) quantile of the training scores, so about
+`contamination` of the training data is flagged.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from aekit.errors import AekitError
 from aekit.estimator import AutoencoderEstimator
 from aekit.metrics import encode, infer, neg_elbo_per_sample
 from aekit.registry import lookup, names, register
-from aekit.tasks import ensemble
+from aekit.tasks import ensemble, neighbours  # noqa: F401  (neighbours: knn scores)
 
 Residual = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (x, recon), (N, D) -> (N,)
 DEFAULT_CONTAMINATION = 0.05
@@ -184,7 +184,8 @@ class AnomalyDetector(OutlierMixin, AutoencoderEstimator):
     ----------
     anomaly_score : str
         "auto" (the default detector's score, or mse for one autoencoder), or a registered
-        score: mse, bce, l1, l2, linf, code, mse+code, or elbo (a VAE's -ELBO).
+        score: mse, bce, l1, l2, linf, code, mse+code, knn, mse+knn, or elbo
+        (a VAE's -ELBO).
     contamination : float in (0, 0.5]
         Fraction of the training data to flag; sets the threshold as a training-score quantile.
     threshold : float or None

@@ -85,14 +85,21 @@ def train_scores(loaded: Run, score: str = "mse") -> tuple[np.ndarray, dict[str,
         prefix = f"{score}.state."
         state = {k[len(prefix):]: v.numpy() for k, v in stored.items() if k.startswith(prefix)}
         probe = np.zeros((2, *loaded.model_config.input_shape), np.float32)
-        expected = {k: np.shape(v) for k, v in fit_score(loaded.model, probe, score).items()}
-        if {k: v.shape for k, v in state.items()} != expected:
+        expected = {k: _state_shape(k, np.shape(v))
+                    for k, v in fit_score(loaded.model, probe, score).items()}
+        if {k: _state_shape(k, v.shape) for k, v in state.items()} != expected:
             raise AekitError(f"{loaded.path / TRAIN_SCORES}: the {score!r} score state does not "
                              "fit this model; delete the file and aekit detect computes it again")
         return stored[score].numpy(), state
     prepared = prepare_data(read_data(loaded.data_config), loaded.model_config,
                             loaded.train_config, loaded.data_config.scaling)
     return store_train_scores(loaded.path, loaded.model, prepared.train, sha, score)
+
+
+def _state_shape(name: str, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The part of a state array's shape fixed by the model: a `rows_` array holds one row per
+    reference sample, however many the training data gave."""
+    return tuple(shape[1:]) if name.startswith("rows_") else tuple(shape)
 
 
 def detector_for_run(loaded: Run, score: str = "mse", contamination: float | None = None,

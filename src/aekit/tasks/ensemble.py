@@ -22,16 +22,18 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from sklearn.neighbors import NearestNeighbors
 
 from aekit.config import ModelConfig, TrainConfig
-from aekit.metrics import encode, infer
 from aekit.model import Autoencoder
+from aekit.tasks.neighbours import (
+    flat_codes,
+    neighbour_distance,
+    reference_rows,
+    squared_errors,
+)
 from aekit.train.trainer import Trainer
 
 MEMBERS = 5
-NEIGHBOURS = 5
-REFERENCE_CODES = 10_000  # training codes the neighbour distance is measured against
 CENTRE_WEIGHT = 0.5  # weight of the distance-from-centre score beside the members' mean
 
 
@@ -78,15 +80,6 @@ def train_members(x: np.ndarray, plan: Plan, seed: int, device: str = "cpu"
     return members
 
 
-def _errors(model: Autoencoder, x: np.ndarray) -> np.ndarray:
-    return infer(model, x, lambda xb: (model(xb).recon - xb).pow(2).flatten(1).mean(1)
-                 ).astype(np.float64)
-
-
-def _codes(model: Autoencoder, x: np.ndarray) -> np.ndarray:
-    return encode(model, x).reshape(len(x), -1).astype(np.float64)
-
-
 def _centre_distance(x: np.ndarray) -> np.ndarray:
     """Mean over the columns of log(1 + z^2): far from the training mean in any column, with
     a heavy-tailed column's extremes damped so that they do not drown the others."""
@@ -100,10 +93,7 @@ def _views(members: list[Autoencoder], x: np.ndarray, references: list[np.ndarra
     does not count itself, and every row is scored alike), then the centre distance."""
     views = []
     for model, reference in zip(members, references, strict=True):
-        k = min(NEIGHBOURS + 1, len(reference))
-        distances = NearestNeighbors(n_neighbors=k).fit(reference).kneighbors(
-            _codes(model, x))[0]
-        views += [_errors(model, x), distances[:, 1:].mean(1) if k > 1 else distances[:, 0]]
+        views += [squared_errors(model, x), neighbour_distance(reference, flat_codes(model, x))]
     views.append(_centre_distance(x))
     return np.stack(views)
 
@@ -120,10 +110,10 @@ class EnsembleState:
 
 def fit_state(members: list[Autoencoder], x: np.ndarray, seed: int
               ) -> tuple[EnsembleState, np.ndarray]:
-    """Reference codes (of a seeded sample of at most REFERENCE_CODES training rows) and the
-    training scores' mean and spread per view; returns the training rows' combined scores."""
-    rows = np.sort(np.random.default_rng(seed).permutation(len(x))[:REFERENCE_CODES])
-    references = [_codes(model, x[rows]) for model in members]
+    """Reference codes (of a seeded sample of the training rows) and the training scores'
+    mean and spread per view; returns the training rows' combined scores."""
+    rows = reference_rows(len(x), seed)
+    references = [flat_codes(model, x[rows]) for model in members]
     views = _views(members, x, references)
     state = EnsembleState(references, views.mean(1), _spread(views), np.ones(len(members)))
     state.member_std = _spread(_member_sums(views, state))

@@ -1,0 +1,79 @@
+"""Code-space neighbour scores for one trained autoencoder: `knn` and `mse+knn`.
+
+An input whose code lands where few training codes lie is unusual even when the decoder
+reconstructs it well. A Gaussian fitted to the codes (`code`) misses this when the codes form
+several clusters (the writing styles of one digit, say); the mean distance to the nearest
+training codes does not assume a shape. Neighbours 2 to 6 are used, so a training row does not
+count itself and every row, seen in training or not, is scored alike.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from sklearn.neighbors import NearestNeighbors
+
+from aekit.metrics import encode, infer
+from aekit.registry import register
+
+NEIGHBOURS = 5
+REFERENCE_CODES = 10_000  # training codes the neighbour distance is measured against
+
+
+def neighbour_distance(reference: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Mean distance of each code to its 2nd to (NEIGHBOURS + 1)th nearest reference codes."""
+    k = min(NEIGHBOURS + 1, len(reference))
+    distances = NearestNeighbors(n_neighbors=k).fit(reference).kneighbors(codes)[0]
+    return distances[:, 1:].mean(1) if k > 1 else distances[:, 0]
+
+
+def reference_rows(n_rows: int, seed: int = 0) -> np.ndarray:
+    """A seeded sample of at most REFERENCE_CODES row indices, in order."""
+    return np.sort(np.random.default_rng(seed).permutation(n_rows)[:REFERENCE_CODES])
+
+
+def flat_codes(model: torch.nn.Module, x: np.ndarray) -> np.ndarray:
+    """(N, code size) float64 codes of the scaled samples `x`."""
+    return encode(model, x).reshape(len(x), -1).astype(np.float64)
+
+
+def squared_errors(model: torch.nn.Module, x: np.ndarray) -> np.ndarray:
+    """Mean squared reconstruction error of each scaled sample, float64."""
+    return infer(model, x, lambda xb: (model(xb).recon - xb).pow(2).flatten(1).mean(1)
+                 ).astype(np.float64)
+
+
+@register("score_fit", "knn")
+def fit_knn(model: torch.nn.Module, x_train: np.ndarray) -> dict[str, np.ndarray]:
+    """The reference codes: those of a seeded sample of the training rows."""
+    return {"rows_reference": flat_codes(model, x_train[reference_rows(len(x_train))])}
+
+
+@register("score", "knn")
+def knn(model: torch.nn.Module, x: np.ndarray, *, rows_reference: np.ndarray, **_: np.ndarray
+        ) -> np.ndarray:
+    """Mean distance of the code to its nearest training codes (neighbours 2 to 6)."""
+    return neighbour_distance(rows_reference, flat_codes(model, x))
+
+
+@register("score_fit", "mse+knn")
+def fit_mse_knn(model: torch.nn.Module, x_train: np.ndarray) -> dict[str, np.ndarray]:
+    """The reference codes, and each score's spread on the training data to put them on a
+    par."""
+    state = fit_knn(model, x_train)
+    return {**state, "mse_scale": _spread(squared_errors(model, x_train)),
+            "knn_scale": _spread(knn(model, x_train, **state))}
+
+
+@register("score", "mse+knn")
+def mse_knn(model: torch.nn.Module, x: np.ndarray, *, rows_reference: np.ndarray,
+            mse_scale: np.ndarray, knn_scale: np.ndarray) -> np.ndarray:
+    """Reconstruction error plus neighbour distance, each over its training spread: an input
+    must be both well reconstructed and near training codes to score low."""
+    return (squared_errors(model, x) / mse_scale
+            + knn(model, x, rows_reference=rows_reference) / knn_scale)
+
+
+def _spread(scores: np.ndarray) -> np.ndarray:
+    std = float(np.std(scores))
+    return np.asarray(std if std > 0 else 1.0)
