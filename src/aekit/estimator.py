@@ -22,7 +22,6 @@ from aekit.config import SCALINGS, ModelConfig, TrainConfig, from_dict, to_dict
 from aekit.data.prepare import prepare_data
 from aekit.data.sources import Dataset
 from aekit.errors import AekitError
-from aekit.metrics import infer
 from aekit.model import Autoencoder
 from aekit.presets import resolve
 from aekit.train.trainer import Trainer
@@ -134,12 +133,6 @@ class AutoencoderEstimator(BaseEstimator):
     def _scaled(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "model_")
         return self.scaling_.apply(self._validate(X, reset=False)).astype(np.float64)
-
-    def _reconstruction_mse(self, x_scaled: np.ndarray) -> np.ndarray:
-        """Per-sample mean squared error, in the scaled units the model was trained in."""
-        return infer(self.model_, x_scaled,
-                     lambda xb: (self.model_(xb).recon - xb).pow(2).flatten(1).mean(1)
-                     ).astype(np.float64)
 
     def __getstate__(self) -> dict[str, Any]:
         """Config and CPU weights instead of modules (their parts may hold closures)."""

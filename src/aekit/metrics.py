@@ -77,6 +77,18 @@ def encode(model: Autoencoder, x: np.ndarray, batch_size: int | None = None,
     return infer(model, x, model.encode, batch_size, **speed).astype(np.float32)
 
 
+def flat_codes(model: Autoencoder, x: np.ndarray) -> np.ndarray:
+    """(N, code size) float64 codes of the scaled samples `x`, for distances and covariances."""
+    return encode(model, x).reshape(len(x), -1).astype(np.float64)
+
+
+def squared_errors(model: Autoencoder, x: np.ndarray) -> np.ndarray:
+    """Mean squared reconstruction error of each scaled sample, float64: the `mse` anomaly
+    score, the estimators' `score` and the default detector's error view."""
+    return infer(model, x, lambda xb: (model(xb).recon - xb).pow(2).flatten(1).mean(1)
+                 ).astype(np.float64)
+
+
 @torch.inference_mode()
 def loss_terms(model: Autoencoder, x: np.ndarray | torch.Tensor | Any, batch_size: int = 4096
                ) -> dict[str, float]:

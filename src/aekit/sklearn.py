@@ -23,7 +23,7 @@ from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
 
 from aekit.estimator import AutoencoderEstimator
-from aekit.metrics import encode, infer
+from aekit.metrics import encode, infer, squared_errors
 from aekit.tasks.anomaly import AnomalyDetector
 
 AutoencoderOutlierDetector = AnomalyDetector
@@ -63,7 +63,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
     def score(self, X: Any, y: Any = None) -> float:
         """Negative mean squared reconstruction error of X (higher is better)."""
-        return -float(self._reconstruction_mse(self._scaled(X)).mean())
+        x = self._scaled(X)  # first: raises NotFittedError before model_ is touched
+        return -float(squared_errors(self.model_, x).mean())
 
 
 def _float_dtype(X: Any) -> np.dtype:

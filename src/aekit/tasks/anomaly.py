@@ -25,7 +25,7 @@ from aekit.data.scaling import fit_scaling
 from aekit.data.sources import Dataset
 from aekit.errors import AekitError
 from aekit.estimator import AutoencoderEstimator
-from aekit.metrics import encode, infer, neg_elbo_per_sample
+from aekit.metrics import flat_codes, infer, neg_elbo_per_sample, squared_errors
 from aekit.registry import lookup, names, register
 from aekit.tasks import ensemble, neighbours  # noqa: F401  (neighbours: knn scores)
 
@@ -41,7 +41,7 @@ def _residual_score(model: torch.nn.Module, x: np.ndarray, reduce: Residual) -> 
 @register("score", "mse")
 def mse(model: torch.nn.Module, x: np.ndarray) -> np.ndarray:
     """Mean squared reconstruction error per sample."""
-    return _residual_score(model, x, lambda a, r: (a - r).pow(2).mean(1))
+    return squared_errors(model, x)
 
 
 @register("score", "bce")
@@ -83,7 +83,7 @@ def elbo(model: torch.nn.Module, x: np.ndarray) -> np.ndarray:
 @register("score_fit", "code")
 def fit_code(model: torch.nn.Module, x_train: np.ndarray) -> dict[str, np.ndarray]:
     """Mean and precision of a Gaussian over the training codes."""
-    codes = encode(model, x_train).reshape(len(x_train), -1).astype(np.float64)
+    codes = flat_codes(model, x_train)
     cov = np.atleast_2d(np.cov(codes, rowvar=False))
     ridge = 1e-6 * max(float(np.trace(cov)) / len(cov), 1e-12)  # keeps a flat direction finite
     return {"mean": codes.mean(0), "precision": np.linalg.inv(cov + ridge * np.eye(len(cov)))}
@@ -94,7 +94,7 @@ def code(model: torch.nn.Module, x: np.ndarray, *, mean: np.ndarray, precision: 
          ) -> np.ndarray:
     """Squared Mahalanobis distance of the code from the training codes: how unusual an
     input's code is, even where the decoder reconstructs it well."""
-    centred = encode(model, x).reshape(len(x), -1).astype(np.float64) - mean
+    centred = flat_codes(model, x) - mean
     return np.einsum("ij,jk,ik->i", centred, precision, centred)
 
 

@@ -24,13 +24,9 @@ import numpy as np
 import torch
 
 from aekit.config import ModelConfig, TrainConfig
+from aekit.metrics import flat_codes, squared_errors
 from aekit.model import Autoencoder
-from aekit.tasks.neighbours import (
-    flat_codes,
-    neighbour_distance,
-    reference_rows,
-    squared_errors,
-)
+from aekit.tasks.neighbours import neighbour_distance, reference_rows
 from aekit.train.trainer import Trainer
 
 MEMBERS = 5

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from sklearn.neighbors import NearestNeighbors
 
-from aekit.metrics import encode, infer
+from aekit.metrics import flat_codes, squared_errors
 from aekit.registry import register
 
 NEIGHBOURS = 5
@@ -32,17 +32,6 @@ def reference_rows(n_rows: int, seed: int = 0) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).permutation(n_rows)[:REFERENCE_CODES])
 
 
-def flat_codes(model: torch.nn.Module, x: np.ndarray) -> np.ndarray:
-    """(N, code size) float64 codes of the scaled samples `x`."""
-    return encode(model, x).reshape(len(x), -1).astype(np.float64)
-
-
-def squared_errors(model: torch.nn.Module, x: np.ndarray) -> np.ndarray:
-    """Mean squared reconstruction error of each scaled sample, float64."""
-    return infer(model, x, lambda xb: (model(xb).recon - xb).pow(2).flatten(1).mean(1)
-                 ).astype(np.float64)
-
-
 @register("score_fit", "knn")
 def fit_knn(model: torch.nn.Module, x_train: np.ndarray) -> dict[str, np.ndarray]:
     """The reference codes: those of a seeded sample of the training rows."""
@@ -50,8 +39,7 @@ def fit_knn(model: torch.nn.Module, x_train: np.ndarray) -> dict[str, np.ndarray
 
 
 @register("score", "knn")
-def knn(model: torch.nn.Module, x: np.ndarray, *, rows_reference: np.ndarray, **_: np.ndarray
-        ) -> np.ndarray:
+def knn(model: torch.nn.Module, x: np.ndarray, *, rows_reference: np.ndarray) -> np.ndarray:
     """Mean distance of the code to its nearest training codes (neighbours 2 to 6)."""
     return neighbour_distance(rows_reference, flat_codes(model, x))
 
