@@ -59,6 +59,27 @@ def test_the_code_is_narrower_than_the_input(features) -> None:
         assert plan.code_size >= 1 and plan.hidden[0] >= plan.code_size
 
 
+def test_epochs_shrink_only_on_large_tables() -> None:
+    """15 epochs, unless 3,000 steps come sooner; never under 5."""
+    assert default_plan(3500, 10).epochs == 15  # 55 steps an epoch
+    assert default_plan(245_000, 3).epochs == 13  # 240 steps of 1,024 rows
+    assert default_plan(619_000, 10).epochs == 5  # 605 steps: 5 epochs is 3,025
+
+
+def test_column_weighted_errors_match_numpy(data_dir) -> None:
+    """The error view weighs each column by 1 / its mean training error: a column that is
+    never reconstructed well counts as much as one that always is."""
+    x, _ = _adbench(data_dir, "29_Pima", 300)
+    x = ((x - x.mean(0)) / x.std(0)).astype(np.float64)
+    det = AnomalyDetector().fit(x)
+    model, weights = det.members_[0], det.score_state_.error_weights[0]
+    errors = (aekit.metrics.reconstruct(model, x) - x) ** 2
+    np.testing.assert_allclose(weights, 1 / errors.mean(0), rtol=1e-6)
+    np.testing.assert_allclose(aekit.metrics.squared_errors(model, x, weights),
+                               (errors * weights).mean(1), rtol=1e-6)
+    assert (errors * weights).mean(0) == pytest.approx(np.ones(8))
+
+
 def test_defaults_on_a_wide_table_with_fewer_rows_than_features(data_dir) -> None:
     """InternetAds: 1,555 features, 300 rows; the fitted members have the rule's narrow code."""
     x, y = _adbench(data_dir, "17_InternetAds", 300)

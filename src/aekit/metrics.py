@@ -82,11 +82,25 @@ def flat_codes(model: Autoencoder, x: np.ndarray) -> np.ndarray:
     return encode(model, x).reshape(len(x), -1).astype(np.float64)
 
 
-def squared_errors(model: Autoencoder, x: np.ndarray) -> np.ndarray:
+def squared_errors(model: Autoencoder, x: np.ndarray, weights: np.ndarray | None = None
+                   ) -> np.ndarray:
     """Mean squared reconstruction error of each scaled sample, float64: the `mse` anomaly
-    score, the estimators' `score` and the default detector's error view."""
-    return infer(model, x, lambda xb: (model(xb).recon - xb).pow(2).flatten(1).mean(1)
+    score, the estimators' `score` and the default detector's error view. `weights` (one per
+    input element) make it a weighted mean, so that an element the model always reconstructs
+    badly does not drown the others."""
+    if weights is None:
+        return infer(model, x, lambda xb: (model(xb).recon - xb).pow(2).flatten(1).mean(1)
+                     ).astype(np.float64)
+    param = next(model.parameters())
+    w = torch.as_tensor(weights.reshape(-1), dtype=param.dtype, device=param.device)
+    return infer(model, x, lambda xb: ((model(xb).recon - xb).pow(2).flatten(1) * w).mean(1)
                  ).astype(np.float64)
+
+
+def element_errors(model: Autoencoder, x: np.ndarray) -> np.ndarray:
+    """Mean squared reconstruction error of each input element over the samples `x`, float64."""
+    per_sample = infer(model, x, lambda xb: (model(xb).recon - xb).pow(2).flatten(1))
+    return per_sample.mean(0, dtype=np.float64)
 
 
 @torch.inference_mode()

@@ -169,13 +169,14 @@ class AnomalyDetector(OutlierMixin, AutoencoderEstimator):
     - 5 autoencoders F-h-c-h-F, each from its own seed: code c = ceil(sqrt(F) / 2), at most
       F - 1 (always narrower than the input; 1 for F <= 2), one hidden layer of
       h = min(64, max(2c, F)) ELU units, linear code and output;
-    - training: 5 epochs of Adam (lr 1e-3), batches of max(64, min(1024, N // 100)) rows, on
-      the trimmed MSE (the worst-reconstructed 10% of each batch left out of the gradient, so
-      the anomalies in the training data are not learnt);
-    - score: the mean over the members of (reconstruction error + mean distance of the code to
-      its 2nd to 6th nearest training codes), each standardised on the training rows, plus half
-      the standardised distance of the row from the training mean (the mean over the columns
-      of log(1 + z^2)).
+    - training: 15 epochs of Adam (lr 1e-3), or as many as make 3,000 steps when that is fewer
+      (at least 5), batches of max(64, min(1024, N // 100)) rows, on the trimmed MSE (the
+      worst-reconstructed 10% of each batch left out of the gradient, so the anomalies in the
+      training data are not learnt);
+    - score: the mean over the members of (reconstruction error, each column's over its mean
+      training error + mean distance of the code to its 2nd to 6th nearest training codes),
+      plus half the distance of the row from the training mean (the mean over the columns of
+      log(1 + z^2)); each view is standardised on a log scale over the training rows.
 
     Any model option (model, preset, hidden, epochs, batch_size, options) or a non-default
     `anomaly_score` trains one autoencoder as `aekit train` would, scored by `anomaly_score`.

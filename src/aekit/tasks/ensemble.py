@@ -6,13 +6,18 @@ Why this shape (measured on ADBench's shared sets, `benchmarks/adbench.py`):
   than training one longer;
 - a code much narrower than the input (about sqrt(features) / 2) keeps the network from
   copying rows;
-- few training steps: networks fit the bulk of the data before its rare rows, and the trimmed
-  loss (`parts/trimmed.py`) keeps the worst rows of each batch out of the gradient;
-- three views of "unusual", each standardised by its spread on the training data: the
-  reconstruction error (breaks the learnt correlations), the mean distance of the code to its
-  nearest training codes (a rare region of the learnt manifold), and the squared distance of
-  the standardised row from the training mean, damped as log(1 + z^2) per column (an extreme
-  value in any column: about the error of an autoencoder with no code at all).
+- a short training (15 epochs, fewer on large tables): networks fit the bulk of the data
+  before its rare rows, and the trimmed loss (`parts/trimmed.py`) keeps the worst rows of each
+  batch out of the gradient;
+- three views of "unusual": the reconstruction error (breaks the learnt correlations), each
+  column's error over that column's mean training error, so that a column the members never
+  reconstruct well does not drown the others; the mean distance of the code to its nearest
+  training codes (a rare region of the learnt manifold); and the squared distance of the
+  standardised row from the training mean, damped as log(1 + z^2) per column (an extreme
+  value in any column: about the error of an autoencoder with no code at all);
+- every view is a positive magnitude with a long right tail, so each is compared on a log
+  scale, standardised by the training rows' spread: one view's extremes then do not swamp the
+  others, and a row beyond every training row still ranks above them.
 """
 
 from __future__ import annotations
@@ -24,13 +29,17 @@ import numpy as np
 import torch
 
 from aekit.config import ModelConfig, TrainConfig
-from aekit.metrics import flat_codes, squared_errors
+from aekit.metrics import element_errors, flat_codes, squared_errors
 from aekit.model import Autoencoder
 from aekit.tasks.neighbours import neighbour_distance, reference_rows
 from aekit.train.trainer import Trainer
 
 MEMBERS = 5
 CENTRE_WEIGHT = 0.5  # weight of the distance-from-centre score beside the members' mean
+EPOCHS = 15
+MAX_STEPS = 3000  # training steps per member above which large tables get fewer epochs
+MIN_EPOCHS = 5
+LOG_OFFSET = 1e-3  # a view's log is taken of (view + LOG_OFFSET * its training mean)
 
 
 @dataclass(frozen=True)
@@ -50,11 +59,14 @@ class Plan:
 def default_plan(n_rows: int, n_features: int) -> Plan:
     """The rule from (rows, features): code ceil(sqrt(F) / 2) but below F (1 for F <= 2), one
     hidden layer of min(64, max(2 * code, F)) units; batches of 64 rows, or 1% of the rows
-    (up to 1,024) on large tables; 5 epochs."""
+    (up to 1,024) on large tables; 15 epochs, or as many as make 3,000 steps when that is
+    fewer, but at least 5."""
     code = max(1, min(n_features - 1, math.ceil(math.sqrt(n_features) / 2)))
     width = min(64, max(2 * code, n_features))
     batch = min(1024, max(64, n_rows // 100))
-    return Plan((width, code), epochs=5, batch_size=batch)
+    steps_per_epoch = math.ceil(n_rows / batch)
+    epochs = max(MIN_EPOCHS, min(EPOCHS, math.ceil(MAX_STEPS / steps_per_epoch)))
+    return Plan((width, code), epochs=epochs, batch_size=batch)
 
 
 def train_members(x: np.ndarray, plan: Plan, seed: int, device: str = "cpu"
@@ -82,38 +94,52 @@ def _centre_distance(x: np.ndarray) -> np.ndarray:
     return np.log1p(np.square(x.reshape(len(x), -1), dtype=np.float64)).mean(1)
 
 
-def _views(members: list[Autoencoder], x: np.ndarray, references: list[np.ndarray]
-           ) -> np.ndarray:
-    """(2 * members + 1, N) raw scores: per member its reconstruction error and the mean
-    distance of the code to its nearest reference codes after the first (so a training row
-    does not count itself, and every row is scored alike), then the centre distance."""
+def _views(members: list[Autoencoder], x: np.ndarray, references: list[np.ndarray],
+           error_weights: list[np.ndarray]) -> np.ndarray:
+    """(2 * members + 1, N) raw scores: per member its column-weighted reconstruction error
+    and the mean distance of the code to its nearest reference codes after the first (so a
+    training row does not count itself, and every row is scored alike), then the centre
+    distance."""
     views = []
-    for model, reference in zip(members, references, strict=True):
-        views += [squared_errors(model, x), neighbour_distance(reference, flat_codes(model, x))]
+    for model, reference, weights in zip(members, references, error_weights, strict=True):
+        views += [squared_errors(model, x, weights),
+                  neighbour_distance(reference, flat_codes(model, x))]
     views.append(_centre_distance(x))
     return np.stack(views)
 
 
 @dataclass
 class EnsembleState:
-    """Everything scoring needs beyond the weights: reference codes and each view's spread."""
+    """Everything scoring needs beyond the weights: reference codes, the error weights and
+    each view's place on the training rows."""
 
     references: list[np.ndarray]
-    mean: np.ndarray  # (n_views,) of the training scores
+    error_weights: list[np.ndarray]  # per member: 1 / each column's mean training error
+    offset: np.ndarray  # (n_views,): added before the log
+    mean: np.ndarray  # (n_views,) of the training rows' log views
     std: np.ndarray
     member_std: np.ndarray  # (members,): spread of each member's summed standardised views
 
 
 def fit_state(members: list[Autoencoder], x: np.ndarray, seed: int
               ) -> tuple[EnsembleState, np.ndarray]:
-    """Reference codes (of a seeded sample of the training rows) and the training scores'
-    mean and spread per view; returns the training rows' combined scores."""
+    """Reference codes (of a seeded sample of the training rows), error weights and the
+    training views' log-scale mean and spread; returns the training rows' combined scores."""
     rows = reference_rows(len(x), seed)
     references = [flat_codes(model, x[rows]) for model in members]
-    views = _views(members, x, references)
-    state = EnsembleState(references, views.mean(1), _spread(views), np.ones(len(members)))
-    state.member_std = _spread(_member_sums(views, state))
-    return state, combine(views, state)
+    error_weights = [_inverse(element_errors(model, x)) for model in members]
+    views = _views(members, x, references, error_weights)
+    offset = LOG_OFFSET * views.mean(1) + np.finfo(np.float64).tiny
+    logs = np.log(views + offset[:, None])
+    state = EnsembleState(references, error_weights, offset, logs.mean(1), _spread(logs),
+                          np.ones(len(members)))
+    state.member_std = _spread(_member_sums(logs, state))
+    return state, combine(logs, state)
+
+
+def _inverse(errors: np.ndarray) -> np.ndarray:
+    """1 / error per column; a column reconstructed exactly (a constant one) weighs 1."""
+    return 1.0 / np.where(errors > 0, errors, 1.0)
 
 
 def _spread(scores: np.ndarray) -> np.ndarray:
@@ -121,21 +147,22 @@ def _spread(scores: np.ndarray) -> np.ndarray:
     return np.where(std > 0, std, 1.0)
 
 
-def _member_sums(views: np.ndarray, state: EnsembleState) -> np.ndarray:
+def _member_sums(logs: np.ndarray, state: EnsembleState) -> np.ndarray:
     """(members, N): each member's standardised error plus standardised code distance."""
-    z = (views - state.mean[:, None]) / state.std[:, None]
+    z = (logs - state.mean[:, None]) / state.std[:, None]
     return z[:-1].reshape(-1, 2, z.shape[1]).sum(1)
 
 
-def combine(views: np.ndarray, state: EnsembleState) -> np.ndarray:
+def combine(logs: np.ndarray, state: EnsembleState) -> np.ndarray:
     """Mean over members of their scores (each standardised on the training data), plus half
     the standardised centre distance."""
-    z_centre = (views[-1] - state.mean[-1]) / state.std[-1]
-    members = _member_sums(views, state) / state.member_std[:, None]
+    z_centre = (logs[-1] - state.mean[-1]) / state.std[-1]
+    members = _member_sums(logs, state) / state.member_std[:, None]
     return members.mean(0) + CENTRE_WEIGHT * z_centre
 
 
 def ensemble_scores(members: list[Autoencoder], x: np.ndarray, state: EnsembleState
                     ) -> np.ndarray:
     """Combined anomaly score of each scaled row (higher = more anomalous)."""
-    return combine(_views(members, x, state.references), state)
+    views = _views(members, x, state.references, state.error_weights)
+    return combine(np.log(views + state.offset[:, None]), state)
