@@ -16,13 +16,12 @@ from aekit.cli import main
 from aekit.data.binarize import binarize
 from aekit.parts.latent import gaussian_kl
 from aekit.tasks import generate
-from aekit.train.callbacks import KLWarmup
 from benchmarks.digit_judge import accuracy, confidence, train_judge
 
 
 def _fit(model: aekit.Autoencoder, x: np.ndarray, epochs: int, lr: float = 1e-3,
-         batch: int = 100, callbacks=()) -> aekit.Autoencoder:
-    Trainer(model, TrainConfig(lr=lr, batch_size=batch, epochs=epochs, val_split=0.0),
+         batch: int = 100, callbacks=(), **config) -> aekit.Autoencoder:
+    Trainer(model, TrainConfig(lr=lr, batch_size=batch, epochs=epochs, val_split=0.0, **config),
             callbacks=callbacks, device="cpu").fit(x)
     return model.eval()
 
@@ -145,6 +144,7 @@ def test_aae_checkpoint_keeps_the_adversarys_optimizers(tmp_path, mnist):
 
 
 def test_kl_warmup_raises_the_weight_linearly(mnist):
+    """The config's kl_warmup alone warms the KL up, whoever drives the loop."""
     model = create_model("vae", input_shape=(1, 28, 28), hidden=(16, 4), loss="bce")
     seen = []
 
@@ -152,7 +152,7 @@ def test_kl_warmup_raises_the_weight_linearly(mnist):
         def on_epoch_end(self, *, trainer, **kwargs):
             seen.append(trainer.model.latent.kl_weight)
 
-    _fit(model, mnist["x_train"][:400], epochs=3, callbacks=[KLWarmup(2), Watch()])
+    _fit(model, mnist["x_train"][:400], epochs=3, callbacks=[Watch()], kl_warmup=2)
     assert seen == [0.5, 1.0, 1.0]
 
 

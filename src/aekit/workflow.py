@@ -29,7 +29,7 @@ from aekit.report.run_figures import held_out, to_unit, write_figures
 from aekit.tasks.detect import store_train_scores
 from aekit.train import checkpoint as ckpt
 from aekit.train import distributed, guards
-from aekit.train.callbacks import Callback, CodeActivity, EarlyStopping, KLWarmup, Progress
+from aekit.train.callbacks import Callback, CodeActivity, EarlyStopping, Progress
 from aekit.train.greedy import check_greedy, greedy_pretrain, planned_epochs
 from aekit.train.recipe import CosineSchedule, RestoreBest
 from aekit.train.tensorboard import TensorBoardLogger
@@ -146,11 +146,6 @@ def _train_and_finish(out: Path, trainer: Trainer, prepared: Prepared, data_conf
     config = prepared.model_config
     if config.sparsity or config.k_sparse or config.k_sparse_lifetime:
         trainer.callbacks.insert(0, CodeActivity(prepared.train))
-    if trainer.config.kl_warmup:
-        if not trainer.model.variational:
-            raise AekitError("--kl-warmup: only a gaussian latent has a KL term to warm up "
-                             "(--model vae or --latent gaussian)")
-        trainer.callbacks.insert(0, KLWarmup(trainer.config.kl_warmup))
     dynamic = bernoulli if data_config.binarize == "dynamic" else None
     if prepared.fit_train is None:
         trainer.fit(prepared.train, prepared.val, transform=dynamic)

@@ -28,7 +28,7 @@ from aekit.errors import AekitError, one_line
 from aekit.metrics import loss_terms
 from aekit.train import checkpoint as ckpt
 from aekit.train import distributed
-from aekit.train.callbacks import Callback, Progress
+from aekit.train.callbacks import Callback, KLWarmup, Progress
 from aekit.train.optim import learning_rate, make_optimizer
 from aekit.train.speed import applied, forward_step, param_groups
 
@@ -58,6 +58,11 @@ class Trainer:
         self.net = distributed.wrap(self.model, self.device)  # what the loop calls (DDP or model)
         self.config = config
         self.callbacks = list(callbacks)
+        if config.kl_warmup:  # an option of the config, so every caller of the loop honours it
+            if not getattr(model, "variational", False):
+                raise AekitError("--kl-warmup: only a gaussian latent has a KL term to warm up "
+                                 "(--model vae or --latent gaussian)")
+            self.callbacks.insert(0, KLWarmup(config.kl_warmup))
         self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None
         self.optimizer = make_optimizer(param_groups(self.model, config), config)
         self._forward = forward_step(self.net, config, self.device)  # speed options
