@@ -32,6 +32,7 @@ from aekit.config import ModelConfig, TrainConfig
 from aekit.metrics import element_errors, flat_codes, squared_errors
 from aekit.model import Autoencoder
 from aekit.tasks.neighbours import neighbour_distance, reference_rows
+from aekit.train.members import Members
 from aekit.train.trainer import Trainer
 
 MEMBERS = 5
@@ -71,21 +72,22 @@ def default_plan(n_rows: int, n_features: int) -> Plan:
 
 def train_members(x: np.ndarray, plan: Plan, seed: int, device: str = "cpu"
                   ) -> list[Autoencoder]:
-    """`plan.members` autoencoders on the scaled rows `x`, each from its own seed, through the
-    one Trainer; returned in float64 eval mode for row-independent scores."""
+    """`plan.members` autoencoders on the scaled rows `x`, each initialised from its own seed,
+    trained side by side on the same batches (`train.members`) through the one Trainer;
+    returned in float64 eval mode for row-independent scores."""
     model_config = ModelConfig(arch="stacked", input_shape=(x.shape[1],), hidden=plan.hidden,
                                activation="elu", code_activation="none", output="none",
                                loss="trimmed-mse")
-    members = []
-    for k in range(plan.members):
-        config = TrainConfig(epochs=plan.epochs, batch_size=plan.batch_size, lr=1e-3,
-                             seed=seed * 1000 + k, val_split=0.0)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(config.seed)
-            model = Autoencoder(model_config)
-            Trainer(model, config, device=device).fit(x)
-        members.append(model.double().eval())
-    return members
+    config = TrainConfig(epochs=plan.epochs, batch_size=plan.batch_size, lr=1e-3,
+                         seed=seed * 1000, val_split=0.0)
+    with torch.random.fork_rng(devices=[]):
+        models = []
+        for k in range(plan.members):
+            torch.manual_seed(seed * 1000 + k)
+            models.append(Autoencoder(model_config))
+        group = Members(models)
+        Trainer(group, config, device=device).fit(x)
+    return [model.double().eval() for model in group.unstack()]
 
 
 def _centre_distance(x: np.ndarray) -> np.ndarray:
