@@ -19,14 +19,17 @@ from torch.func import functional_call, stack_module_state, vmap
 
 
 class Members(nn.Module):
-    """`models` (same architecture, own initialisations) as one trainable module."""
+    """`models` (same architecture, own initialisations) as one trainable module. Buffers are
+    stacked too, but a layer that updates its own in training (batch norm) is not supported."""
 
     def __init__(self, models: list[nn.Module]):
         super().__init__()
         params, buffers = stack_module_state(models)
         self._names = list(params)
         self.stacked = nn.ParameterList(nn.Parameter(params[name]) for name in self._names)
-        self._buffers_stacked = buffers
+        self._buffer_names = list(buffers)
+        for index, name in enumerate(self._buffer_names):  # registered: they move with .to()
+            self.register_buffer(f"stacked_buffer_{index}", buffers[name])
         self._models = models  # a plain list: their own parameters stay out of this module's
 
     def forward(self, x: torch.Tensor) -> SimpleNamespace:
@@ -39,8 +42,9 @@ class Members(nn.Module):
             return functional_call(template, (params, buffers), (xb,)).loss
 
         params = dict(zip(self._names, self.stacked, strict=True))
-        losses = vmap(loss, in_dims=(0, 0, None), randomness="different")(
-            params, self._buffers_stacked, x)
+        buffers = {name: getattr(self, f"stacked_buffer_{index}")
+                   for index, name in enumerate(self._buffer_names)}
+        losses = vmap(loss, in_dims=(0, 0, None), randomness="different")(params, buffers, x)
         return SimpleNamespace(loss=losses.sum())
 
     @torch.no_grad()
@@ -50,4 +54,7 @@ class Members(nn.Module):
             own = dict(model.named_parameters())
             for name, stacked in zip(self._names, self.stacked, strict=True):
                 own[name].copy_(stacked[index])
+            own = dict(model.named_buffers())
+            for position, name in enumerate(self._buffer_names):
+                own[name].copy_(getattr(self, f"stacked_buffer_{position}")[index])
         return self._models
