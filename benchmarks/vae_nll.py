@@ -71,7 +71,7 @@ class TestCurve(Callback):
             trainer.model.train()
             minutes = (time.perf_counter() - self.started) / 60
             self.points.append({"epoch": epoch, "nll_k100_1k": nll, "minutes": minutes})
-            print(f"epoch {epoch}: train -ELBO {record['train_loss']:.2f}, test NLL (K=100, "
+            print(f"epoch {epoch}: train loss {record['train_loss']:.2f}, test NLL (K=100, "
                   f"{len(self.x):,} images) {nll:.2f}, {minutes:.1f} min", flush=True)
 
 
@@ -139,12 +139,13 @@ def main() -> None:
                         "seconds": r["seconds"]} for r in history]}, indent=1))
     if args.figure:
         curve_figure(history, curve.points, nll, f"K={args.iw_samples}, {len(x_test):,} images",
-                     args.figure)
+                     args.figure, args.iw_train)
 
 
-def curve_figure(history: list[dict], points: list[dict], nll: float, how: str, path: str
-                 ) -> None:
-    """Train -ELBO per epoch and the test NLL curve, with the literature's marks."""
+def curve_figure(history: list[dict], points: list[dict], nll: float, how: str, path: str,
+                 iw_train: int = 1) -> None:
+    """Training loss per epoch and the test NLL curve, with the literature's marks."""
+    loss = "-ELBO" if iw_train == 1 else f"IWAE bound, K={iw_train}"
     import matplotlib
 
     matplotlib.use("Agg")
@@ -152,7 +153,7 @@ def curve_figure(history: list[dict], points: list[dict], nll: float, how: str, 
 
     fig, ax = plt.subplots(figsize=(7, 4.2))
     ax.plot([r["epoch"] for r in history], [r["train_loss"] for r in history], lw=1,
-            label="train -ELBO (dynamic binarisation, per epoch)")
+            label=f"train {loss} (dynamic binarisation, per epoch)")
     ax.plot([p["epoch"] for p in points], [p["nll_k100_1k"] for p in points], "o-", ms=3,
             label="test NLL, K=100, 1,000 images")
     ax.plot([history[-1]["epoch"]], [nll], "k*", ms=10,
