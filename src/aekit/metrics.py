@@ -82,6 +82,11 @@ def flat_codes(model: Autoencoder, x: np.ndarray) -> np.ndarray:
     return encode(model, x).reshape(len(x), -1).astype(np.float64)
 
 
+def _element_squares(model: Autoencoder, xb: torch.Tensor) -> torch.Tensor:
+    """(batch, elements) squared reconstruction errors of one batch."""
+    return (model(xb).recon - xb).pow(2).flatten(1)
+
+
 def squared_errors(model: Autoencoder, x: np.ndarray, weights: np.ndarray | None = None
                    ) -> np.ndarray:
     """Mean squared reconstruction error of each scaled sample, float64: the `mse` anomaly
@@ -89,18 +94,23 @@ def squared_errors(model: Autoencoder, x: np.ndarray, weights: np.ndarray | None
     input element) make it a weighted mean, so that an element the model always reconstructs
     badly does not drown the others."""
     if weights is None:
-        return infer(model, x, lambda xb: (model(xb).recon - xb).pow(2).flatten(1).mean(1)
-                     ).astype(np.float64)
+        return infer(model, x, lambda xb: _element_squares(model, xb).mean(1)).astype(np.float64)
     param = next(model.parameters())
     w = torch.as_tensor(weights.reshape(-1), dtype=param.dtype, device=param.device)
-    return infer(model, x, lambda xb: ((model(xb).recon - xb).pow(2).flatten(1) * w).mean(1)
+    return infer(model, x, lambda xb: (_element_squares(model, xb) * w).mean(1)
                  ).astype(np.float64)
 
 
 def element_errors(model: Autoencoder, x: np.ndarray) -> np.ndarray:
     """Mean squared reconstruction error of each input element over the samples `x`, float64."""
-    per_sample = infer(model, x, lambda xb: (model(xb).recon - xb).pow(2).flatten(1))
-    return per_sample.mean(0, dtype=np.float64)
+    return infer(model, x, lambda xb: _element_squares(model, xb)).mean(0, dtype=np.float64)
+
+
+def spread(scores: np.ndarray, axis: int | None = None) -> np.ndarray:
+    """Standard deviation that scores are divided by to put them on a par; 1 where it is 0 (a
+    constant score), so the division never gives inf or NaN."""
+    std = np.std(scores, axis=axis)
+    return np.where(std > 0, std, 1.0)
 
 
 @torch.inference_mode()

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from aekit.config import ModelConfig, TrainConfig
-from aekit.metrics import element_errors, flat_codes, squared_errors
+from aekit.metrics import element_errors, flat_codes, spread, squared_errors
 from aekit.model import Autoencoder
 from aekit.tasks.neighbours import neighbour_distance, reference_rows
 from aekit.train.members import Members
@@ -133,20 +133,15 @@ def fit_state(members: list[Autoencoder], x: np.ndarray, seed: int
     views = _views(members, x, references, error_weights)
     offset = LOG_OFFSET * views.mean(1) + np.finfo(np.float64).tiny
     logs = np.log(views + offset[:, None])
-    state = EnsembleState(references, error_weights, offset, logs.mean(1), _spread(logs),
+    state = EnsembleState(references, error_weights, offset, logs.mean(1), spread(logs, axis=1),
                           np.ones(len(members)))
-    state.member_std = _spread(_member_sums(logs, state))
+    state.member_std = spread(_member_sums(logs, state), axis=1)
     return state, combine(logs, state)
 
 
 def _inverse(errors: np.ndarray) -> np.ndarray:
     """1 / error per column; a column reconstructed exactly (a constant one) weighs 1."""
     return 1.0 / np.where(errors > 0, errors, 1.0)
-
-
-def _spread(scores: np.ndarray) -> np.ndarray:
-    std = scores.std(1)
-    return np.where(std > 0, std, 1.0)
 
 
 def _member_sums(logs: np.ndarray, state: EnsembleState) -> np.ndarray:

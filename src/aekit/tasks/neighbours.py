@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from sklearn.neighbors import NearestNeighbors
 
-from aekit.metrics import flat_codes, squared_errors
+from aekit.metrics import flat_codes, spread, squared_errors
 from aekit.registry import register
 
 NEIGHBOURS = 5
@@ -49,8 +49,8 @@ def fit_mse_knn(model: torch.nn.Module, x_train: np.ndarray) -> dict[str, np.nda
     """The reference codes, and each score's spread on the training data to put them on a
     par."""
     state = fit_knn(model, x_train)
-    return {**state, "mse_scale": _spread(squared_errors(model, x_train)),
-            "knn_scale": _spread(knn(model, x_train, **state))}
+    return {**state, "mse_scale": spread(squared_errors(model, x_train)),
+            "knn_scale": spread(knn(model, x_train, **state))}
 
 
 @register("score", "mse+knn")
@@ -60,8 +60,3 @@ def mse_knn(model: torch.nn.Module, x: np.ndarray, *, rows_reference: np.ndarray
     must be both well reconstructed and near training codes to score low."""
     return (squared_errors(model, x) / mse_scale
             + knn(model, x, rows_reference=rows_reference) / knn_scale)
-
-
-def _spread(scores: np.ndarray) -> np.ndarray:
-    std = float(np.std(scores))
-    return np.asarray(std if std > 0 else 1.0)
