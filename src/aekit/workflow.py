@@ -68,12 +68,13 @@ def fit_run(model_config: ModelConfig, train_config: TrainConfig, data_config: D
     model = Autoencoder(prepared.model_config)  # built first: a bad option leaves --out alone
     fit_pca(model.encoder, model.decoder, pca_rows(model, prepared))  # series models
     chosen = _callbacks(train_config, quiet, callbacks, Path(out), prepared)
+    # built before --out is touched too: the Trainer refuses options the model cannot honour
+    trainer = Trainer(model, train_config, chosen, device, checkpoint_dir=Path(out) / "checkpoints")
     with guards.writer(Path(out), overwrite) as out:
         if distributed.is_main():
             run.write_config(out, prepared.model_config, train_config, data_config,
                              prepared.scaling, preset)
         started = time.perf_counter()
-        trainer = Trainer(model, train_config, chosen, device, checkpoint_dir=out / "checkpoints")
         if train_config.greedy:
             greedy_pretrain(trainer, prepared.train, prepared.val, [Progress(quiet), *callbacks])
         return _train_and_finish(out, trainer, prepared, data_config, preset, started)

@@ -23,7 +23,7 @@ from torch import nn
 from aekit.config import ModelConfig, TrainConfig, replace
 from aekit.errors import AekitError
 from aekit.model import Autoencoder
-from aekit.parts.blocks import activation
+from aekit.parts.blocks import activation, latent_name
 from aekit.train.callbacks import Callback
 from aekit.train.trainer import Trainer
 
@@ -36,6 +36,9 @@ def check_greedy(config: ModelConfig, strategy: str) -> None:
     if config.arch not in ("stacked", "linear"):
         raise AekitError(f"--greedy: layer-wise training needs a dense stack (stacked or "
                          f"linear), got --model {config.arch}")
+    if latent_name(config).startswith("gaussian"):
+        raise AekitError(f"--greedy: layer-wise training needs a deterministic code, but "
+                         f"--latent {latent_name(config)} samples it; train it end to end")
     if len(config.hidden) < 2:
         raise AekitError(f"--greedy: the model has a single hidden layer "
                          f"(--hidden {config.hidden[0]}), so there are no layers to train one "
