@@ -1,7 +1,7 @@
 """One-class MNIST: for each digit d, train on the training images of d only, score the whole
 test set, and report the ROC-AUC of "not d" as the anomaly, for aekit's dense and conv
-autoencoders (scores `mse` and `mse+code`) next to PCA-32 reconstruction error and
-scikit-learn's IsolationForest, computed in the same run on the same data.
+autoencoders (scores `mse`, `mse+code`, `knn` and `mse+knn`) next to PCA-32 reconstruction
+error and scikit-learn's IsolationForest, computed in the same run on the same data.
 
     PYTHONPATH=src python -m benchmarks.anomaly_mnist [--digits 0,8] [--conv-epochs 15]
 """
@@ -22,7 +22,7 @@ from aekit.tasks import anomaly
 from aekit.tasks.anomaly import AnomalyDetector
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-SCORES = ("mse", "mse+code", "mse+knn")
+SCORES = ("mse", "mse+code", "knn", "mse+knn")
 COMMON = {"code_activation": "none", "output": "sigmoid", "loss": "bce", "activation": "elu"}
 MODELS = {  # detector parameters; the epochs come from the command line
     "dense": {"model": "stacked", "hidden": (256, 64, 32), "options": COMMON},

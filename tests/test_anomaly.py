@@ -101,14 +101,23 @@ def test_code_scores_match_numpy(fitted) -> None:
 
 
 def test_knn_scores_match_numpy(fitted) -> None:
-    """`knn` is the mean distance of the code to its 2nd to 6th nearest training codes (brute
-    force here); `mse+knn` adds it to the MSE, each over its training standard deviation."""
+    """`knn` is the mean Mahalanobis distance (under the training codes' covariance) of the
+    code to its 2nd to 6th nearest training codes (brute force here); `mse+knn` adds it to the
+    MSE, each over its training standard deviation."""
     det, x = fitted
     train, test = x[:1000].astype(np.float64), x[1000:1200].astype(np.float64)
     reference = aekit.metrics.encode(det.model_, train).astype(np.float64)
     codes = aekit.metrics.encode(det.model_, test).astype(np.float64)
-    distances = np.sort(np.linalg.norm(codes[:, None] - reference[None], axis=2), axis=1)
+    cov = np.cov(reference, rowvar=False)
+    precision = np.linalg.inv(cov + 1e-6 * np.trace(cov) / len(cov) * np.eye(len(cov)))
+    gaps = codes[:, None] - reference[None]
+    distances = np.sort(np.sqrt(np.einsum("abi,ij,abj->ab", gaps, precision, gaps)), axis=1)
     state = anomaly.fit_score(det.model_, train, "knn")
+    # whitened reference codes: uncorrelated, unit variance but where the ridge damps a
+    # near-dead direction
+    whitened = np.cov(state["rows_reference"], rowvar=False)
+    assert np.abs(whitened - np.diag(np.diag(whitened))).max() < 1e-8
+    assert np.median(np.diag(whitened)) > 0.999 and np.diag(whitened).max() < 1 + 1e-9
     knn = anomaly.anomaly_scores(det.model_, test, "knn", state)
     torch.testing.assert_close(knn, distances[:, 1:6].mean(1), rtol=1e-4, atol=1e-6)
     train_knn = anomaly.anomaly_scores(det.model_, train, "knn", state)

@@ -113,6 +113,14 @@ def spread(scores: np.ndarray, axis: int | None = None) -> np.ndarray:
     return np.where(std > 0, std, 1.0)
 
 
+def code_covariance(codes: np.ndarray) -> np.ndarray:
+    """Covariance of training codes (rows), with a ridge of 1e-6 x the mean variance so that
+    a direction the codes never move in (a dead unit) keeps a finite inverse."""
+    cov = np.atleast_2d(np.cov(codes, rowvar=False))
+    ridge = 1e-6 * max(float(np.trace(cov)) / len(cov), 1e-12)
+    return cov + ridge * np.eye(len(cov))
+
+
 @torch.inference_mode()
 def loss_terms(model: Autoencoder, x: np.ndarray | torch.Tensor | Any, batch_size: int = 4096
                ) -> dict[str, float]:

@@ -25,7 +25,7 @@ from aekit.data.scaling import fit_scaling
 from aekit.data.sources import Dataset
 from aekit.errors import AekitError
 from aekit.estimator import AutoencoderEstimator
-from aekit.metrics import flat_codes, infer, neg_elbo_per_sample, squared_errors
+from aekit.metrics import code_covariance, flat_codes, infer, neg_elbo_per_sample, squared_errors
 from aekit.registry import lookup, names, register
 from aekit.tasks import ensemble, neighbours  # noqa: F401  (neighbours: knn scores)
 
@@ -84,9 +84,7 @@ def elbo(model: torch.nn.Module, x: np.ndarray) -> np.ndarray:
 def fit_code(model: torch.nn.Module, x_train: np.ndarray) -> dict[str, np.ndarray]:
     """Mean and precision of a Gaussian over the training codes."""
     codes = flat_codes(model, x_train)
-    cov = np.atleast_2d(np.cov(codes, rowvar=False))
-    ridge = 1e-6 * max(float(np.trace(cov)) / len(cov), 1e-12)  # keeps a flat direction finite
-    return {"mean": codes.mean(0), "precision": np.linalg.inv(cov + ridge * np.eye(len(cov)))}
+    return {"mean": codes.mean(0), "precision": np.linalg.inv(code_covariance(codes))}
 
 
 @register("score", "code")

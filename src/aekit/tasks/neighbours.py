@@ -3,8 +3,12 @@
 An input whose code lands where few training codes lie is unusual even when the decoder
 reconstructs it well. A Gaussian fitted to the codes (`code`) misses this when the codes form
 several clusters (the writing styles of one digit, say); the mean distance to the nearest
-training codes does not assume a shape. Neighbours 2 to 6 are used, so a training row does not
-count itself and every row, seen in training or not, is scored alike.
+training codes does not assume a shape. The distance is measured after whitening the codes with
+the training codes' covariance (a Mahalanobis metric): the code's high-variance directions
+mostly hold variation every input shares (a stroke's width or slant), so in raw units they
+drown the low-variance directions where the normal data is tight and an anomaly stands out.
+Neighbours 2 to 6 are used, so a training row does not count itself and every row, seen in
+training or not, is scored alike.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import numpy as np
 import torch
 from sklearn.neighbors import NearestNeighbors
 
-from aekit.metrics import flat_codes, spread, squared_errors
+from aekit.metrics import code_covariance, flat_codes, spread, squared_errors
 from aekit.registry import register
 
 NEIGHBOURS = 5
@@ -32,16 +36,32 @@ def reference_rows(n_rows: int, seed: int = 0) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).permutation(n_rows)[:REFERENCE_CODES])
 
 
+def whitening(codes: np.ndarray) -> dict[str, np.ndarray]:
+    """Mean and matrix that map codes to uncorrelated unit-variance coordinates (the training
+    codes' Mahalanobis metric becomes Euclidean)."""
+    values, vectors = np.linalg.eigh(code_covariance(codes))
+    return {"code_mean": codes.mean(0), "whitening": vectors / np.sqrt(values)}
+
+
+def _whitened(codes: np.ndarray, code_mean: np.ndarray, whitening: np.ndarray) -> np.ndarray:
+    return (codes - code_mean) @ whitening
+
+
 @register("score_fit", "knn")
 def fit_knn(model: torch.nn.Module, x_train: np.ndarray) -> dict[str, np.ndarray]:
-    """The reference codes: those of a seeded sample of the training rows."""
-    return {"rows_reference": flat_codes(model, x_train[reference_rows(len(x_train))])}
+    """The whitening of the training codes and the whitened reference codes (those of a seeded
+    sample of the training rows)."""
+    codes = flat_codes(model, x_train[reference_rows(len(x_train))])
+    metric = whitening(codes)
+    return {"rows_reference": _whitened(codes, **metric), **metric}
 
 
 @register("score", "knn")
-def knn(model: torch.nn.Module, x: np.ndarray, *, rows_reference: np.ndarray) -> np.ndarray:
-    """Mean distance of the code to its nearest training codes (neighbours 2 to 6)."""
-    return neighbour_distance(rows_reference, flat_codes(model, x))
+def knn(model: torch.nn.Module, x: np.ndarray, *, rows_reference: np.ndarray,
+        code_mean: np.ndarray, whitening: np.ndarray) -> np.ndarray:
+    """Mean whitened distance of the code to its nearest training codes (neighbours 2 to 6)."""
+    return neighbour_distance(rows_reference,
+                              _whitened(flat_codes(model, x), code_mean, whitening))
 
 
 @register("score_fit", "mse+knn")
@@ -54,9 +74,9 @@ def fit_mse_knn(model: torch.nn.Module, x_train: np.ndarray) -> dict[str, np.nda
 
 
 @register("score", "mse+knn")
-def mse_knn(model: torch.nn.Module, x: np.ndarray, *, rows_reference: np.ndarray,
-            mse_scale: np.ndarray, knn_scale: np.ndarray) -> np.ndarray:
+def mse_knn(model: torch.nn.Module, x: np.ndarray, *, mse_scale: np.ndarray,
+            knn_scale: np.ndarray, **metric: np.ndarray) -> np.ndarray:
     """Reconstruction error plus neighbour distance, each over its training spread: an input
     must be both well reconstructed and near training codes to score low."""
     return (squared_errors(model, x) / mse_scale
-            + knn(model, x, rows_reference=rows_reference) / knn_scale)
+            + knn(model, x, **metric) / knn_scale)
