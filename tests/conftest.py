@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,10 @@ import torch
 import aekit
 
 DATA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+if "PYTEST_XDIST_WORKER_COUNT" in os.environ:  # one worker per core: no oversubscribed threads
+    torch.set_num_threads(max(1, torch.get_num_threads()
+                              // int(os.environ["PYTEST_XDIST_WORKER_COUNT"])))
 
 
 @pytest.fixture(autouse=True)
