@@ -203,3 +203,16 @@ def test_ctrl_c_before_the_first_checkpoint_gives_no_resume_hint(
     err = capsys.readouterr().err.strip()
     assert err == "aekit: interrupted before the first checkpoint; nothing to resume, start " \
                   "the run again" and not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("options", [["--latent", "gaussian", "--greedy", "phases"],
+                                     ["--kl-warmup", "2"]])
+def test_refused_options_leave_out_untouched(tmp_path: Path, capsys: pytest.CaptureFixture,
+                                             options: list[str]) -> None:
+    """A sampled code cannot be trained layer by layer, and a deterministic one has no KL to
+    warm up: each is one line naming the option, before the run directory exists."""
+    out = tmp_path / "run"
+    assert _train(out, "--epochs", "1", *options) != 0
+    message = capsys.readouterr().err.strip()
+    assert len(message.splitlines()) == 1 and options[-2] in message
+    assert not out.exists()

@@ -87,16 +87,3 @@ def test_greedy_needs_two_dense_layers() -> None:
         greedy_pretrain(Trainer(model, TrainConfig(greedy="cached"), device="cpu"),
                         np.zeros((4, 4), np.float32), np.zeros((0, 4), np.float32))
 
-
-@pytest.mark.parametrize("options", [["--latent", "gaussian", "--greedy", "phases"],
-                                     ["--kl-warmup", "2"]])
-def test_refused_options_leave_out_untouched(tmp_path: Path, capsys: pytest.CaptureFixture,
-                                             options: list[str]) -> None:
-    """A sampled code cannot be trained layer by layer, and a deterministic one has no KL to
-    warm up: each is one line naming the option, before the run directory exists."""
-    out = tmp_path / "run"
-    assert main(["train", "--data", "digits", "--hidden", "32,8", "--epochs", "1",
-                 "--out", str(out), *options]) != 0
-    message = capsys.readouterr().err.strip()
-    assert len(message.splitlines()) == 1 and options[-2] in message
-    assert not out.exists()
