@@ -19,6 +19,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from aekit.config import SCALINGS, ModelConfig, TrainConfig, from_dict, to_dict
+from aekit.data.images import image_full_scale
 from aekit.data.prepare import prepare_data
 from aekit.data.sources import Dataset
 from aekit.errors import AekitError
@@ -29,6 +30,7 @@ from aekit.train.trainer import Trainer
 _KINDS = {1: "tabular", 2: "series", 3: "image"}  # sample rank -> how aekit scales the data
 _MODEL_FIELDS = {f.name for f in fields(ModelConfig)} - {"arch", "input_shape"}
 _TRAIN_FIELDS = {f.name for f in fields(TrainConfig)} - {"seed"}
+_PARAMETERS = ("model", "hidden", "epochs", "lr", "batch_size", "options")  # `defaults` keys
 
 
 class AutoencoderEstimator(BaseEstimator):
@@ -75,11 +77,16 @@ class AutoencoderEstimator(BaseEstimator):
         self.random_state = random_state
         self.device = device
 
-    def _configs(self) -> tuple[ModelConfig, TrainConfig]:
-        """Preset, then `options`, then the named parameters, as `aekit train` layers them."""
+    def _configs(self, defaults: dict[str, Any] | None = None
+                 ) -> tuple[ModelConfig, TrainConfig]:
+        """Preset, then `options`, then the named parameters, as `aekit train` layers them;
+        `defaults` (parameters by name) stand in for those left None."""
+        chosen = {name: getattr(self, name) for name in _PARAMETERS}
+        chosen = {name: (defaults or {}).get(name) if value is None else value
+                  for name, value in chosen.items()}
         model: dict[str, Any] = {}
         train: dict[str, Any] = {}
-        for key, value in (self.options or {}).items():
+        for key, value in (chosen["options"] or {}).items():
             if key in _MODEL_FIELDS:
                 model[key] = value
             elif key in _TRAIN_FIELDS:
@@ -87,11 +94,11 @@ class AutoencoderEstimator(BaseEstimator):
             else:
                 raise AekitError(f"options: unknown key {key!r}; known: "
                                  + ", ".join(sorted(_MODEL_FIELDS | _TRAIN_FIELDS)))
-        named = {"arch": self.model, "hidden": self.hidden}
+        named = {"arch": chosen["model"], "hidden": chosen["hidden"]}
         model.update({k: list(v) if k == "hidden" else v for k, v in named.items()
                       if v is not None})
-        named = {"epochs": self.epochs, "lr": self.lr, "batch_size": self.batch_size}
-        train.update({k: v for k, v in named.items() if v is not None})
+        train.update({k: chosen[k] for k in ("epochs", "lr", "batch_size")
+                      if chosen[k] is not None})
         train["seed"] = int(self.random_state)
         model_config, train_config, _ = resolve(self.preset, model, train, {},
                                                 train_base={"val_split": 0.0})
@@ -111,14 +118,17 @@ class AutoencoderEstimator(BaseEstimator):
             self.input_shape_ = sample
         return X.reshape(len(X), *self.input_shape_)
 
-    def _fit_autoencoder(self, X: Any) -> np.ndarray:
-        """Train `model_` on X; returns X validated and scaled, for calibrations on it."""
+    def _fit_autoencoder(self, X: Any, defaults: dict[str, Any] | None = None) -> np.ndarray:
+        """Train `model_` on X (`defaults`: parameters for those left None); returns X
+        validated and scaled, for calibrations on it."""
         x = self._validate(X, reset=True)
-        model_config, train_config = self._configs()
+        model_config, train_config = self._configs(defaults)
         if self.scaling not in SCALINGS:
             raise AekitError(f"scaling: expected one of {', '.join(SCALINGS)}, got "
                              f"{self.scaling!r}")
-        data = Dataset(x.astype(np.float32), None, "X", _KINDS.get(x.ndim - 1, "image"))
+        kind = _KINDS.get(x.ndim - 1, "image")
+        full_scale = image_full_scale(x) if kind == "image" else 1.0  # 255 for 8-bit
+        data = Dataset(x.astype(np.float32), None, "X", kind, full_scale)
         prepared = prepare_data(data, model_config, train_config, self.scaling)
         with torch.random.fork_rng(devices=[]):  # seeded without touching the caller's RNG
             torch.manual_seed(train_config.seed)

@@ -46,7 +46,7 @@ def image_layout(x: np.ndarray, path: Path) -> np.ndarray:
     return np.ascontiguousarray(np.moveaxis(x, -1, 1)) if last else x
 
 
-def image_full_scale(x: np.ndarray, path: Path) -> float:
+def image_full_scale(x: np.ndarray) -> float:
     """The value that means full intensity, so images map into [0, 1] where a sigmoid output
     reaches: 255 for 8-bit data and for numbers in (1, 255], 1 for numbers in [0, 1], the
     dtype's maximum for wider integers, and the data's own maximum for larger floats (a model's

@@ -216,7 +216,7 @@ def _as_dataset(x: np.ndarray, y: np.ndarray | None, path: Path, kind: str | Non
     full_scale = 1.0
     if kind == "image":
         x = images.image_layout(x, path)
-        full_scale = images.image_full_scale(x, path)
+        full_scale = images.image_full_scale(x)
     elif kind == "series":
         x = series.series_layout(x, path)
     return Dataset(x, y, str(path), kind, full_scale)

@@ -28,6 +28,7 @@ from aekit.estimator import AutoencoderEstimator
 from aekit.metrics import code_covariance, flat_codes, infer, neg_elbo_per_sample, squared_errors
 from aekit.registry import lookup, names, register
 from aekit.tasks import ensemble, neighbours  # noqa: F401  (neighbours: knn scores)
+from aekit.tasks.image_default import ImagePlan, image_plan
 
 Residual = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (x, recon), (N, D) -> (N,)
 DEFAULT_CONTAMINATION = 0.05
@@ -217,14 +218,16 @@ class AnomalyDetector(OutlierMixin, AutoencoderEstimator):
         self.contamination = contamination
         self.threshold = threshold
 
-    def _default_plan(self, x: np.ndarray) -> ensemble.Plan | None:
-        """The default detector's plan for a table fitted with no model options, else None."""
+    def _default_plan(self, x: np.ndarray) -> ensemble.Plan | ImagePlan | None:
+        """The default detector's plan when no model option is set: the ensemble for a
+        table, the conv plan for images (N, channels, height, width); else None."""
         chosen = (self.model, self.preset, self.hidden, self.epochs, self.lr, self.batch_size,
                   self.options)
-        tabular = x.ndim == 2 and self.scaling in ("auto", "standard")
-        if self.anomaly_score != "auto" or any(v is not None for v in chosen) or not tabular:
+        if self.anomaly_score != "auto" or any(v is not None for v in chosen):
             return None
-        return ensemble.default_plan(*x.shape)
+        if x.ndim == 2 and self.scaling in ("auto", "standard"):
+            return ensemble.default_plan(*x.shape)
+        return image_plan(x) if x.ndim == 4 and self.scaling == "auto" else None
 
     def fit(self, X: Any, y: Any = None) -> AnomalyDetector:
         """Train on X (its anomalies may be in it) and set the threshold from its scores."""
@@ -236,24 +239,26 @@ class AnomalyDetector(OutlierMixin, AutoencoderEstimator):
             raise AekitError(f"X: {len(x)} sample; the detector needs at least 2 samples "
                              "(rows) to fit")
         self.plan_ = self._default_plan(x)
-        if self.plan_ is None:
-            x = self._fit_autoencoder(X)
-            self.score_state_ = fit_score(self.model_, x, self._score_name())
-            scores = anomaly_scores(self.model_, x, self._score_name(), self.score_state_)
-        else:
+        if isinstance(self.plan_, ensemble.Plan):
             self.scaling_ = fit_scaling(Dataset(x, None, "X", "tabular"), "standard")
             x = self.scaling_.apply(x).astype(np.float64)
             self.members_ = ensemble.train_members(x.astype(np.float32), self.plan_,
                                                    self.random_state, self.device)
             self.model_ = self.members_[0]
             self.score_state_, scores = ensemble.fit_state(self.members_, x, self.random_state)
+        else:
+            x = self._fit_autoencoder(X, self.plan_.params if self.plan_ else None)
+            self.score_state_ = fit_score(self.model_, x, self._score_name())
+            scores = anomaly_scores(self.model_, x, self._score_name(), self.score_state_)
         self.decision_scores_ = scores
         self.set_threshold(scores)
         self.labels_ = (scores > self.threshold_).astype(np.int64)
         return self
 
     def _score_name(self) -> str:
-        return "mse" if self.anomaly_score == "auto" else self.anomaly_score
+        if self.anomaly_score != "auto":
+            return self.anomaly_score
+        return self.plan_.score if isinstance(self.plan_, ImagePlan) else "mse"
 
     def set_threshold(self, train_scores: np.ndarray | None) -> AnomalyDetector:
         """`threshold_` from the explicit threshold or the training scores' quantile."""
@@ -269,7 +274,7 @@ class AnomalyDetector(OutlierMixin, AutoencoderEstimator):
     def anomaly_scores(self, X: Any) -> np.ndarray:
         """Anomaly score of each row of X (higher = more anomalous)."""
         x = self._scaled(X)  # first: raises NotFittedError before model_ is touched
-        if getattr(self, "plan_", None) is not None:
+        if isinstance(getattr(self, "plan_", None), ensemble.Plan):
             return ensemble.ensemble_scores(self.members_, x, self.score_state_)
         return anomaly_scores(self.model_, x, self._score_name(), self.score_state_)
 

@@ -150,7 +150,7 @@ def fit_and_score(data: Dataset, train: Dataset | None = None,
     """The default detector fitted on `train` (else on `data` itself, anomalies and all, as
     PyOD's `fit` then `decision_scores_`) and its scores of `data`'s rows."""
     labels = anomaly_labels(data)  # refuses labels other than 0/1 before any training
-    rows = _table(data)
+    rows = _samples(data)
     detector = AnomalyDetector(device=device, threshold=threshold,
                                contamination=DEFAULT_CONTAMINATION if contamination is None
                                else contamination)
@@ -158,18 +158,27 @@ def fit_and_score(data: Dataset, train: Dataset | None = None,
         detector.fit(rows)
         return Detection(detector.decision_scores_, detector.labels_, detector.threshold_,
                          labels, [str(i) for i in range(len(rows))], "index")
-    fitted_on = _table(train)
-    if fitted_on.shape[1] != rows.shape[1]:
-        raise AekitError(f"--train: {train.name} has {fitted_on.shape[1]} features, --data "
-                         f"{data.name} has {rows.shape[1]}")
+    fitted_on = _samples(train)
+    if fitted_on.shape[1:] != rows.shape[1:]:
+        raise AekitError(f"--train: {train.name} has {_layout(fitted_on)}, --data {data.name} "
+                         f"has {_layout(rows)}")
     return score_samples(detector.fit(fitted_on), rows, labels)
 
 
-def _table(data: Dataset) -> np.ndarray:
-    """Rows as a float table; each sample's values flattened (an image or window's too)."""
+def _layout(x: np.ndarray) -> str:
+    if x.ndim == 2:
+        return f"{x.shape[1]} features"
+    return "images of " + "x".join(map(str, x.shape[1:]))
+
+
+def _samples(data: Dataset) -> np.ndarray:
+    """Images as (N, channels, height, width), so the detector picks its image default; any
+    other samples as rows of a float table (a window's values flattened)."""
     if len(data.x) < 2:
         raise AekitError(f"--data: {data.name} has {len(data.x)} row; the detector needs at "
                          "least 2 rows to fit")
+    if data.kind == "image":
+        return data.x.astype(np.float64)
     return data.x.reshape(len(data.x), -1).astype(np.float64)
 
 
