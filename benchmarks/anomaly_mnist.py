@@ -85,9 +85,11 @@ def main() -> None:
     means = {c: float(np.mean([row[c] for row in rows.values()])) for c in columns}
     print("| mean | " + " | ".join(f"{means[c]:.4f}" for c in columns) + " |")
     best = max((c for c in columns if c not in ("PCA-32", "IsolationForest")), key=means.get)
+    trained = ", ".join(f"{name} {epochs[name]}" for name in args.models.split(",")
+                        if name in epochs)
     print(f"\nbest aekit: {best} {means[best]:.4f} = {means[best] / means['PCA-32']:.4f}x "
-          f"PCA-32, {means[best] / means['IsolationForest']:.4f}x IsolationForest "
-          f"(epochs: dense {args.dense_epochs}, conv {args.conv_epochs})")
+          f"PCA-32, {means[best] / means['IsolationForest']:.4f}x IsolationForest"
+          + (f" (epochs: {trained})" if trained else ""))
 
 
 if __name__ == "__main__":

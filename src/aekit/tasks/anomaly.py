@@ -177,8 +177,11 @@ class AnomalyDetector(OutlierMixin, AutoencoderEstimator):
       plus half the distance of the row from the training mean (the mean over the columns of
       log(1 + z^2)); each view is standardised on a log scale over the training rows.
 
-    Any model option (model, preset, hidden, epochs, batch_size, options) or a non-default
-    `anomaly_score` trains one autoencoder as `aekit train` would, scored by `anomaly_score`.
+    On images (N, channels, height, width) it trains one strided conv autoencoder (32, 64, 64
+    channels while the image is wide enough, code 32; `aekit.tasks.image_default`) scored by
+    `knn`. Any model option (model, preset, hidden, epochs, batch_size, options) or a
+    non-default `anomaly_score` trains one autoencoder as `aekit train` would, scored by
+    `anomaly_score`.
 
     Parameters
     ----------
