@@ -174,8 +174,9 @@ class AnomalyDetector(OutlierMixin, AutoencoderEstimator):
       training data are not learnt);
     - score: the mean over the members of (reconstruction error, each column's over its mean
       training error + mean distance of the code to its 2nd to 6th nearest training codes),
-      plus half the distance of the row from the training mean (the mean over the columns of
-      log(1 + z^2)); each view is standardised on a log scale over the training rows.
+      plus half the distance of the row from the training median (the mean over the columns
+      of log(1 + z^2), z in interquartile ranges / 1.349); each view is standardised on a
+      log scale over the training rows.
 
     On images (N, channels, height, width) it trains one strided conv autoencoder (32, 64, 64
     channels while the image is wide enough, code 32; `aekit.tasks.image_default`) scored by

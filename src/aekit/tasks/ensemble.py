@@ -13,8 +13,10 @@ Why this shape (measured on ADBench's shared sets, `benchmarks/adbench.py`):
   column's error over that column's mean training error, so that a column the members never
   reconstruct well does not drown the others; the mean distance of the code to its nearest
   training codes (a rare region of the learnt manifold); and the squared distance of the
-  standardised row from the training mean, damped as log(1 + z^2) per column (an extreme
-  value in any column: about the error of an autoencoder with no code at all);
+  row from the training rows' median in units of each column's interquartile range, damped
+  as log(1 + z^2) per column (an extreme value in any column: about the error of an
+  autoencoder with no code at all). Median and quartiles, not mean and std, because the
+  anomalies in the training rows pull a mean and inflate a std towards themselves;
 - every view is a positive magnitude with a long right tail, so each is compared on a log
   scale, standardised by the training rows' spread: one view's extremes then do not swamp the
   others, and a row beyond every training row still ranks above them.
@@ -41,6 +43,7 @@ EPOCHS = 15
 MAX_STEPS = 3000  # training steps per member above which large tables get fewer epochs
 MIN_EPOCHS = 5
 LOG_OFFSET = 1e-3  # a view's log is taken of (view + LOG_OFFSET * its training mean)
+IQR_PER_STD = 1.349  # interquartile range of a unit normal
 
 
 @dataclass(frozen=True)
@@ -90,14 +93,32 @@ def train_members(x: np.ndarray, plan: Plan, seed: int, device: str = "cpu"
     return [model.double().eval() for model in group.unstack()]
 
 
-def _centre_distance(x: np.ndarray) -> np.ndarray:
-    """Mean over the columns of log(1 + z^2): far from the training mean in any column, with
-    a heavy-tailed column's extremes damped so that they do not drown the others."""
-    return np.log1p(np.square(x.reshape(len(x), -1), dtype=np.float64)).mean(1)
+@dataclass(frozen=True)
+class Centre:
+    """Each column's median and robust spread on the (standardised) training rows."""
+
+    median: np.ndarray
+    scale: np.ndarray
+
+    @classmethod
+    def fit(cls, x: np.ndarray) -> Centre:
+        """Median and interquartile range / 1.349 (the std of a normal column): the training
+        rows hold the anomalies, which pull a mean and inflate a std towards themselves. A
+        column whose quartiles meet (mostly one value: one-hot, sparse counts) keeps its
+        standardised unit, 1."""
+        low, median, high = np.percentile(x, [25, 50, 75], axis=0)
+        iqr = (high - low) / IQR_PER_STD
+        return cls(median, np.where(iqr > 0, iqr, 1.0))
+
+    def distance(self, x: np.ndarray) -> np.ndarray:
+        """Mean over the columns of log(1 + z^2), z robust: far from the bulk in any column,
+        with a heavy-tailed column's extremes damped so that they do not drown the others."""
+        z = (x - self.median) / self.scale
+        return np.log1p(np.square(z, dtype=np.float64)).mean(1)
 
 
 def _views(members: list[Autoencoder], x: np.ndarray, references: list[np.ndarray],
-           error_weights: list[np.ndarray]) -> np.ndarray:
+           error_weights: list[np.ndarray], centre: Centre) -> np.ndarray:
     """(2 * members + 1, N) raw scores: per member its column-weighted reconstruction error
     and the mean distance of the code to its nearest reference codes after the first (so a
     training row does not count itself, and every row is scored alike), then the centre
@@ -106,7 +127,7 @@ def _views(members: list[Autoencoder], x: np.ndarray, references: list[np.ndarra
     for model, reference, weights in zip(members, references, error_weights, strict=True):
         views += [squared_errors(model, x, weights),
                   neighbour_distance(reference, flat_codes(model, x))]
-    views.append(_centre_distance(x))
+    views.append(centre.distance(x))
     return np.stack(views)
 
 
@@ -117,6 +138,7 @@ class EnsembleState:
 
     references: list[np.ndarray]
     error_weights: list[np.ndarray]  # per member: 1 / each column's mean training error
+    centre: Centre
     offset: np.ndarray  # (n_views,): added before the log
     mean: np.ndarray  # (n_views,) of the training rows' log views
     std: np.ndarray
@@ -130,11 +152,12 @@ def fit_state(members: list[Autoencoder], x: np.ndarray, seed: int
     rows = reference_rows(len(x), seed)
     references = [flat_codes(model, x[rows]) for model in members]
     error_weights = [_inverse(element_errors(model, x)) for model in members]
-    views = _views(members, x, references, error_weights)
+    centre = Centre.fit(x)
+    views = _views(members, x, references, error_weights, centre)
     offset = LOG_OFFSET * views.mean(1) + np.finfo(np.float64).tiny
     logs = np.log(views + offset[:, None])
-    state = EnsembleState(references, error_weights, offset, logs.mean(1), spread(logs, axis=1),
-                          np.ones(len(members)))
+    state = EnsembleState(references, error_weights, centre, offset, logs.mean(1),
+                          spread(logs, axis=1), np.ones(len(members)))
     state.member_std = spread(_member_sums(logs, state), axis=1)
     return state, combine(logs, state)
 
@@ -161,5 +184,5 @@ def combine(logs: np.ndarray, state: EnsembleState) -> np.ndarray:
 def ensemble_scores(members: list[Autoencoder], x: np.ndarray, state: EnsembleState
                     ) -> np.ndarray:
     """Combined anomaly score of each scaled row (higher = more anomalous)."""
-    views = _views(members, x, state.references, state.error_weights)
+    views = _views(members, x, state.references, state.error_weights, state.centre)
     return combine(np.log(views + state.offset[:, None]), state)
