@@ -116,7 +116,7 @@ def summary_table(results: dict[str, dict[str, dict[str, list[float]]]]) -> str:
         auc = np.mean([np.mean(r["roc_auc"]) for r in per_set.values()])
         ap = np.mean([np.mean(r["ap"]) for r in per_set.values()])
         seconds = sum(sum(r["seconds"]) for r in per_set.values())
-        lines.append(f"| {METHODS[method][0]} | {auc:.3f} | {ap:.3f} | {counts[method]} "
+        lines.append(f"| {METHODS[method][0]} | {auc:.4f} | {ap:.4f} | {counts[method]} "
                      f"| {seconds:.0f} |")
     return "\n".join(lines)
 
