@@ -179,10 +179,10 @@ class AnomalyDetector(OutlierMixin, AutoencoderEstimator):
       log scale over the training rows.
 
     On images (N, channels, height, width) it trains one strided conv autoencoder (32, 64, 64
-    channels while the image is wide enough, code 32; `aekit.tasks.image_default`) scored by
-    `knn`. Any model option (model, preset, hidden, epochs, batch_size, options) or a
-    non-default `anomaly_score` trains one autoencoder as `aekit train` would, scored by
-    `anomaly_score`.
+    channels while the image is wide enough, code min(32, pixels // 4);
+    `aekit.tasks.image_default`) scored by `knn`. Any model option (model, preset, hidden,
+    epochs, batch_size, options) or a non-default `anomaly_score` trains one autoencoder as
+    `aekit train` would, scored by `anomaly_score`.
 
     Parameters
     ----------
