@@ -40,7 +40,7 @@ from aekit.train.trainer import Trainer
 MEMBERS = 5
 CENTRE_WEIGHT = 0.5  # weight of the distance-from-centre score beside the members' mean
 EPOCHS = 15
-MAX_STEPS = 3000  # training steps per member above which large tables get fewer epochs
+MAX_STEPS = 3000  # training steps per model above which large data sets get fewer epochs
 MIN_EPOCHS = 5
 LOG_OFFSET = 1e-3  # a view's log is taken of (view + LOG_OFFSET * its training mean)
 IQR_PER_STD = 1.349  # interquartile range of a unit normal
@@ -60,6 +60,13 @@ class Plan:
         return self.hidden[-1]
 
 
+def epochs_for(n_rows: int, batch: int) -> int:
+    """15 epochs, or as many as make 3,000 steps when that is fewer, but at least 5: a short
+    training, since networks fit the bulk of the data before its rare samples."""
+    steps_per_epoch = math.ceil(n_rows / batch)
+    return max(MIN_EPOCHS, min(EPOCHS, math.ceil(MAX_STEPS / steps_per_epoch)))
+
+
 def default_plan(n_rows: int, n_features: int) -> Plan:
     """The rule from (rows, features): code ceil(sqrt(F) / 2) but below F (1 for F <= 2), one
     hidden layer of min(64, max(2 * code, F)) units; batches of 64 rows, or 1% of the rows
@@ -68,8 +75,7 @@ def default_plan(n_rows: int, n_features: int) -> Plan:
     code = max(1, min(n_features - 1, math.ceil(math.sqrt(n_features) / 2)))
     width = min(64, max(2 * code, n_features))
     batch = min(1024, max(64, n_rows // 100))
-    steps_per_epoch = math.ceil(n_rows / batch)
-    epochs = max(MIN_EPOCHS, min(EPOCHS, math.ceil(MAX_STEPS / steps_per_epoch)))
+    epochs = epochs_for(n_rows, batch)
     return Plan((width, code), epochs=epochs, batch_size=batch)
 
 

@@ -7,8 +7,7 @@ Why this shape (measured on one-class MNIST, `benchmarks/anomaly_mnist.py`):
 - the code-space neighbour score beats the reconstruction error: a conv decoder redraws an
   unseen digit nearly as well as a seen one, but the unseen digit's code lands away from every
   training code (0.982 against 0.945 for the conv's MSE, PCA-32 0.955);
-- 15 epochs, fewer on large sets (as many as make 3,000 steps, at least 5), as the tables'
-  rule: networks fit the bulk of the data before its rare samples.
+- the tables' epoch rule (`ensemble.epochs_for`): 15 epochs, fewer on large sets.
 The rule reads only the sample layout (channels, height, width), the number of images and
 whether the pixels lie in [0, full scale]; nothing is chosen per data set.
 """
@@ -22,14 +21,12 @@ from typing import Any
 import numpy as np
 
 from aekit.data.images import image_full_scale
+from aekit.tasks.ensemble import epochs_for
 
 CHANNELS = (32, 64, 64)  # one stride-2 conv step each, as many as the image size allows
 KERNEL = 3
 CODE = 32
 BATCH = 64
-EPOCHS = 15
-MAX_STEPS = 3000
-MIN_EPOCHS = 5
 SCORE = "knn"
 
 
@@ -48,7 +45,7 @@ def image_plan(x: np.ndarray) -> ImagePlan | None:
     the map is at least 3 wide, a code of min(32, pixels // 4);
     pixels within [0, full scale] get a sigmoid output and the cross-entropy loss (images
     as intensities), any others a linear output and the squared error."""
-    n_rows, sample = len(x), x.shape[1:]
+    sample = x.shape[1:]
     depth, side = 0, min(sample[1:])
     while depth < len(CHANNELS) and side >= KERNEL:
         depth, side = depth + 1, (side - 1) // 2 + 1
@@ -60,9 +57,7 @@ def image_plan(x: np.ndarray) -> ImagePlan | None:
                "activation": "elu", "code_activation": "none",
                "output": "sigmoid" if intensities else "none",
                "loss": "bce" if intensities else "mse"}
-    steps_per_epoch = math.ceil(n_rows / BATCH)
-    epochs = max(MIN_EPOCHS, min(EPOCHS, math.ceil(MAX_STEPS / steps_per_epoch)))
     code = max(1, min(CODE, math.prod(sample) // 4))
-    params = {"model": "conv", "hidden": (code,), "epochs": epochs, "lr": 1e-3,
+    params = {"model": "conv", "hidden": (code,), "epochs": epochs_for(len(x), BATCH), "lr": 1e-3,
               "batch_size": BATCH, "options": options}
     return ImagePlan(params, SCORE)
