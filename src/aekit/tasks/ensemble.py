@@ -16,7 +16,8 @@ Why this shape (measured on ADBench's shared sets, `benchmarks/adbench.py`):
   row from the training rows' median in units of each column's interquartile range, damped
   as log(1 + z^2) per column (an extreme value in any column: about the error of an
   autoencoder with no code at all). Median and quartiles, not mean and std, because the
-  anomalies in the training rows pull a mean and inflate a std towards themselves;
+  anomalies in the training rows and heavy tails pull a mean and inflate a std towards the
+  rows that should stand out;
 - every view is a positive magnitude with a long right tail, so each is compared on a log
   scale, standardised by the training rows' spread: one view's extremes then do not swamp the
   others, and a row beyond every training row still ranks above them.
@@ -109,9 +110,9 @@ class Centre:
     @classmethod
     def fit(cls, x: np.ndarray) -> Centre:
         """Median and interquartile range / 1.349 (the std of a normal column): the training
-        rows hold the anomalies, which pull a mean and inflate a std towards themselves. A
-        column whose quartiles meet (mostly one value: one-hot, sparse counts) keeps its
-        standardised unit, 1."""
+        rows hold the anomalies, and many columns have heavy tails; both pull a mean and
+        inflate a std towards the rows that should stand out. A column whose quartiles meet
+        (mostly one value: one-hot, sparse counts) keeps its standardised unit, 1."""
         low, median, high = np.percentile(x, [25, 50, 75], axis=0)
         iqr = (high - low) / IQR_PER_STD
         return cls(median, np.where(iqr > 0, iqr, 1.0))
