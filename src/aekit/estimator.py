@@ -77,6 +77,11 @@ class AutoencoderEstimator(BaseEstimator):
         self.random_state = random_state
         self.device = device
 
+    def _chooses_model(self) -> bool:
+        """Whether any model or training parameter (or a preset) was set."""
+        return self.preset is not None or any(getattr(self, name) is not None
+                                              for name in _PARAMETERS)
+
     def _configs(self, defaults: dict[str, Any] | None = None
                  ) -> tuple[ModelConfig, TrainConfig]:
         """Preset, then `options`, then the named parameters, as `aekit train` layers them;

@@ -59,12 +59,24 @@ def _layout(config: ModelConfig) -> tuple[int, Sizes]:
     raise AekitError(f"--model {arch}: needs {wanted}; got samples shaped {list(shape)}")
 
 
+def step_fits(size: Sizes, kernel: int) -> bool:
+    """A step needs a map of at least 2 (something to halve) and at least as wide as the kernel
+    (a wider kernel sees mostly padding)."""
+    return min(size) >= max(2, kernel)
+
+
+def next_size(size: Sizes, kernel: int, mode: str) -> Sizes:
+    """Spatial size after one encoder step: a ceil-mode 2x2 pool, or a stride-2 conv."""
+    if mode == "pool":
+        return tuple(math.ceil(s / 2) for s in size)
+    return tuple((s + 2 * ((kernel - 1) // 2) - kernel) // 2 + 1 for s in size)
+
+
 def plan(config: ModelConfig) -> list[Sizes]:
     """Spatial sizes before each encoder step and after the last, refusing steps that do not fit.
 
-    A step needs a map of at least 2 (something to halve) and at least as wide as the kernel
-    (a wider kernel sees mostly padding); otherwise the error names --kernel and --channels,
-    the options that set the width and the depth.
+    A step that does not fit (`step_fits`) gets an error naming --kernel and --channels, the
+    options that set the width and the depth.
     """
     _, spatial = _layout(config)
     k, sizes = config.kernel, [spatial]
@@ -72,15 +84,12 @@ def plan(config: ModelConfig) -> list[Sizes]:
         raise AekitError(f"--kernel {k}: larger than the input {'x'.join(map(str, spatial))}")
     for step in range(len(config.channels)):
         current = sizes[-1]
-        if min(current) < max(2, k):
+        if not step_fits(current, k):
             raise AekitError(
                 f"--kernel {k} / --channels {','.join(map(str, config.channels))}: step "
                 f"{step + 1} of {len(config.channels)} gets a {'x'.join(map(str, current))} map "
                 f"(input {'x'.join(map(str, spatial))}); use a smaller --kernel or fewer channels")
-        if config.conv_mode == "pool":
-            sizes.append(tuple(math.ceil(s / 2) for s in current))
-        else:
-            sizes.append(tuple((s + 2 * ((k - 1) // 2) - k) // 2 + 1 for s in current))
+        sizes.append(next_size(current, k, config.conv_mode))
     return sizes
 
 

@@ -225,9 +225,7 @@ class AnomalyDetector(OutlierMixin, AutoencoderEstimator):
     def _default_plan(self, x: np.ndarray) -> ensemble.Plan | ImagePlan | None:
         """The default detector's plan when no model option is set: the ensemble for a
         table, the conv plan for images (N, channels, height, width); else None."""
-        chosen = (self.model, self.preset, self.hidden, self.epochs, self.lr, self.batch_size,
-                  self.options)
-        if self.anomaly_score != "auto" or any(v is not None for v in chosen):
+        if self.anomaly_score != "auto" or self._chooses_model():
             return None
         if x.ndim == 2 and self.scaling in ("auto", "standard"):
             return ensemble.default_plan(*x.shape)

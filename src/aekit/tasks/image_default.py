@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from aekit.data.images import image_full_scale
+from aekit.parts.conv import next_size, step_fits
 from aekit.tasks.ensemble import epochs_for
 
 CHANNELS = (32, 64, 64)  # one stride-2 conv step each, as many as the image size allows
@@ -46,9 +47,9 @@ def image_plan(x: np.ndarray) -> ImagePlan | None:
     pixels within [0, full scale] get a sigmoid output and the cross-entropy loss (images
     as intensities), any others a linear output and the squared error."""
     sample = x.shape[1:]
-    depth, side = 0, min(sample[1:])
-    while depth < len(CHANNELS) and side >= KERNEL:
-        depth, side = depth + 1, (side - 1) // 2 + 1
+    depth, size = 0, tuple(sample[1:])
+    while depth < len(CHANNELS) and step_fits(size, KERNEL):
+        depth, size = depth + 1, next_size(size, KERNEL, "stride")
     if depth == 0:
         return None
     full_scale = image_full_scale(x)
@@ -60,4 +61,4 @@ def image_plan(x: np.ndarray) -> ImagePlan | None:
     code = max(1, min(CODE, math.prod(sample) // 4))
     params = {"model": "conv", "hidden": (code,), "epochs": epochs_for(len(x), BATCH), "lr": 1e-3,
               "batch_size": BATCH, "options": options}
-    return ImagePlan(params, SCORE)
+    return ImagePlan(params)
