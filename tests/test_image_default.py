@@ -88,3 +88,19 @@ def test_detect_without_a_run_uses_the_image_default(tmp_path, mnist, capsys) ->
     assert main(["detect", "--data", str(path), "--label-column", "y",
                  "--out", str(tmp_path / "scores.csv")]) == 0
     assert json.loads(capsys.readouterr().out)["roc_auc"] > 0.95
+
+
+def test_detect_refuses_images_fitted_on_a_table(tmp_path, mnist, capsys) -> None:
+    """`--train` of another layout than `--data` gets one line naming both layouts."""
+    images = tmp_path / "images.npz"
+    np.savez(images, x=(mnist["x_train"][:50, 0] * 255).astype(np.uint8))
+    table = tmp_path / "table.npz"
+    np.savez(table, X=mnist["x_train"][:50].reshape(50, -1).astype(np.float64))
+    capsys.readouterr()
+    assert main(["detect", "--data", str(images), "--train", str(table),
+                 "--out", str(tmp_path / "scores.csv")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "--train: " in err[0] and "has 784 features, --data" in err[0]
+    assert err[0].endswith("has images of 1x28x28")
+    assert not (tmp_path / "scores.csv").exists()
