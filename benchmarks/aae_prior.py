@@ -24,9 +24,8 @@ import numpy as np
 import torch
 
 import aekit
-from aekit import metrics
+from aekit import metrics, sampling
 from aekit.parts.calibration import calibrate_codes
-from aekit.tasks import generate
 from benchmarks.digit_judge import accuracy, confidence, train_judge
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -80,7 +79,7 @@ def main() -> None:
         seconds = time.perf_counter() - start
         raw = {name: metrics.encode(model.eval(), images) for name, images in subsets.items()}
         calibrate_codes(model, torch.as_tensor(x).split(1000))  # what the preset's fit ends with
-        judged = confidence(judge, generate.sample(model, 1000, seed=0))
+        judged = confidence(judge, sampling.sample(model, 1000, seed=0))
         mean, project = whitened_pca(flat, size)
         for name, images in subsets.items():
             rows = (("raw", raw[name], "", f"{seconds:.0f}"),

@@ -26,7 +26,7 @@ from sklearn.ensemble import IsolationForest
 from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.model_selection import train_test_split
 
-from aekit.tasks.anomaly import AnomalyDetector
+from aekit.detect.detector import AnomalyDetector
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "adbench"
 Scorer = Callable[[np.ndarray, np.ndarray, int], np.ndarray]  # (train, test, seed) -> scores

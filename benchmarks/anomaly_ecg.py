@@ -18,9 +18,9 @@ from sklearn.ensemble import IsolationForest
 
 import aekit
 from aekit.data.formats import sliding_windows
+from aekit.detect import detector as anomaly
+from aekit.detect.detector import AnomalyDetector
 from aekit.metrics import detection_metrics
-from aekit.tasks import anomaly
-from aekit.tasks.anomaly import AnomalyDetector
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "timeseries"
 WINDOW = 64

@@ -19,8 +19,8 @@ from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score
 
 import aekit
-from aekit.tasks import anomaly
-from aekit.tasks.anomaly import AnomalyDetector
+from aekit.detect import detector as anomaly
+from aekit.detect.detector import AnomalyDetector
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SCORES = ("mse", "mse+code", "knn", "mse+knn")

@@ -3,7 +3,7 @@
 Seeds are real data (MNIST images as IDX, .gz, .npy, .npz and PNGs; an ECG CSV; a UCR .ts) and
 the files of real run directories. Each case mutates one seed (bit flips, interesting integers
 in the header, cuts, appends; for JSON, values swapped for wrong types, huge numbers, NaN, deep
-nesting) and runs one command through `aekit.cli.main`. The outcome is `ok`, `error` (one
+nesting) and runs one command through `aekit.cli.main.main`. The outcome is `ok`, `error` (one
 `aekit: error:` line, exit 2), `warning` (exit 0 with a line on stderr), `traceback` (anything
 else: an internal error, more lines, an exception out of main), `hang` (over the per-case
 timeout) or `oom`.
@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 import aekit
-from aekit.cli import main
+from aekit.cli.main import main
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
 DATA_TARGETS = ("idx", "idx.gz", "npy", "npz", "csv", "ts", "png")

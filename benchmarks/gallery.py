@@ -14,7 +14,7 @@ import json
 import shutil
 from pathlib import Path
 
-from aekit import gallery
+from aekit.gallery import reproduce as gallery
 
 
 def _fmt(value: float | None) -> str:

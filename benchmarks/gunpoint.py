@@ -16,7 +16,7 @@ from pathlib import Path
 
 import aekit
 from aekit import metrics
-from aekit.workflow import fit_run
+from aekit.runs.fit import fit_run
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "timeseries"
 MODELS = {  # (model config without the code size, epochs, learning rate)

@@ -21,8 +21,8 @@ import torch
 
 import aekit
 from aekit import metrics
-from aekit.cli import main as cli
-from aekit.run import load_run
+from aekit.cli.main import main as cli
+from aekit.runs.run import load_run
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "timeseries"
 SETS = ("GunPoint", "ItalyPowerDemand", "ACSF1", "OSULeaf", "BasicMotions", "JapaneseVowels")

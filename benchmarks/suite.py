@@ -214,7 +214,7 @@ def inference(model: nn.Module, x_test: Any, train_per_s: float, encode_flops: f
 
 def train_rss(data_dir: Path, epochs: int) -> dict[str, Any]:
     """Peak RSS of `aekit train --preset stacked-mnist` on 60k MNIST, in this process."""
-    from aekit.cli import main as cli
+    from aekit.cli.main import main as cli
 
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 import aekit
-from aekit import gallery
 from aekit.config import from_dict
+from aekit.gallery import reproduce as gallery
 
 QUICK_TRAIN = 2000  # --quick: the first 2,000 training samples ...
 QUICK_TEST = 500  # ... and the first 500 test samples, so an example runs in seconds

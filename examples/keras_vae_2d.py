@@ -15,9 +15,8 @@ import torch
 from common import build_configs, finish, load, parse_args
 
 import aekit
-from aekit import metrics
+from aekit import metrics, sampling
 from aekit.report import plots
-from aekit.tasks import generate
 
 
 def configs(quick: bool) -> tuple[aekit.ModelConfig, aekit.TrainConfig]:
@@ -37,7 +36,7 @@ def main(argv: list[str] | None = None) -> dict:
     untrained = metrics.recon_errors(data.x_test, metrics.reconstruct(model, data.x_test))
     history = aekit.Trainer(model, train_config).fit(data.x_train, data.x_test)
     errors = metrics.recon_errors(data.x_test, metrics.reconstruct(model, data.x_test))
-    grid = generate.latent_grid(model, 15)  # (225, 1, 28, 28): z2 down the rows, z1 along
+    grid = sampling.latent_grid(model, 15)  # (225, 1, 28, 28): z2 down the rows, z1 along
     manifold = plots.image_grid(grid, 15, args.out / "manifold.png",
                                 "decoded 2-D codes, quantiles 5%..95% of N(0, 1)")
     codes = metrics.encode(model, data.x_test)  # a VAE encodes to its posterior mean

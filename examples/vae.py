@@ -15,9 +15,8 @@ import torch
 from common import build_configs, finish, load, parse_args
 
 import aekit
-from aekit import metrics
+from aekit import metrics, sampling
 from aekit.report import plots
-from aekit.tasks import generate
 
 
 def configs(quick: bool, preset_name: str = "vae-mnist-sigma"
@@ -38,7 +37,7 @@ def main(argv: list[str] | None = None, name: str = "vae",
     model = aekit.Autoencoder(dataclasses.replace(model_config, input_shape=data.shape))
     untrained = metrics.recon_errors(data.x_test, metrics.reconstruct(model, data.x_test))
     history = aekit.Trainer(model, train_config).fit(data.x_train, data.x_test)
-    digits = generate.sample(model, 60, seed=0)  # decoded N(0, I) draws, (60, 1, 28, 28)
+    digits = sampling.sample(model, 60, seed=0)  # decoded N(0, I) draws, (60, 1, 28, 28)
     samples = plots.image_grid(digits, 10, args.out / "samples.png", "60 digits from N(0, I)")
     recon = metrics.reconstruct(model, data.x_test)  # eval mode decodes the posterior mean
     rows = plots.image_rows([data.x_test[:10], recon[:10]], ["original", "reconstruction"],

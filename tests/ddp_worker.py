@@ -17,9 +17,9 @@ from pathlib import Path
 from safetensors.torch import save_file
 
 from aekit.config import DataConfig, ModelConfig, TrainConfig
+from aekit.runs.fit import fit_run, resume_run
 from aekit.train import distributed
 from aekit.train.callbacks import Callback
-from aekit.workflow import fit_run, resume_run
 
 SETTINGS = {
     "model": ModelConfig(arch="stacked", hidden=(32, 8), activation="elu", output="sigmoid"),

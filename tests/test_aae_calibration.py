@@ -8,9 +8,8 @@ import pytest
 import torch
 
 import aekit
-from aekit import TrainConfig, Trainer, create_model, metrics
+from aekit import TrainConfig, Trainer, create_model, metrics, sampling
 from aekit.parts.calibration import moments, transport_map
-from aekit.tasks import generate
 from benchmarks.aae_prior import stats
 from benchmarks.digit_judge import accuracy, confidence, train_judge
 
@@ -71,7 +70,7 @@ def test_mixture_prior_codes_take_the_mixtures_covariance(digits):
 
 
 def test_no_code_calibration_flag_reaches_the_model(tmp_path, capsys):
-    from aekit.cli import main
+    from aekit.cli.main import main
 
     out = tmp_path / "run"
     assert main(["train", "--model", "aae", "--hidden", "16,2", "--data", "digits", "--epochs",
@@ -94,7 +93,7 @@ def test_aae_mnist_test_codes_match_the_prior_at_8d_and_samples_are_digits(mnist
     assert mean < 0.1 and var < 0.15 and corr < 0.1, (mean, var, corr)
     judge = train_judge(mnist["x_train"], mnist["y_train"])
     assert accuracy(judge, mnist["x_test"], mnist["y_test"]) > 0.97
-    assert confidence(judge, generate.sample(model, 1000, seed=0)) >= VAE_JUDGED
+    assert confidence(judge, sampling.sample(model, 1000, seed=0)) >= VAE_JUDGED
 
 
 def test_a_non_boolean_code_calibration_names_the_field():

@@ -15,10 +15,10 @@ import torch
 from sklearn.metrics import roc_auc_score
 
 import aekit
-from aekit.cli import main
-from aekit.tasks import anomaly
-from aekit.tasks.anomaly import AnomalyDetector
-from aekit.tasks.detect import TRAIN_SCORES, train_scores
+from aekit.cli.main import main
+from aekit.detect import detector as anomaly
+from aekit.detect.detector import AnomalyDetector
+from aekit.runs.train_scores import TRAIN_SCORES, train_scores
 
 ECG = "timeseries/ecg-diff-count-3_{}.csv"
 

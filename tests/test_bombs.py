@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import aekit
-from aekit.cli import main
+from aekit.cli.main import main
 from aekit.errors import AekitError
 
 ROWS = 2**18  # 2^18 MNIST-sized images: 205 MB inflated, 0.8 GiB as float32

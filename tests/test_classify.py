@@ -11,7 +11,7 @@ import pytest
 from sklearn.exceptions import NotFittedError
 
 import aekit
-from aekit.cli import main
+from aekit.cli.main import main
 from aekit.config import DataConfig, ModelConfig, TrainConfig
 from aekit.tasks.classify import PretrainedClassifier, few_labels, linear_probe_accuracy
 

@@ -9,9 +9,10 @@ import dataclasses
 
 import pytest
 
-from aekit import catalog, registry
-from aekit.cli_options import SECTIONS, flag, values
-from aekit.cli_parser import build_parser
+from aekit import registry
+from aekit.cli import catalog
+from aekit.cli.options import SECTIONS, flag, values
+from aekit.cli.parser import build_parser
 from aekit.config import DataConfig, ModelConfig, TrainConfig, from_dict
 
 FROM_THE_DATA = {"input_shape", "columns"}

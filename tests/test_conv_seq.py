@@ -12,7 +12,7 @@ import torch
 
 import aekit
 from aekit import metrics
-from aekit.cli import main
+from aekit.cli.main import main
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 GUNPOINT_TRAIN = str(DATA / "timeseries" / "GunPoint_TRAIN.ts")

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import aekit
-from aekit.cli import main
+from aekit.cli.main import main
 from aekit.errors import AekitError
 
 NAMES = ["contrast", "area", "gradient", "fractal", "moment", "shape"]

@@ -18,14 +18,14 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
 import aekit
-from aekit.cli import main
+from aekit.cli.main import main
 from aekit.config import ModelConfig, TrainConfig
+from aekit.detect.detector import AnomalyDetector
+from aekit.detect.ensemble import default_plan
 from aekit.errors import AekitError
+from aekit.estimators import AutoencoderOutlierDetector
 from aekit.model import Autoencoder
 from aekit.parts.trimmed import trimmed_mse
-from aekit.sklearn import AutoencoderOutlierDetector
-from aekit.tasks.anomaly import AnomalyDetector
-from aekit.tasks.ensemble import default_plan
 from aekit.train.trainer import Trainer
 
 

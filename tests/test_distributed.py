@@ -23,8 +23,8 @@ from safetensors.torch import load_file
 
 import aekit
 from aekit.config import TrainConfig
+from aekit.runs.fit import fit_run, resume_run
 from aekit.train.callbacks import Callback
-from aekit.workflow import fit_run, resume_run
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKER = ROOT / "tests" / "ddp_worker.py"
@@ -155,7 +155,7 @@ def test_cli_nproc_streams_and_matches_one_process(tmp_path: Path, single: tuple
 
 
 def test_nproc_is_refused_below_one(capsys: pytest.CaptureFixture[str]) -> None:
-    from aekit.cli import main
+    from aekit.cli.main import main
 
     assert main(["train", "--nproc", "0", "--out", "x"]) == 2
     assert "--nproc: expected a number of processes >= 1" in capsys.readouterr().err

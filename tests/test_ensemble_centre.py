@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from aekit.tasks.ensemble import IQR_PER_STD, Centre
+from aekit.detect.ensemble import IQR_PER_STD, Centre
 
 
 def test_centre_is_each_columns_median_and_quartile_range(data_dir) -> None:

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 import aekit
-from aekit.cli import main
+from aekit.cli.main import main
 from aekit.export import export_onnx
 
 MODELS = {

@@ -15,9 +15,10 @@ import pytest
 import torch
 
 import aekit
-from aekit import rundir, tensors
-from aekit.cli import main
+from aekit import tensors
+from aekit.cli.main import main
 from aekit.errors import AekitError
+from aekit.runs import lock
 from aekit.train import checkpoint
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
@@ -70,7 +71,7 @@ def test_overwrite_refuses_a_run_with_symlinked_entries(tmp_path: Path,
 def _hold(out: str, start: multiprocessing.Event, results: multiprocessing.Queue) -> None:
     start.wait()
     try:
-        with rundir.locked(out):
+        with lock.locked(out):
             results.put("got it")
             time.sleep(0.3)
     except AekitError as exc:
@@ -193,12 +194,12 @@ def test_resume_changes_only_what_can_change_and_records_it(tmp_path: Path,
 
 def test_ctrl_c_before_the_first_checkpoint_gives_no_resume_hint(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
-    from aekit import workflow
+    from aekit.runs import fit
 
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(workflow, "read_data", interrupted)  # Ctrl-C while the data loads
+    monkeypatch.setattr(fit, "read_data", interrupted)  # Ctrl-C while the data loads
     assert _train(tmp_path / "run", "--epochs", "1") == 130
     err = capsys.readouterr().err.strip()
     assert err == "aekit: interrupted before the first checkpoint; nothing to resume, start " \

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import aekit
-from aekit.cli import main
+from aekit.cli.main import main
 
 SMALL = ["--limit", "300", "--epochs", "1", "--quiet"]
 

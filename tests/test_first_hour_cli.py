@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from aekit.cli import main
+from aekit.cli.main import main
 
 EPOCH_LINE = re.compile(r"^epoch (\d+)/(\d+)  train \d\.\d{5}  val \d\.\d{5}  \d+\.\ds  "
                         r"ETA \d+:\d\d$")
@@ -84,7 +84,7 @@ def test_misspelt_option_gets_the_nearest_one(capsys: pytest.CaptureFixture[str]
 
 
 def test_train_help_is_grouped_with_examples_and_every_option_placed() -> None:
-    from aekit.cli import build_parser
+    from aekit.cli.main import build_parser
 
     train = build_parser()._subparsers._group_actions[0].choices["train"]
     titles = [g.title for g in train._action_groups]
@@ -96,7 +96,7 @@ def test_train_help_is_grouped_with_examples_and_every_option_placed() -> None:
 
 
 def test_help_and_version_do_not_import_torch() -> None:
-    code = ("import sys; from aekit.cli import main\n"
+    code = ("import sys; from aekit.cli.main import main\n"
             "try: main(['--help'])\nexcept SystemExit: pass\n"
             "try: main(['--version'])\nexcept SystemExit: pass\n"
             "assert 'torch' not in sys.modules and 'numpy' not in sys.modules, 'imported'")

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from aekit import gallery
-from aekit.cli import main
+from aekit.cli.main import main
+from aekit.gallery import reproduce as gallery
 
 # systems whose quick version already beats the per-pixel training mean on the test split
 BEATS_MEAN = {"linear-3d", "denoise-gaussian"}

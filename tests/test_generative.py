@@ -11,11 +11,10 @@ import torch
 from torch import nn
 
 import aekit
-from aekit import AekitError, TrainConfig, Trainer, create_model, metrics
-from aekit.cli import main
+from aekit import AekitError, TrainConfig, Trainer, create_model, metrics, sampling
+from aekit.cli.main import main
 from aekit.data.binarize import binarize
 from aekit.parts.latent import gaussian_kl
-from aekit.tasks import generate
 from benchmarks.digit_judge import accuracy, confidence, train_judge
 
 
@@ -76,8 +75,8 @@ def _vae_mnist(epochs: int, x: np.ndarray) -> aekit.Autoencoder:
 def test_vae_samples_look_more_like_digits_after_training(mnist):
     """Fast variant of the must-show below: 3 epochs on 12k images already make prior samples
     far more digit-like, to an MLP trained on MNIST labels, than an untrained VAE's."""
-    untrained = _digit_confidence(mnist, generate.sample(_vae_mnist(0, mnist["x_train"]), 300))
-    trained = _digit_confidence(mnist, generate.sample(
+    untrained = _digit_confidence(mnist, sampling.sample(_vae_mnist(0, mnist["x_train"]), 300))
+    trained = _digit_confidence(mnist, sampling.sample(
         _vae_mnist(3, mnist["x_train"][:12000]), 300))
     assert trained > untrained + 0.1, (trained, untrained)
 
@@ -91,7 +90,7 @@ def test_vae_mnist_samples_are_classified_as_digits(mnist):
     vae = _vae_mnist(aekit.load_preset("vae-mnist").train["epochs"], mnist["x_train"])
     judge = train_judge(mnist["x_train"], mnist["y_train"])
     assert accuracy(judge, mnist["x_test"], mnist["y_test"]) > 0.97
-    assert confidence(judge, generate.sample(vae, 1000, seed=0)) >= 0.8
+    assert confidence(judge, sampling.sample(vae, 1000, seed=0)) >= 0.8
 
 
 def _digit_confidence(mnist, samples: np.ndarray) -> float:
@@ -123,7 +122,7 @@ def test_aae_codes_match_the_gaussian_prior_and_generate(mnist):
     codes = metrics.encode(model, x)
     assert np.abs(codes.mean(0)).max() < 0.2, codes.mean(0)
     assert np.abs(codes.var(0) - 1).max() < 0.3, codes.var(0)
-    samples = generate.sample(model, 16, seed=1)
+    samples = sampling.sample(model, 16, seed=1)
     assert samples.shape == (16, 1, 28, 28) and samples.min() >= 0 and samples.max() <= 1
 
 
@@ -163,7 +162,7 @@ def test_conv_vae_and_gaussian_latent_on_any_architecture():
     assert model.encoder(x).shape == (5, 12) and model.encode(x).shape == (5, 6)
     out = model.train()(x)
     assert set(out.terms) == {"recon", "kl"} and out.recon.shape == x.shape
-    assert generate.sample(model, 3).shape == (3, 1, 8, 8)
+    assert sampling.sample(model, 3).shape == (3, 1, 8, 8)
     sigma = create_model("vae", input_shape=4, hidden=(3, 2), latent="gaussian-sigma")
     assert sigma.can_generate and sigma.encoder(torch.rand(2, 4)).shape == (2, 4)
 
@@ -218,11 +217,11 @@ def test_denoising_chain_starts_from_noise_over_the_runs_own_range():
     [0, 1], so the first corruption sees inputs like the training data's."""
     digits = aekit.load_source("digits")
     symmetric, unit = (aekit.fit_scaling(digits, how) for how in ("symmetric", "unit"))
-    assert generate.image_range(symmetric) == (-1.0, 1.0)
-    assert generate.image_range(unit) == (0.0, 1.0)
+    assert sampling.image_range(symmetric) == (-1.0, 1.0)
+    assert sampling.image_range(unit) == (0.0, 1.0)
     model = create_model("stacked", input_shape=(1, 8, 8), hidden=(16,), output="tanh",
                          noise="gaussian:0.3").eval()
-    start = generate.gsn_chain(model, 200, 1, start=generate.image_range(symmetric))[0]
+    start = sampling.gsn_chain(model, 200, 1, start=sampling.image_range(symmetric))[0]
     assert start.min() < -0.9 and start.max() > 0.9 and (start < 0).mean() > 0.4
 
 

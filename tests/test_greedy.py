@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import aekit
-from aekit.cli import main
+from aekit.cli.main import main
 from aekit.config import TrainConfig
 from aekit.errors import AekitError
 from aekit.train import Trainer

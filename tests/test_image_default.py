@@ -1,6 +1,6 @@
 """The default anomaly detector on images: `AnomalyDetector()` with no options on
 (N, channels, height, width) arrays trains the strided conv autoencoder of
-`tasks/image_default.py` and scores with the whitened code-space neighbour distance."""
+`detect/image.py` and scores with the whitened code-space neighbour distance."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score
 
-from aekit.cli import main
-from aekit.tasks.anomaly import AnomalyDetector
-from aekit.tasks.image_default import image_plan
+from aekit.cli.main import main
+from aekit.detect.detector import AnomalyDetector
+from aekit.detect.image import image_plan
 
 
 @pytest.mark.parametrize(("shape", "channels", "code"), [

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 import aekit
-from aekit.cli import main
+from aekit.cli.main import main
 from aekit.errors import AekitError
 
 

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 
 import aekit
 from aekit import registry
-from aekit.cli import main
+from aekit.cli.main import main
 from aekit.config import TrainConfig
 from aekit.errors import AekitError
 from aekit.train.optim import make_optimizer

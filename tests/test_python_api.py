@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import aekit
-from aekit.cli import main
+from aekit.cli.main import main
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from aekit.cli import build_parser, main
+from aekit.cli.main import build_parser, main
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 NOT_RUN = {

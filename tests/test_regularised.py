@@ -10,7 +10,7 @@ import torch
 
 import aekit
 from aekit import AekitError, Autoencoder, ModelConfig, TrainConfig, Trainer, create_model
-from aekit.cli import main
+from aekit.cli.main import main
 from aekit.parts.noise import corrupt, parse_noise
 from aekit.parts.penalty import jacobian_frobenius_sq, sigmoid_dense_frobenius_sq
 

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import aekit
 from aekit import tensors
-from aekit.cli import main
+from aekit.cli.main import main
 from aekit.config import DataConfig, ModelConfig, TrainConfig
 from aekit.data import formats, ts
 from aekit.errors import AekitError

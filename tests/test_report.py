@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 import aekit
-from aekit.cli import main
+from aekit.cli.main import main
 from aekit.report import plots
 
 

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import aekit
-from aekit.cli import main
+from aekit.cli.main import main
 from aekit.config import DataConfig, ModelConfig, TrainConfig
 from aekit.train.callbacks import Callback
 

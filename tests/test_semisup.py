@@ -12,7 +12,7 @@ import pytest
 import torch
 
 import aekit
-from aekit.cli import main
+from aekit.cli.main import main
 from aekit.data.mixed_batches import MixedBatches
 from aekit.errors import AekitError
 from aekit.tasks.semisup import SemiSupervisedClassifier, partial_labels

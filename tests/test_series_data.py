@@ -14,7 +14,7 @@ import torch
 
 import aekit
 from aekit import metrics
-from aekit.cli import main
+from aekit.cli.main import main
 from aekit.data.ts import padded_steps, read_ts
 from aekit.parts.losses import masked_mse
 

@@ -13,7 +13,7 @@ from sklearn.decomposition import PCA
 
 import aekit
 from aekit import metrics
-from aekit.cli import main
+from aekit.cli.main import main
 from aekit.data.scaling import fit_scaling
 from aekit.parts.linear_path import fit_pca, shrink_network
 from aekit.presets import arch_defaults

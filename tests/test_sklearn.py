@@ -16,8 +16,8 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from aekit.sklearn import AutoencoderOutlierDetector, AutoencoderTransformer
-from aekit.tasks.anomaly import AnomalyDetector
+from aekit.detect.detector import AnomalyDetector
+from aekit.estimators import AutoencoderOutlierDetector, AutoencoderTransformer
 
 TINY = {"hidden": (4, 2), "epochs": 2, "batch_size": 64}
 

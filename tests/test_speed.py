@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import aekit
-from aekit.cli import main as cli
+from aekit.cli.main import main as cli
 from aekit.config import TrainConfig
 from aekit.data.batches import epoch_permutation
 from aekit.errors import AekitError

@@ -15,7 +15,7 @@ from aekit.data import stream
 from aekit.data.prepare import read_data
 from aekit.data.scaling import fit_scaling
 from aekit.data.sources import load_source, read_raw
-from aekit.workflow import fit_run
+from aekit.runs.fit import fit_run
 
 ECG = "timeseries/ecg-diff-count-3_TRAIN_NA.csv"
 

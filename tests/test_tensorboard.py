@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from aekit.cli import main
+from aekit.cli.main import main
 
 
 def _train(out: Path, data_dir: Path, *extra: str) -> int:

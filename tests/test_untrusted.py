@@ -16,7 +16,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 import aekit
-from aekit.cli import main
+from aekit.cli.main import main
 from aekit.errors import AekitError
 from aekit.tensors import sha256_file
 

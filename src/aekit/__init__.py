@@ -23,9 +23,10 @@ _PUBLIC = {
     "AEOutput": "aekit.model", "Autoencoder": "aekit.model", "create_model": "aekit.model",
     "load_preset": "aekit.presets", "preset_names": "aekit.presets",
     "names": "aekit.registry",
-    "Run": "aekit.run", "load": "aekit.run", "load_run": "aekit.run", "save_run": "aekit.run",
+    "Run": "aekit.runs.run", "load": "aekit.runs.run", "load_run": "aekit.runs.run",
+    "save_run": "aekit.runs.run",
     "Callback": "aekit.train", "Trainer": "aekit.train",
-    "fit_run": "aekit.workflow", "resume_run": "aekit.workflow",
+    "fit_run": "aekit.runs.fit", "resume_run": "aekit.runs.fit",
 }
 
 __all__ = [
@@ -62,12 +63,12 @@ if TYPE_CHECKING:
     from aekit.model import AEOutput, Autoencoder, create_model
     from aekit.presets import load_preset, preset_names
     from aekit.registry import names
-    from aekit.run import Run, load, load_run, save_run
+    from aekit.runs.fit import fit_run, resume_run
+    from aekit.runs.run import Run, load, load_run, save_run
     from aekit.train import Callback, Trainer
-    from aekit.workflow import fit_run, resume_run
 
 
-_SUBMODULES = ("metrics", "sklearn", "tasks", "export", "gallery")
+_SUBMODULES = ("metrics", "estimators", "detect", "tasks", "sampling", "export", "gallery")
 """Modules the README reaches as attributes (`aekit.metrics.encode`)."""
 
 

@@ -1,5 +1,5 @@
 """`python -m aekit` (and `torchrun -m aekit`) run the CLI."""
 
-from aekit.cli import main
+from aekit.cli.main import main
 
 raise SystemExit(main())

@@ -1,7 +1,7 @@
 """Training data as a run sees it: read (in memory or streamed), split with the seeded
 permutation, scaled on the training part, and the model config completed from its shape.
 
-The workflow (`aekit.workflow`), the estimators and the detector all prepare data here, so a
+The workflow (`aekit.runs.fit`), the estimators and the detector all prepare data here, so a
 run, a scikit-learn fit and `detect --train` split and scale the same way.
 """
 

@@ -9,18 +9,18 @@ from pathlib import Path
 
 import numpy as np
 
+from aekit import sampling
 from aekit.errors import AekitError
 from aekit.report import plots
-from aekit.run import Run
-from aekit.tasks import generate
+from aekit.runs.run import Run
 
 Drawing = tuple[np.ndarray, str, Callable[[str | Path], object]]
 
 
 def chain(loaded: Run, n: int, steps: int, seed: int) -> Drawing:
     """`n` sampling chains of a denoising run; the figure shows up to 11 of their steps."""
-    states = generate.gsn_chain(loaded.model, n, steps, seed,
-                                start=generate.image_range(loaded.scaling))
+    states = sampling.gsn_chain(loaded.model, n, steps, seed,
+                                start=sampling.image_range(loaded.scaling))
     picked = states[np.unique(np.linspace(0, steps, min(steps + 1, 11)).astype(int))]
     rows = [loaded.scaling.to_unit(step) for step in picked[:, :min(n, 16)]]
     return states[-1], f"{n} chains of {steps} steps", lambda path: plots.image_grid(
@@ -33,7 +33,7 @@ def interpolation(loaded: Run, x: np.ndarray, ends: tuple[int, int], steps: int,
     for i in ends:
         if not 0 <= i < len(x):
             raise AekitError(f"--interpolate: index {i} is outside {name} (0..{len(x) - 1})")
-    samples = generate.interpolate(loaded.model, x[ends[0]], x[ends[1]], steps)
+    samples = sampling.interpolate(loaded.model, x[ends[0]], x[ends[1]], steps)
     what = f"interpolation {ends[0]} -> {ends[1]}"
     return samples, what, lambda path: plots.image_grid(
         loaded.scaling.to_unit(samples), len(samples), path, what)
@@ -41,14 +41,14 @@ def interpolation(loaded: Run, x: np.ndarray, ends: tuple[int, int], steps: int,
 
 def manifold(loaded: Run, n: int) -> Drawing:
     """An n x n grid of a 2-D code's prior quantiles, decoded (seed 004)."""
-    samples = generate.latent_grid(loaded.model, n)
+    samples = sampling.latent_grid(loaded.model, n)
     return samples, f"{n}x{n} manifold", lambda path: plots.image_grid(
         loaded.scaling.to_unit(samples), n, path, pad=0)
 
 
 def prior_samples(loaded: Run, n: int, seed: int) -> Drawing:
     """`n` decoded draws from the prior."""
-    samples = generate.sample(loaded.model, n, seed)
+    samples = sampling.sample(loaded.model, n, seed)
     return samples, f"{n} samples", lambda path: plots.image_grid(
         loaded.scaling.to_unit(samples), math.ceil(math.sqrt(len(samples))), path,
         f"{loaded.model_config.arch} samples, seed {seed}")

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from aekit.io import atomic_write
-from aekit.run import read_config, read_metrics
-from aekit.rundir import locked
+from aekit.runs.lock import locked
+from aekit.runs.run import read_config, read_metrics
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SKIPPED_DIRS = ("checkpoints", "tensorboard")

@@ -9,11 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from aekit import metrics
+from aekit import metrics, sampling
 from aekit.data.prepare import Prepared
 from aekit.model import Autoencoder
 from aekit.report import features, plots
-from aekit.tasks import generate
 
 
 def held_out(prepared: Prepared) -> np.ndarray:
@@ -39,10 +38,10 @@ def write_figures(out: Path, model: Autoencoder, history: list[dict[str, Any]],
         shown = [unit(a) for a in (sample, metrics.reconstruct(model, sample))]
         plots.image_rows(shown, ["original", "reconstruction"], figures / "reconstructions.png")
         if model.can_generate:  # prior samples, and seed 004's manifold for a 2-D code
-            full = prepared.scaling.to_unit(generate.sample(model, 64))
+            full = prepared.scaling.to_unit(sampling.sample(model, 64))
             plots.image_grid(full, 8, figures / "samples.png", f"{model.config.arch} samples")
             if model.code_size == 2:
-                grid = prepared.scaling.to_unit(generate.latent_grid(model, 15))
+                grid = prepared.scaling.to_unit(sampling.latent_grid(model, 15))
                 plots.image_grid(grid, 15, figures / "manifold.png",
                                  pad=0)
         if features.first_dense(model) is not None:

@@ -29,7 +29,7 @@ from aekit.metrics import encode, infer
 from aekit.model import Autoencoder
 from aekit.report import best_effort, plots
 from aekit.report.html import write_report
-from aekit.run import Run, load, load_run, read_config, save_weights, write_config, writing
+from aekit.runs.run import Run, load, load_run, read_config, save_weights, write_config, writing
 from aekit.tensors import load_tensors
 from aekit.train.trainer import Trainer
 

@@ -11,10 +11,10 @@ import numpy as np
 from aekit import metrics
 from aekit.data.binarize import binarize
 from aekit.errors import AekitError
-from aekit.run import Run, load_run, read_config
-from aekit.rundir import locked
+from aekit.runs.inputs import labelled, scaled
+from aekit.runs.lock import locked
+from aekit.runs.run import Run, load_run, read_config
 from aekit.tasks import classify, semisup_run
-from aekit.tasks.inputs import labelled, scaled
 
 
 def is_classifier(run_dir: str | Path) -> bool:

@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 
-from aekit import run
 from aekit.config import DataConfig, ModelConfig, TrainConfig, replace
 from aekit.data.prepare import prepare_data, read_data
 from aekit.device import resolve_device
@@ -24,6 +23,7 @@ from aekit.model import Autoencoder
 from aekit.parts.ladder import LadderNetwork
 from aekit.report import best_effort, plots
 from aekit.report.html import write_report
+from aekit.runs import guards, run
 from aekit.tasks.semisup import (
     HeldOutAccuracy,
     SemiSupervisedClassifier,
@@ -31,7 +31,6 @@ from aekit.tasks.semisup import (
     partial_labels,
 )
 from aekit.tensors import load_tensors
-from aekit.train import guards
 from aekit.train.callbacks import Progress
 
 MONITORED = 10_000

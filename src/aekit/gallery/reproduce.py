@@ -24,12 +24,12 @@ from aekit.config import DataConfig, ModelConfig, TrainConfig, from_dict
 from aekit.data.idx_sets import IDX_SETS, locate
 from aekit.data.sources import load_source
 from aekit.errors import AekitError
-from aekit.gallery_figures import FIGURES, Context
+from aekit.gallery.figures import FIGURES, Context
 from aekit.io import atomic_write_json
 from aekit.model import Autoencoder
 from aekit.presets import Preset, load_preset, preset_names
-from aekit.run import Run
-from aekit.workflow import fit_run
+from aekit.runs.fit import fit_run
+from aekit.runs.run import Run
 
 QUICK_TRAIN = {"epochs": 3}  # what --quick changes unless a row says more
 QUICK_LIMIT = 2000  # training samples in --quick

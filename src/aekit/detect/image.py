@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 
 from aekit.data.images import image_full_scale
+from aekit.detect.ensemble import epochs_for
 from aekit.parts.conv import next_size, step_fits
-from aekit.tasks.ensemble import epochs_for
 
 CHANNELS = (32, 64, 64)  # one stride-2 conv step each, as many as the image size allows
 KERNEL = 3

@@ -1,7 +1,7 @@
 """scikit-learn estimators on aekit autoencoders, for Pipeline and GridSearchCV.
 
 `AutoencoderTransformer` maps rows to codes (`transform`) and back (`inverse_transform`);
-`AutoencoderOutlierDetector` is `aekit.tasks.anomaly.AnomalyDetector` under its scikit-learn
+`AutoencoderOutlierDetector` is `aekit.detect.detector.AnomalyDetector` under its scikit-learn
 name. Both are parameterised like `aekit train` (model or preset, hidden sizes, training
 options) and follow the estimator contract: the constructor stores parameters only, fitted
 attributes end in `_`, unfitted use raises `NotFittedError`, and they pickle (weights and config,
@@ -22,9 +22,9 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
 
-from aekit.estimator import AutoencoderEstimator
+from aekit.detect.detector import AnomalyDetector
 from aekit.metrics import encode, infer, squared_errors
-from aekit.tasks.anomaly import AnomalyDetector
+from aekit.train.estimator import AutoencoderEstimator
 
 AutoencoderOutlierDetector = AnomalyDetector
 
@@ -33,7 +33,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
                              AutoencoderEstimator):
     """Codes of an aekit autoencoder as features.
 
-    Takes the parameters of `aekit.estimator.AutoencoderEstimator` (model, preset, hidden,
+    Takes the parameters of `aekit.train.estimator.AutoencoderEstimator` (model, preset, hidden,
     epochs, lr, batch_size, options, input_shape, scaling, random_state, device).
     `transform` gives (N, code_size) codes, `inverse_transform` decodes codes back to rows in
     the input's units, and `score` is the negative mean squared reconstruction error (in the

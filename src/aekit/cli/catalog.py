@@ -9,7 +9,7 @@ import string
 
 from aekit import registry
 
-HOMES = {"score": "aekit.tasks.anomaly", "optimizer": "aekit.train.optim",
+HOMES = {"score": "aekit.scores", "optimizer": "aekit.train.optim",
          "device": "aekit.device"}
 """Where each kind outside `aekit.parts` is registered."""
 

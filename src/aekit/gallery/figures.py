@@ -15,10 +15,10 @@ from sklearn.metrics import confusion_matrix
 from aekit import metrics
 from aekit.data.sources import Dataset
 from aekit.report import features, plots
-from aekit.run import Run
+from aekit.runs.run import Run
+from aekit.sampling import latent_grid, sample
 from aekit.tasks.classify import PretrainedClassifier, few_labels
 from aekit.tasks.denoise import denoise
-from aekit.tasks.generate import latent_grid, sample
 
 
 @dataclass

@@ -20,12 +20,12 @@ import numpy as np
 import torch
 
 import aekit
-from aekit import rundir
 from aekit.config import DataConfig, ModelConfig, TrainConfig, from_dict, to_dict
 from aekit.data.scaling import Scaling
 from aekit.errors import AekitError, one_line
 from aekit.io import atomic_write_json
 from aekit.model import Autoencoder
+from aekit.runs import lock
 from aekit.tensors import header_shapes, load_tensors, save_tensors, sha256_file
 
 FORMAT = "aekit-run/1"
@@ -66,8 +66,8 @@ def writing(out: str | Path, overwrite: bool) -> Iterator[Path]:
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise AekitError(f"--out: {out} exists and is not a directory")
-    with rundir.locked(out):
-        rundir.clear(out, overwrite)
+    with lock.locked(out):
+        lock.clear(out, overwrite)
         yield out
 
 
@@ -100,7 +100,7 @@ def read_config(run_dir: str | Path) -> dict[str, Any]:
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise AekitError(f"{run_dir}: not a run directory (no such folder)")
-    rundir.check_links(run_dir)
+    lock.check_links(run_dir)
     path = run_dir / "config.json"
     if not path.exists():
         raise AekitError(f"{run_dir}: not a run directory (no config.json)")

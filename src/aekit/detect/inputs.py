@@ -9,10 +9,10 @@ from typing import Any
 from aekit.data.formats import csv_header, read_time_column
 from aekit.data.labels import anomaly_labels
 from aekit.data.sources import load_source
+from aekit.detect import runs as detection
 from aekit.errors import AekitError
-from aekit.run import Run
-from aekit.tasks import detect as detection
-from aekit.tasks.inputs import load_for_run, read_options
+from aekit.runs.inputs import load_for_run, read_options
+from aekit.runs.run import Run
 
 DEFAULT_READING = ("data_dir", "array", "label_column", "nan_policy", "max_memory", "kind",
                    "image_size")

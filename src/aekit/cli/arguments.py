@@ -1,4 +1,4 @@
-"""The command line's help and argument checks, kept apart from `cli.py`'s list of options.
+"""The command line's help and argument checks, kept apart from `cli/main.py`'s list of options.
 
 Only the standard library is imported here: `aekit --help` answers without importing torch.
 Each sub-command gets a description and two examples; `train`'s options are shown in groups;
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from aekit import catalog
+from aekit.cli import catalog
 
 EXAMPLES: dict[str, tuple[str, str]] = {
     "demo": ("aekit demo", "aekit demo --epochs 20 --out runs/demo20 --overwrite"),

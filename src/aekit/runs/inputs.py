@@ -12,7 +12,7 @@ from aekit.data.scaling import check_shape
 from aekit.data.sources import Dataset, known_sources, load_source
 from aekit.errors import AekitError
 from aekit.io import atomic_write
-from aekit.run import Run
+from aekit.runs.run import Run
 
 READING = ("data_dir", "array", "label_column", "time_column", "nan_policy", "max_memory",
            "kind", "window", "stride", "image_size", "columns", "pad")

@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from aekit import run, rundir
 from aekit.config import DataConfig, TrainConfig, replace
 from aekit.data.sources import known_sources, ram_gib
 from aekit.errors import AekitError
+from aekit.runs import lock, run
 from aekit.train import distributed
 from aekit.train.callbacks import Callback
 from aekit.train.optim import learning_rate
@@ -131,7 +131,7 @@ def writer(out: Path, overwrite: bool | None) -> contextlib.AbstractContextManag
     if not distributed.is_main():
         return contextlib.nullcontext(out)
     if overwrite is None:
-        return rundir.locked(out)
+        return lock.locked(out)
     return run.writing(out, overwrite)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from aekit import metrics, run, rundir
+from aekit import metrics
 from aekit.config import DataConfig, ModelConfig, TrainConfig, replace
 from aekit.data.binarize import bernoulli
 from aekit.data.prepare import Prepared, prepare_data, read_data
@@ -26,9 +26,10 @@ from aekit.parts.linear_path import fit_pca, has_linear_path
 from aekit.report import best_effort
 from aekit.report.html import write_report
 from aekit.report.run_figures import held_out, to_unit, write_figures
-from aekit.tasks.detect import store_train_scores
+from aekit.runs import guards, lock, run
+from aekit.runs.train_scores import store_train_scores
 from aekit.train import checkpoint as ckpt
-from aekit.train import distributed, guards
+from aekit.train import distributed
 from aekit.train.callbacks import Callback, CodeActivity, EarlyStopping, Progress
 from aekit.train.greedy import check_greedy, greedy_pretrain, planned_epochs
 from aekit.train.recipe import CosineSchedule, RestoreBest
@@ -158,7 +159,7 @@ def _train_and_finish(out: Path, trainer: Trainer, prepared: Prepared, data_conf
                          prepared.scaling, preset, weights)
         final = final_metrics(trainer, prepared, time.perf_counter() - started)
         guards.warn_if_worse_than_mean(final, prepared.train, held_out(prepared))
-        rundir.claim_tree(out, "tensorboard")
+        lock.claim_tree(out, "tensorboard")
         atomic_write_json(out / "metrics.json", {"history": trainer.history, "final": final})
         store_train_scores(out, trainer.model, prepared.train, weights["sha256"])
         best_effort(f"figures in {out / 'figures'}",

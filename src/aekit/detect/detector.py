@@ -7,123 +7,28 @@ registered under kind "score" (`mse`, `bce`, `l1`, `l2`, `linf`); each is a func
 `(model, x_scaled) -> (N,) float64`, so a model-specific score (a VAE's negative ELBO) is one
 more `register("score", name)` entry. A score that needs statistics of the training data
 (`code`: distance of the code from the training codes; `mse+code`; `knn` and `mse+knn` in
-`tasks/neighbours.py`) also registers a `"score_fit"` function whose arrays are passed to it
+`scores/neighbours.py`) also registers a `"score_fit"` function whose arrays are passed to it
 as keywords. A threshold is the (1 - contamination) quantile of the training scores, so about
 `contamination` of the training data is flagged.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import torch
 from sklearn.base import OutlierMixin
 
 from aekit.data.scaling import fit_scaling
 from aekit.data.sources import Dataset
+from aekit.detect import ensemble
+from aekit.detect.image import ImagePlan, image_plan
 from aekit.errors import AekitError
-from aekit.estimator import AutoencoderEstimator
-from aekit.metrics import code_covariance, flat_codes, infer, neg_elbo_per_sample, squared_errors
-from aekit.registry import lookup, names, register
-from aekit.tasks import ensemble, neighbours  # noqa: F401  (neighbours: knn scores)
-from aekit.tasks.image_default import ImagePlan, image_plan
+from aekit.registry import lookup
+from aekit.scores import anomaly_scores, fit_score
+from aekit.train.estimator import AutoencoderEstimator
 
-Residual = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (x, recon), (N, D) -> (N,)
 DEFAULT_CONTAMINATION = 0.05
-
-
-def _residual_score(model: torch.nn.Module, x: np.ndarray, reduce: Residual) -> np.ndarray:
-    return infer(model, x, lambda xb: reduce(xb.flatten(1), model(xb).recon.flatten(1))
-                 ).astype(np.float64)
-
-
-@register("score", "mse")
-def mse(model: torch.nn.Module, x: np.ndarray) -> np.ndarray:
-    """Mean squared reconstruction error per sample."""
-    return squared_errors(model, x)
-
-
-@register("score", "bce")
-def bce(model: torch.nn.Module, x: np.ndarray) -> np.ndarray:
-    """Mean binary cross-entropy per sample (data in [0, 1])."""
-    if len(x) and (x.min() < 0 or x.max() > 1):
-        raise AekitError("--score: bce needs data in [0, 1] (images); use mse")
-    return _residual_score(model, x, lambda a, r: torch.nn.functional.binary_cross_entropy(
-        r.clamp(1e-7, 1 - 1e-7), a, reduction="none").mean(1))
-
-
-@register("score", "l1")
-def l1(model: torch.nn.Module, x: np.ndarray) -> np.ndarray:
-    """Mean absolute reconstruction error per sample."""
-    return _residual_score(model, x, lambda a, r: (a - r).abs().mean(1))
-
-
-@register("score", "l2")
-def l2(model: torch.nn.Module, x: np.ndarray) -> np.ndarray:
-    """Euclidean norm of the residual per sample."""
-    return _residual_score(model, x, lambda a, r: torch.linalg.vector_norm(a - r, dim=1))
-
-
-@register("score", "linf")
-def linf(model: torch.nn.Module, x: np.ndarray) -> np.ndarray:
-    """Largest absolute residual per sample: one badly reconstructed pixel or step."""
-    return _residual_score(model, x, lambda a, r: (a - r).abs().amax(1))
-
-
-# --- scores fitted to the training data: kind "score_fit" returns the arrays the score needs ---
-
-
-@register("score", "elbo")
-def elbo(model: torch.nn.Module, x: np.ndarray) -> np.ndarray:
-    """A VAE's negative ELBO in nats: reconstruction and KL together, the likelihood view."""
-    return neg_elbo_per_sample(model, x)
-
-
-@register("score_fit", "code")
-def fit_code(model: torch.nn.Module, x_train: np.ndarray) -> dict[str, np.ndarray]:
-    """Mean and precision of a Gaussian over the training codes."""
-    codes = flat_codes(model, x_train)
-    return {"mean": codes.mean(0), "precision": np.linalg.inv(code_covariance(codes))}
-
-
-@register("score", "code")
-def code(model: torch.nn.Module, x: np.ndarray, *, mean: np.ndarray, precision: np.ndarray
-         ) -> np.ndarray:
-    """Squared Mahalanobis distance of the code from the training codes: how unusual an
-    input's code is, even where the decoder reconstructs it well."""
-    centred = flat_codes(model, x) - mean
-    return np.einsum("ij,jk,ik->i", centred, precision, centred)
-
-
-@register("score_fit", "mse+code")
-def fit_mse_code(model: torch.nn.Module, x_train: np.ndarray) -> dict[str, np.ndarray]:
-    """The code Gaussian, and each score's spread on the training data to put them on a par."""
-    state = fit_code(model, x_train)
-    return {**state, "mse_scale": np.std(mse(model, x_train)),
-            "code_scale": np.std(code(model, x_train, **state))}
-
-
-@register("score", "mse+code")
-def mse_code(model: torch.nn.Module, x: np.ndarray, *, mse_scale: np.ndarray,
-             code_scale: np.ndarray, **state: np.ndarray) -> np.ndarray:
-    """MSE plus code distance, each divided by its training spread: an input must be both
-    well reconstructed and typical in code space to score low."""
-    return mse(model, x) / mse_scale + code(model, x, **state) / code_scale
-
-
-def fit_score(model: torch.nn.Module, x_train: np.ndarray, score: str) -> dict[str, np.ndarray]:
-    """What score `score` learns from the (scaled) training data; {} for the plain errors."""
-    lookup("score", score, "--score")
-    return lookup("score_fit", score)(model, x_train) if score in names("score_fit") else {}
-
-
-def anomaly_scores(model: torch.nn.Module, x_scaled: np.ndarray, score: str = "mse",
-                   state: dict[str, np.ndarray] | None = None) -> np.ndarray:
-    """Score `score` (a registered name) of each sample, in the model's scaled units; `state`
-    is what `fit_score` learnt, for the scores fitted to the training data."""
-    return lookup("score", score, "--score")(model, x_scaled, **(state or {}))
 
 
 def check_contamination(contamination: float, option: str = "--contamination") -> float:
@@ -162,7 +67,7 @@ class AnomalyDetector(OutlierMixin, AutoencoderEstimator):
     """Outlier detector on aekit autoencoders' reconstruction error (scikit-learn style).
 
     With no model options (`AnomalyDetector()`) on a table, it is the default detector
-    (`aekit.tasks.ensemble`), chosen by one rule from the training table's shape (N rows, F
+    (`aekit.detect.ensemble`), chosen by one rule from the training table's shape (N rows, F
     features) and nothing else:
     - scaling: each column standardised on the training rows (a constant column becomes 0);
     - 5 autoencoders F-h-c-h-F, each from its own seed: code c = ceil(sqrt(F) / 2), at most
@@ -180,7 +85,7 @@ class AnomalyDetector(OutlierMixin, AutoencoderEstimator):
 
     On images (N, channels, height, width) it trains one strided conv autoencoder (32, 64, 64
     channels while the image is wide enough, code min(32, pixels // 4);
-    `aekit.tasks.image_default`) scored by `knn`. Any model option (model, preset, hidden,
+    `aekit.detect.image`) scored by `knn`. Any model option (model, preset, hidden,
     epochs, batch_size, options) or a non-default `anomaly_score` trains one autoencoder as
     `aekit train` would, scored by `anomaly_score`.
 

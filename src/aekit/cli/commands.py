@@ -8,23 +8,26 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from aekit import cli_options, gallery, metrics, presets, registry, run
+from aekit import metrics, presets, registry
+from aekit.cli import options as cli_options
 from aekit.config import DataConfig, ModelConfig, TrainConfig
+from aekit.detect import runs as detection
+from aekit.detect.inputs import detect_default, detect_with_run
 from aekit.device import resolve_device
 from aekit.errors import AekitError
+from aekit.gallery import reproduce as gallery
+from aekit.gallery.quick import label_quick
 from aekit.report import features as report_features
 from aekit.report import generated, plots
-from aekit.report.gallery_full import label_quick
 from aekit.report.html import write_report
 from aekit.report.summary import summary
+from aekit.runs import run
+from aekit.runs.fit import fit_run, resume_run
+from aekit.runs.inputs import labelled, save_npy, scaled, test_split
 from aekit.tasks import classify, semisup_run
-from aekit.tasks import detect as detection
 from aekit.tasks import evaluate as evaluation
 from aekit.tasks.denoise import denoise as denoise_data
-from aekit.tasks.detect_data import detect_default, detect_with_run
-from aekit.tasks.inputs import labelled, save_npy, scaled, test_split
 from aekit.train import distributed
-from aekit.workflow import fit_run, resume_run
 
 HANDLERS = {"map": "map_codes", "presets": "list_presets"}  # names taken by a builtin or module
 
@@ -241,7 +244,7 @@ def generate(args: argparse.Namespace) -> str:
 
 
 def reproduce(args: argparse.Namespace) -> str | dict[str, Any]:
-    """One seed system end to end (`aekit.gallery`), or the list of them with --list."""
+    """One seed system end to end (`aekit.gallery.reproduce`), or the list of them with --list."""
     if args.list:
         return gallery.describe()
     if not args.name:

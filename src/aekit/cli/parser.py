@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from aekit import cli_args
-from aekit.cli_args import CSV, NPY, ONNX, PNG
-from aekit.cli_options import READ_FIELDS, SECTIONS, add_flags
+from aekit.cli import arguments
+from aekit.cli.arguments import CSV, NPY, ONNX, PNG
+from aekit.cli.options import READ_FIELDS, SECTIONS, add_flags
 from aekit.config import BINARIZE, DataConfig
 
 
@@ -195,7 +195,7 @@ def _ecosystem(sub: Any) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = cli_args.Parser(
+    parser = arguments.Parser(
         prog="aekit", description="Build, train, evaluate and apply autoencoders.")
     parser.add_argument("--version", action="version", version=f"aekit {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -208,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     _device(p)
     for add in (_train, _apply, _generate, _ecosystem, _detect):
         add(sub)
-    cli_args.finish(sub)
+    arguments.finish(sub)
     return parser
 
 

@@ -13,7 +13,7 @@ import types
 import typing
 from typing import Any
 
-from aekit.cli_args import sizes
+from aekit.cli.arguments import sizes
 from aekit.config import DataConfig, ModelConfig, TrainConfig
 from aekit.errors import option_name
 

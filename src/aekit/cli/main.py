@@ -14,8 +14,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from aekit import cli_args
-from aekit.cli_parser import build_parser
+from aekit.cli import arguments
+from aekit.cli.parser import build_parser
 from aekit.errors import AekitError, AekitWarning, describe_os_error, one_line
 
 
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, argv: list[str]) -> int:
     # imported here, after parsing: these pull in torch (seconds)
-    from aekit import commands
+    from aekit.cli import commands
     from aekit.train import distributed
     from aekit.train.trainer import TrainingInterrupted
 
@@ -58,7 +58,7 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
             if args.nproc < 1:
                 raise AekitError(f"--nproc: expected a number of processes >= 1, got "
                                  f"{args.nproc}")
-            distributed.exec_torchrun(args.nproc, cli_args.without_nproc(argv))
+            distributed.exec_torchrun(args.nproc, arguments.without_nproc(argv))
         name = commands.HANDLERS.get(args.command, args.command.replace("-", "_"))
         result = getattr(commands, name)(args)
     except TrainingInterrupted as exc:
@@ -86,7 +86,7 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
     finally:
         distributed.shutdown()
     if result is not None:
-        cli_args.print_result(result)
+        arguments.print_result(result)
     return 0
 
 
