@@ -33,17 +33,18 @@ class Callback:
 
         Keyword arguments:
             trainer (Trainer): the `Trainer`; its `epoch` is the epochs already done.
-            val (torch.Tensor | BatchSource | None): the validation data as the loop holds it (a tensor on the trainer's device, or
-                a batch source when streamed), or None when there is none.
+            val (torch.Tensor | BatchSource | None): the validation data as the loop holds
+                it (a tensor on the trainer's device, or a batch source when streamed), or
+                None when there is none.
         """
 
     def on_epoch_start(self, **kwargs: Any) -> None:
         """Before each epoch's first batch, with the model in training mode.
 
         Keyword arguments:
-            trainer (Trainer): the `Trainer`; `trainer.epoch` is the epochs done so far (0 first), and
-                `trainer.step` the batches of this epoch already done (non-zero only when
-                resuming from a checkpoint written mid-epoch).
+            trainer (Trainer): the `Trainer`; `trainer.epoch` is the epochs done so far
+                (0 first), and `trainer.step` the batches of this epoch already done
+                (non-zero only when resuming from a checkpoint written mid-epoch).
             n_batches (int): the number of batches in one epoch.
         """
 
@@ -62,9 +63,10 @@ class Callback:
 
         Keyword arguments:
             trainer (Trainer): the `Trainer`; set `trainer.stop = True` to end the fit here.
-            record (dict[str, Any]): this epoch's history entry, also `trainer.history[-1]`: `epoch` (from 1),
-                `train_loss`, `val_loss` (None without validation data) and `seconds`; a
-                callback may add keys (kept in the history, so in a run's metrics.json).
+            record (dict[str, Any]): this epoch's history entry, also
+                `trainer.history[-1]`: `epoch` (from 1), `train_loss`, `val_loss` (None
+                without validation data) and `seconds`; a callback may add keys (kept in
+                the history, so in a run's metrics.json).
         """
 
     def on_fit_end(self, **kwargs: Any) -> None:
