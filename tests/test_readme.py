@@ -1,15 +1,18 @@
-"""Every command in README.md, run in order as written, exits 0.
+"""Every command in README.md and in the user guide (docs/guide/*.md), run in order as written,
+exits 0.
 
-The commands are extracted from the README's fenced blocks (nothing is kept in a second list):
+The commands are extracted from the pages' fenced blocks (nothing is kept in a second list):
 `aekit ...` commands run in a fresh folder beside a link to the shared data (as a checkout sits
-beside ../shared), offline, in this process (one torch import instead of fifty). They run as
-written plus small scale-down options a sub-command accepts (`--limit`, `--epochs`, ...), so the
-suite stays within a couple of minutes; the one command whose cost is not data but compiling
-(`--compile`: minutes on a busy 2-core machine) runs only in the slow test. Other commands
-(pip, torchrun, benchmarks) are not run; each sits in NOT_RUN with the reason, and a test keeps
-that list in sync with the README.
-The commands' outputs must all be ignored by the checkout's .gitignore. The README's Python
-blocks run after the commands; fragments that assume data of their own
+beside ../shared), offline, in this process (one torch import instead of fifty). README.md runs
+in a folder of its own; the guide pages run one after another in a second one, in the order of
+mkdocs.yml's nav, as a reader follows them (a later page uses the runs an earlier one trained).
+They run as written plus small scale-down options a sub-command accepts (`--limit`, `--epochs`,
+...), so the suite stays within a couple of minutes; the one command whose cost is not data but
+compiling (`--compile`: minutes on a busy 2-core machine) runs only in the slow tests. Other
+commands (pip, torchrun, benchmarks) are not run; each sits in NOT_RUN with the reason, and a
+test keeps that list in sync with the pages.
+The commands' outputs must all be ignored by the checkout's .gitignore. Each page's Python
+blocks run after its folder's commands; fragments that assume data of their own
 (`X`, `x_normal`) get it from real data in PRELUDES.
 """
 
@@ -22,10 +25,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from aekit.cli.main import build_parser, main
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
 NOT_RUN = {
     "python3 -m venv": "creates the environment these tests run in",
     ". .venv/bin/activate": "activates that environment",
@@ -49,20 +54,37 @@ PRELUDES = {
 }
 
 
-def _blocks(language: str) -> list[str]:
-    return re.findall(rf"^```{language}\n(.*?)^```", README.read_text(), re.S | re.M)
+def guide_pages() -> list[Path]:
+    """The guide pages in the order of the site's nav (mkdocs.yml), which is the order a reader
+    follows and the order their commands run in."""
+    def flat(nav: list) -> list[str]:
+        pages = []
+        for entry in nav:
+            value = next(iter(entry.values())) if isinstance(entry, dict) else entry
+            pages += flat(value) if isinstance(value, list) else [value]
+        return pages
+    nav = yaml.safe_load((ROOT / "mkdocs.yml").read_text())["nav"]
+    return [ROOT / "docs" / page for page in flat(nav) if page.startswith("guide/")]
 
 
-def readme_commands() -> list[str]:
-    """Each shell command of the README's bash blocks, in order: continuation lines joined,
+def _blocks(page: Path, language: str) -> list[str]:
+    return re.findall(rf"^```{language}\n(.*?)^```", page.read_text(), re.S | re.M)
+
+
+def page_commands(page: Path) -> list[str]:
+    """Each shell command of the page's bash blocks, in order: continuation lines joined,
     comments dropped, `a && b` split."""
     commands = []
-    for block in _blocks("bash"):
+    for block in _blocks(page, "bash"):
         for line in block.replace("\\\n", " ").splitlines():
             words = shlex.split(line, comments=True)
             text = " ".join(shlex.quote(w) if w != "&&" else w for w in words)
             commands += [part.strip() for part in text.split("&&") if part.strip()]
     return commands
+
+
+def all_commands() -> list[str]:
+    return [c for page in [README, *guide_pages()] for c in page_commands(page)]
 
 
 def _scaled(argv: list[str]) -> list[str]:
@@ -80,65 +102,83 @@ def _scaled(argv: list[str]) -> list[str]:
     return argv + [w for pair in extra for w in pair]
 
 
-def test_every_readme_command_is_run_or_listed_with_a_reason() -> None:
-    commands = readme_commands()
+def test_every_guide_page_is_in_the_nav() -> None:
+    assert sorted(guide_pages()) == sorted((ROOT / "docs" / "guide").glob("*.md"))
+
+
+def test_every_command_is_run_or_listed_with_a_reason() -> None:
+    commands = all_commands()
     assert len(commands) > 40
     unknown = [c for c in commands if not c.startswith("aekit ")
                and not any(c.startswith(prefix) for prefix in NOT_RUN)]
     assert unknown == []
     unused = [p for p in NOT_RUN if not any(c.startswith(p) for c in commands)]
-    assert unused == []  # a NOT_RUN entry the README no longer needs
+    assert unused == []  # a NOT_RUN entry the pages no longer need
 
 
-def test_every_readme_aekit_command_parses() -> None:
+def test_every_aekit_command_parses() -> None:
     parser = build_parser()
-    for command in readme_commands():
+    for command in all_commands():
         if command.startswith("aekit "):
             parser.parse_args(shlex.split(command)[1:])  # exits 2, naming the option, if not
 
 
-def _run_readme(root: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch,
-                capsys: pytest.CaptureFixture[str], slow: bool) -> list[str]:
-    """Run the README's aekit commands and Python blocks in order in `root`/aekit, beside a
-    link to the shared data, offline; returns the commands left for the slow test."""
+def _run_pages(pages: list[Path], root: Path, data_dir: Path,
+               monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+               slow: bool) -> list[str]:
+    """Run the pages' aekit commands, then their Python blocks, in order in `root`/aekit,
+    beside a link to the shared data, offline; returns the commands left for the slow tests."""
     checkout = root / "aekit"
     checkout.mkdir()
-    shutil.copyfile(README.parent / ".gitignore", checkout / ".gitignore")
+    shutil.copyfile(ROOT / ".gitignore", checkout / ".gitignore")
     (root / "shared").symlink_to(data_dir.parent, target_is_directory=True)
     monkeypatch.chdir(checkout)
     monkeypatch.delenv("AEKIT_DATA", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(root / "cache"))
     monkeypatch.setenv("AEKIT_MIRROR", "http://127.0.0.1:9/")  # offline: nothing downloads
     left = []
-    for command in readme_commands():
-        if not command.startswith("aekit "):
-            continue
-        if not slow and any(option in command.split() for option in SLOW):
-            left.append(command)
-            continue
-        code = main(_scaled(shlex.split(command)[1:]))
-        err = capsys.readouterr().err
-        assert code == 0, f"{command}\n{err[-2000:]}"
-    for block in _blocks("python"):
-        prelude = "".join(p for marker, p in PRELUDES.items() if marker in block)
-        exec(compile(prelude + block, "README.md", "exec"), {})
+    for page in pages:
+        for command in page_commands(page):
+            if not command.startswith("aekit "):
+                continue
+            if not slow and any(option in command.split() for option in SLOW):
+                left.append(command)
+                continue
+            code = main(_scaled(shlex.split(command)[1:]))
+            err = capsys.readouterr().err
+            assert code == 0, f"{page.name}: {command}\n{err[-2000:]}"
+    for page in pages:
+        for block in _blocks(page, "python"):
+            prelude = "".join(p for marker, p in PRELUDES.items() if marker in block)
+            exec(compile(prelude + block, page.name, "exec"), {})
     return left
 
 
-def test_readme_commands_run_in_order_from_a_fresh_checkout(
-        tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    left = _run_readme(tmp_path, data_dir, monkeypatch, capsys, slow=False)
-    assert len(left) == 1 and "--compile" in left[0]
-    git = ["git", "-C", str(tmp_path / "aekit")]
+def _assert_outputs_ignored(checkout: Path) -> None:
+    git = ["git", "-C", str(checkout)]
     subprocess.run([*git, "init", "-q"], check=True)
     status = subprocess.run([*git, "status", "--porcelain", "--untracked-files=all"],
                             check=True, capture_output=True, text=True).stdout.split("\n")
     assert [line for line in status if line and not line.endswith(".gitignore")] == []
 
 
-@pytest.mark.slow
-def test_readme_commands_with_compile_run_too(
+def test_readme_commands_run_in_order_from_a_fresh_checkout(
         tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    assert _run_readme(tmp_path, data_dir, monkeypatch, capsys, slow=True) == []
+    assert _run_pages([README], tmp_path, data_dir, monkeypatch, capsys, slow=False) == []
+    _assert_outputs_ignored(tmp_path / "aekit")
+
+
+def test_guide_commands_run_in_order_from_a_fresh_checkout(
+        tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    left = _run_pages(guide_pages(), tmp_path, data_dir, monkeypatch, capsys, slow=False)
+    assert len(left) == 1 and "--compile" in left[0]
+    _assert_outputs_ignored(tmp_path / "aekit")
+
+
+@pytest.mark.slow
+def test_guide_commands_with_compile_run_too(
+        tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run_pages(guide_pages(), tmp_path, data_dir, monkeypatch, capsys, slow=True) == []

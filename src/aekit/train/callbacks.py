@@ -1,5 +1,8 @@
 """Trainer hooks. Each hook takes keyword arguments and ignores those it does not need, so new
-hooks and arguments never break old callbacks (skorch's convention)."""
+hooks and arguments never break old callbacks (skorch's convention).
+
+Every hook's docstring lists, under "Keyword arguments", exactly what the Trainer passes it;
+tests/test_docs.py runs a Trainer and checks the lists against what arrives."""
 
 from __future__ import annotations
 
@@ -12,13 +15,67 @@ from aekit.metrics import encode
 
 
 class Callback:
-    """Base class: override any of the hooks; all take **kwargs."""
+    """Base class: override any of the hooks; all take **kwargs.
 
-    def on_fit_start(self, **kwargs: Any) -> None: ...
-    def on_epoch_start(self, **kwargs: Any) -> None: ...
-    def on_batch_end(self, **kwargs: Any) -> None: ...
-    def on_epoch_end(self, **kwargs: Any) -> None: ...
-    def on_fit_end(self, **kwargs: Any) -> None: ...
+    Hooks run in the order of the Trainer's `callbacks` list, in every process under torchrun.
+    Take the arguments you need by name, as keyword-only parameters, and end with `**kwargs`,
+    so that an argument added later does not break the callback:
+
+        def on_epoch_end(self, *, trainer, record, **kwargs): ...
+
+    A callback steers training through the trainer it is given: `trainer.stop = True` ends the
+    fit after the current epoch; `trainer.model`, `trainer.optimizer`, `trainer.config`,
+    `trainer.epoch` (epochs done), `trainer.step` and `trainer.history` are there to read.
+    """
+
+    def on_fit_start(self, **kwargs: Any) -> None:
+        """Once per `Trainer.fit`, before the first epoch (also when resuming).
+
+        Keyword arguments:
+            trainer (Trainer): the `Trainer`; its `epoch` is the epochs already done.
+            val (torch.Tensor | BatchSource | None): the validation data as the loop holds
+                it (a tensor on the trainer's device, or a batch source when streamed), or
+                None when there is none.
+        """
+
+    def on_epoch_start(self, **kwargs: Any) -> None:
+        """Before each epoch's first batch, with the model in training mode.
+
+        Keyword arguments:
+            trainer (Trainer): the `Trainer`; `trainer.epoch` is the epochs done so far
+                (0 first), and `trainer.step` the batches of this epoch already done
+                (non-zero only when resuming from a checkpoint written mid-epoch).
+            n_batches (int): the number of batches in one epoch.
+        """
+
+    def on_batch_end(self, **kwargs: Any) -> None:
+        """After each optimizer step (and a model's own extra step, e.g. the AAE's
+        discriminator).
+
+        Keyword arguments:
+            trainer (Trainer): the `Trainer`.
+            step (int): the index of the batch just done within the epoch, from 0.
+        """
+
+    def on_epoch_end(self, **kwargs: Any) -> None:
+        """After each epoch, once `trainer.epoch` counts it and before its checkpoint is
+        written, so what a callback adds to `record` is saved and resumed with the history.
+
+        Keyword arguments:
+            trainer (Trainer): the `Trainer`; set `trainer.stop = True` to end the fit here.
+            record (dict[str, Any]): this epoch's history entry, also
+                `trainer.history[-1]`: `epoch` (from 1), `train_loss`, `val_loss` (None
+                without validation data) and `seconds`; a callback may add keys (kept in
+                the history, so in a run's metrics.json).
+        """
+
+    def on_fit_end(self, **kwargs: Any) -> None:
+        """Once, after the last epoch (or a stop), before a model's closing step (e.g. the
+        AAE's code calibration). Not called when training ends by an error or a signal.
+
+        Keyword arguments:
+            trainer (Trainer): the `Trainer`.
+        """
 
 
 class Progress(Callback):
