@@ -127,8 +127,7 @@ def _training(model: Autoencoder, prepared: Prepared, setup: run.RunConfig, out:
                    lambda: write_figures(out, trainer.model, trainer.history, prepared)}
         weights = finish_run(out, AUTOENCODER, trainer.model,
                              dataclasses.replace(setup, train=trainer.config),
-                             history=trainer.history,
-                             final=final, figures=figures)
+                             history=trainer.history, final=final, figures=figures)
         store_train_scores(out, trainer.model, prepared.train, weights["sha256"])
 
     return Training(AUTOENCODER, setup, trainer, fit, finish)

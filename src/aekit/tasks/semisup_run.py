@@ -81,6 +81,7 @@ def _training(setup: RunConfig, x: np.ndarray, y: np.ndarray, labels: int, out: 
               quiet: bool, device: str, extra: Sequence[Callback]) -> Training:
     """The ladder's Trainer on `labels` of the labels `y` of rows `x`, monitored on a sample of
     the rows whose labels it does not see."""
+    labels = int(labels)
     y_partial = partial_labels(y, labels, setup.train.seed)
     classes = np.unique(y)
     hidden = np.flatnonzero(y_partial < 0)
