@@ -51,7 +51,7 @@ def compare(name: str, args: argparse.Namespace, train: aekit.Dataset,
         for seed in range(3):
             idx = few_labels(train.y, n, seed)
             for kind, scratch in (("tuned", False), ("scratch", True)):
-                clf = PretrainedClassifier(ae.model, from_scratch=scratch, seed=seed)
+                clf = PretrainedClassifier(ae.model, from_scratch=scratch, random_state=seed)
                 scores[kind].append(clf.fit(x[idx], train.y[idx]).score(x_test, test.y))
             scores["probe"].append(linear_probe_accuracy(ae.model, x[idx], train.y[idx],
                                                          x_test, test.y))

@@ -40,7 +40,7 @@ def ladder(preset: Any, args: argparse.Namespace, seed: int, scale: float,
         tuple(args.hidden or preset.model["hidden"]),
         noise=float(preset.model["noise"].split(":")[1]), denoising_scale=scale,
         epochs=args.epochs or train["epochs"], lr=train["lr"],
-        batch_size=train["batch_size"], seed=seed, monitor=monitor, verbose=2)
+        batch_size=train["batch_size"], random_state=seed, monitor=monitor, verbose=2)
 
 
 def main() -> None:
@@ -87,7 +87,7 @@ def main() -> None:
                    "seconds_per_epoch": seconds / len(semi.history_),
                    "curve": [r["accuracy"] for r in semi.history_]}
             if encoder is not None:
-                tuned = PretrainedClassifier(encoder, seed=seed)
+                tuned = PretrainedClassifier(encoder, random_state=seed)
                 row["pretrain"] = tuned.fit(x[labelled], train.y[labelled]).score(x_test,
                                                                                   test.y)
             rows.append(row)

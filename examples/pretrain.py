@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> dict:
     history = aekit.Trainer(model, train_config).fit(data.x_train, data.x_test)  # no labels
     few = few_labels(data.y_train, 100, seed=0)  # 100 indices, stratified by class
     x_few, y_few = data.x_train[few], data.y_train[few]
-    options = {"epochs": 20 if args.quick else 200, "seed": 0}  # scikit-learn-style estimators
+    options = {"epochs": 20 if args.quick else 200, "random_state": 0}  # scikit-learn style
     tuned = PretrainedClassifier(model, **options).fit(x_few, y_few)  # copies `model`
     scratch = PretrainedClassifier(model, from_scratch=True, **options).fit(x_few, y_few)
     matrix = confusion_matrix(data.y_test, tuned.predict(data.x_test))

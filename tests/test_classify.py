@@ -62,6 +62,12 @@ def test_cli_pretrain_then_evaluate_and_encode(pretrained: aekit.Run, tmp_path: 
     evaluated = json.loads(capsys.readouterr().out)
     assert evaluated["accuracy"] == pytest.approx(report["accuracy"])
     assert np.asarray(evaluated["confusion_matrix"]).sum() == 297
+    config = json.loads((out / "config.json").read_text())
+    assert config["kind"] == "classifier"
+    del config["kind"]  # a run written before runs named their kind: inferred from its keys
+    (out / "config.json").write_text(json.dumps(config))
+    assert main(["evaluate", str(out), "--data", "digits:test"]) == 0
+    assert json.loads(capsys.readouterr().out) == evaluated
     assert main(["encode", str(out), "--data", "digits:test", "--out",
                  str(tmp_path / "codes.npy")]) == 0
     assert np.load(tmp_path / "codes.npy").shape == (297, 8)

@@ -44,6 +44,12 @@ def test_load_round_trip_is_bit_identical(tmp_path: Path) -> None:
     assert [r["epoch"] for r in metrics["history"]] == [1, 2, 3, 4]
     assert set(metrics["history"][0]) == {"epoch", "train_loss", "val_loss", "seconds"}
     assert (tmp_path / "run" / "figures" / "reconstructions.png").stat().st_size > 1000
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert config["kind"] == "autoencoder"
+    del config["kind"]  # a run written before runs named their kind still loads
+    (tmp_path / "run" / "config.json").write_text(json.dumps(config))
+    with torch.inference_mode():
+        assert torch.equal(aekit.load(tmp_path / "run")(x).recon, expected.recon)
 
 
 def test_resume_after_interrupt_matches_uninterrupted_run(tmp_path: Path) -> None:

@@ -12,10 +12,14 @@ import pytest
 import torch
 
 import aekit
+from aekit import presets
 from aekit.cli.main import main
 from aekit.data.mixed_batches import MixedBatches
 from aekit.errors import AekitError
 from aekit.tasks.semisup import SemiSupervisedClassifier, partial_labels
+from aekit.tasks.semisup_run import fit_semisup_run
+from aekit.tensors import load_tensors
+from aekit.train.callbacks import Callback
 
 EPOCHS = 20
 """Passes over digits' ~1,450 unlabelled rows: enough for the gain to show in a few seconds."""
@@ -161,6 +165,12 @@ def test_cli_train_evaluate_encode(tmp_path: Path, capsys: pytest.CaptureFixture
     result = json.loads(capsys.readouterr().out)
     assert result["n"] == 297 and 0.3 < result["accuracy"] <= 1
     assert np.sum(result["confusion_matrix"]) == 297
+    config = json.loads((out / "config.json").read_text())
+    assert config["kind"] == "semi-supervised"
+    del config["kind"]  # a run written before runs named their kind: inferred from its keys
+    (out / "config.json").write_text(json.dumps(config))
+    assert main(["evaluate", str(out), "--data", "digits:test"]) == 0
+    assert json.loads(capsys.readouterr().out) == result
     history = json.loads((out / "metrics.json").read_text())["history"]
     assert len(history) == 3 and all("hidden_label_accuracy" in r for r in history)
     assert (out / "figures" / "accuracy.png").stat().st_size > 1000
@@ -168,3 +178,43 @@ def test_cli_train_evaluate_encode(tmp_path: Path, capsys: pytest.CaptureFixture
     codes = tmp_path / "codes.npy"
     assert main(["encode", str(out), "--data", "digits:test", "--out", str(codes)]) == 0
     assert np.load(codes, allow_pickle=False).shape == (297, 10)
+
+
+class _Interrupt(Callback):
+    """Ctrl-C at the end of epoch `after_epoch`, as a user stopping a long run."""
+
+    def __init__(self, after_epoch: int):
+        self.after_epoch = after_epoch
+
+    def on_epoch_end(self, *, trainer: aekit.Trainer, **kwargs: object) -> None:
+        if trainer.epoch == self.after_epoch:
+            raise KeyboardInterrupt
+
+
+def test_interrupted_run_resumes_bit_exact(tmp_path: Path) -> None:
+    """A semi-supervised run checkpoints every epoch like every run kind: interrupted after 2
+    of 4 epochs and resumed with aekit train --resume, it ends with the weights and history of
+    the same run left alone."""
+    configs = presets.resolve("semisup-mnist", {"hidden": (64, 32)},
+                              {"epochs": 4, "seed": 1, "threads": 1},
+                              {"source": "digits:train"})
+    full, cut = tmp_path / "full", tmp_path / "cut"
+    fit_semisup_run(*configs, full, 50, device="cpu")
+    with pytest.raises(KeyboardInterrupt):
+        fit_semisup_run(*configs, cut, 50, device="cpu", callbacks=[_Interrupt(2)])
+    assert (cut / "checkpoints" / "last.safetensors").exists()
+    assert not (cut / "model.safetensors").exists()
+    assert main(["train", "--resume", str(cut), "--device", "cpu", "--quiet"]) == 0
+    expected, _ = load_tensors(full / "model.safetensors")
+    resumed, _ = load_tensors(cut / "model.safetensors")
+    assert expected.keys() == resumed.keys()
+    for name, tensor in expected.items():
+        assert torch.equal(tensor, resumed[name]), name
+
+    def history(run: Path) -> list[dict[str, object]]:
+        records = json.loads((run / "metrics.json").read_text())["history"]
+        return [{k: v for k, v in r.items() if k != "seconds"} for r in records]
+
+    assert history(cut) == history(full) and len(history(full)) == 4
+    assert json.loads((cut / "config.json").read_text())["kind"] == "semi-supervised"
+    assert aekit.load_run(cut).model_config == aekit.load_run(full).model_config

@@ -100,6 +100,8 @@ def _edited(run_dir: Path, tmp_path: Path, edit: dict) -> Path:
     ({"train.lr": float("nan")}, "train.lr (--lr): must be a finite number"),
     ({"train.seed": -1}, "train.seed (--seed): must be >= 0"),
     ({"classes": [0, 1]}, "'classes' belongs to a classifier run"),
+    ({"kind": "detector"}, "'kind' must be one of 'autoencoder', 'classifier'"),
+    ({"kind": "classifier"}, "a classifier run has format 'aekit-classifier/1'"),
     ({"model": 3.5}, "'model' must be an object"),
 ])
 def test_crafted_config_json_gives_one_line(edit: dict, message: str, run_dir: Path,

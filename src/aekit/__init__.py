@@ -24,7 +24,7 @@ _PUBLIC = {
     "load_preset": "aekit.presets", "preset_names": "aekit.presets",
     "names": "aekit.registry",
     "Run": "aekit.runs.run", "load": "aekit.runs.run", "load_run": "aekit.runs.run",
-    "save_run": "aekit.runs.run",
+    "save_run": "aekit.runs.finish",
     "Callback": "aekit.train", "Trainer": "aekit.train",
     "fit_run": "aekit.runs.fit", "resume_run": "aekit.runs.fit",
 }
@@ -63,8 +63,9 @@ if TYPE_CHECKING:
     from aekit.model import AEOutput, Autoencoder, create_model
     from aekit.presets import load_preset, preset_names
     from aekit.registry import names
+    from aekit.runs.finish import save_run
     from aekit.runs.fit import fit_run, resume_run
-    from aekit.runs.run import Run, load, load_run, save_run
+    from aekit.runs.run import Run, load, load_run
     from aekit.train import Callback, Trainer
 
 

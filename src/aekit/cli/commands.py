@@ -24,6 +24,7 @@ from aekit.report.summary import summary
 from aekit.runs import run
 from aekit.runs.fit import fit_run, resume_run
 from aekit.runs.inputs import labelled, save_npy, scaled, test_split
+from aekit.runs.kinds import SEMISUPERVISED
 from aekit.tasks import classify, semisup_run
 from aekit.tasks import evaluate as evaluation
 from aekit.tasks.denoise import denoise as denoise_data
@@ -46,6 +47,10 @@ def train(args: argparse.Namespace) -> str | None:
     if args.resume:
         given = {**cli_options.given_flags(args),
                  **{k: getattr(args, k) for k in ("preset", "out") if getattr(args, k)}}
+        if run.run_kind(args.resume) is SEMISUPERVISED:
+            found = semisup_run.resume_semisup_run(args.resume, quiet=quiet, device=args.device,
+                                                   **given)
+            return None if quiet else semisup_run.summary(found)
         result = resume_run(args.resume, quiet=quiet, device=args.device, **given)
         return None if quiet else summary(result)
     if not args.out:
@@ -174,7 +179,7 @@ def pretrain(args: argparse.Namespace) -> dict[str, Any]:
     test = labelled(loaded, test_spec, _given(args), "--test-data")
     return classify.compare_pretrained(
         loaded, x, data.y, test, args.out, labels=args.labels, freeze=args.freeze,
-        epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, seed=args.seed,
+        epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, random_state=args.seed,
         device=str(resolve_device(args.device)))
 
 

@@ -75,7 +75,7 @@ def _features(ctx: Context, path: Path) -> dict[str, Any]:
 
 def _confusion(ctx: Context, path: Path) -> dict[str, Any]:
     idx = few_labels(ctx.y_train, 100, 0)
-    options = {"epochs": 20 if ctx.quick else 200, "seed": 0}
+    options = {"epochs": 20 if ctx.quick else 200, "random_state": 0}
     tuned = PretrainedClassifier(ctx.run.model, **options).fit(ctx.x_train[idx], ctx.y_train[idx])
     scratch = PretrainedClassifier(ctx.run.model, from_scratch=True, **options).fit(
         ctx.x_train[idx], ctx.y_train[idx])

@@ -1,12 +1,14 @@
-"""From a source and configs to a finished run directory, and back again for `--resume`.
+"""The autoencoder run kind: from a source and configs to a finished run directory, and back
+again for `--resume`.
 
 This is what `aekit train`, the gallery and the Python API share: read data, fit the scaling
-on the training split, train with checkpoints, then write weights, metrics and figures.
+on the training split, train with checkpoints (`runs.training`), then write weights, metrics,
+figures and the training scores `aekit detect` reads.
 """
 
 from __future__ import annotations
 
-import time
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,15 +22,14 @@ from aekit.data.binarize import bernoulli
 from aekit.data.prepare import Prepared, prepare_data, read_data
 from aekit.device import resolve_device
 from aekit.errors import AekitError
-from aekit.io import atomic_write_json
 from aekit.model import Autoencoder
 from aekit.parts.linear_path import fit_pca, has_linear_path
-from aekit.report import best_effort
-from aekit.report.html import write_report
 from aekit.report.run_figures import held_out, to_unit, write_figures
-from aekit.runs import guards, lock, run
+from aekit.runs import guards, run
+from aekit.runs.finish import finish_run
+from aekit.runs.kinds import AUTOENCODER
 from aekit.runs.train_scores import store_train_scores
-from aekit.train import checkpoint as ckpt
+from aekit.runs.training import Training, checkpoint_dir, resume_training, start_run
 from aekit.train import distributed
 from aekit.train.callbacks import Callback, CodeActivity, EarlyStopping, Progress
 from aekit.train.greedy import check_greedy, greedy_pretrain, planned_epochs
@@ -43,9 +44,8 @@ def fit_run(model_config: ModelConfig, train_config: TrainConfig, data_config: D
             callbacks: Sequence[Callback] = ()) -> run.Run:
     """Train a new run into `out` and return it loaded.
 
-    Under torchrun every rank reads the data and trains its share; rank 0 alone writes `out`,
-    holding its writer lock from the first write to the last. A CSV's feature names are kept
-    in the run, so later commands match columns by name.
+    Under torchrun every rank reads the data and trains its share; rank 0 alone writes `out`.
+    A CSV's feature names are kept in the run, so later commands match columns by name.
     """
     resolve_device(device)  # an unavailable --device fails before --out is touched
     train_config, data_config = guards.clamp_resources(train_config,
@@ -68,51 +68,31 @@ def fit_run(model_config: ModelConfig, train_config: TrainConfig, data_config: D
     torch.manual_seed(train_config.seed)  # --seed fixes the initial weights too
     model = Autoencoder(prepared.model_config)  # built first: a bad option leaves --out alone
     fit_pca(model.encoder, model.decoder, pca_rows(model, prepared))  # series models
-    chosen = _callbacks(train_config, quiet, callbacks, Path(out), prepared)
-    # built before --out is touched too: the Trainer refuses options the model cannot honour
-    trainer = Trainer(model, train_config, chosen, device, checkpoint_dir=Path(out) / "checkpoints")
-    with guards.writer(Path(out), overwrite) as out:
-        if distributed.is_main():
-            run.write_config(out, prepared.model_config, train_config, data_config,
-                             prepared.scaling, preset)
-        started = time.perf_counter()
-        if train_config.greedy:
-            greedy_pretrain(trainer, prepared.train, prepared.val, [Progress(quiet), *callbacks])
-        return _train_and_finish(out, trainer, prepared, data_config, preset, started)
+    setup = run.RunConfig(prepared.model_config, train_config, data_config, prepared.scaling,
+                          preset)
+    training = _training(model, prepared, setup, Path(out), quiet, device, callbacks)
+    if train_config.greedy:
+        training.pretrain = lambda: greedy_pretrain(
+            training.trainer, prepared.train, prepared.val, [Progress(quiet), *callbacks])
+    return start_run(out, training, overwrite)
 
 
 def resume_run(run_dir: str | Path, *, epochs: int | None = None, quiet: bool = True,
                device: str = "auto", callbacks: Sequence[Callback] = (),
                **changes: Any) -> run.Run:
-    """Continue a run from its last checkpoint, to more `epochs` or with a new `lr` or
-    `clip_grad` (`changes`). config.json and the model are rewritten only once the resumed
-    training has finished, so a resume that fails leaves a finished run usable."""
+    """Continue an autoencoder run from its last checkpoint, to more `epochs` or with a new
+    `lr` or `clip_grad` (`changes`); see `resume_training`."""
     run_dir = Path(run_dir)
-    given = {k: v for k, v in {"epochs": epochs, **changes}.items() if v is not None}
-    run.read_config(run_dir)  # a run directory, before its lock file is made
-    with guards.writer(run_dir, None):
-        config = run.read_config(run_dir)
-        model_config, stored, data_config = run.sections(config, run_dir)
-        train_config, data_config = guards.clamp_resources(stored, data_config)
-        checkpoint = run_dir / "checkpoints" / "last.safetensors"
-        if not checkpoint.exists():
-            raise AekitError(f"--resume: {run_dir} has no checkpoint to resume from "
-                             f"({checkpoint} is missing)")
-        meta = ckpt.read_checkpoint_meta(checkpoint)
-        base, wanted = guards.resume_config(train_config, meta, given)
-        guards.check_not_finished(run_dir, bool(config.get("weights")), meta["epoch"],
-                                  planned_epochs(wanted, model_config), meta["stopped"])
-        prepared = _prepare(read_data(data_config), model_config, base, data_config, device)
+
+    def build(setup: run.RunConfig, config: dict[str, Any], extra: list[Callback]) -> Training:
+        prepared = _prepare(read_data(setup.data), setup.model, setup.train, setup.data, device)
         guards.check_model_memory(run.skeleton(prepared.model_config, f"{run_dir}: model"),
                                   f"{run_dir}: model")
-        trainer = Trainer(Autoencoder(prepared.model_config), base,
-                          _callbacks(base, quiet, callbacks, run_dir, prepared), device,
-                          checkpoint_dir=run_dir / "checkpoints")
-        trainer.load_checkpoint(checkpoint)  # global steps: any number of ranks can resume it
-        trainer.callbacks.append(guards.RecordChange(guards.apply_changes(trainer, base,
-                                                                          wanted)))
-        return _train_and_finish(run_dir, trainer, prepared, data_config, config.get("preset"),
-                                 time.perf_counter())
+        model = Autoencoder(prepared.model_config)  # its weights come from the checkpoint
+        setup = dataclasses.replace(setup, scaling=prepared.scaling)  # fitted again, the same
+        return _training(model, prepared, setup, run_dir, quiet, device, [*callbacks, *extra])
+
+    return resume_training(run_dir, AUTOENCODER, {"epochs": epochs, **changes}, build)
 
 
 def _prepare(data: Any, model_config: ModelConfig, train_config: TrainConfig,
@@ -125,9 +105,40 @@ def _prepare(data: Any, model_config: ModelConfig, train_config: TrainConfig,
                         shard=(here.rank, here.size))
 
 
+def _training(model: Autoencoder, prepared: Prepared, setup: run.RunConfig, out: Path,
+              quiet: bool, device: str, extra: Sequence[Callback]) -> Training:
+    """An autoencoder run's Trainer (its epoch budget includes greedy phases) and loop."""
+    config = replace(setup.train, epochs=planned_epochs(setup.train, prepared.model_config))
+    # built before the run dir is touched: the Trainer refuses options the model cannot honour
+    trainer = Trainer(model, config, _callbacks(setup.train, quiet, extra, out, prepared),
+                      device, checkpoint_dir=checkpoint_dir(out))
+    dynamic = bernoulli if setup.data.binarize == "dynamic" else None
+
+    def fit() -> None:
+        if prepared.fit_train is None:
+            trainer.fit(prepared.train, prepared.val, transform=dynamic)
+        else:
+            trainer.fit(prepared.fit_train, prepared.fit_val, transform=dynamic)
+
+    def finish(out: Path, seconds: float) -> None:
+        final = final_metrics(trainer, prepared, seconds)
+        guards.warn_if_worse_than_mean(final, prepared.train, held_out(prepared))
+        figures = {f"figures in {out / 'figures'}":
+                   lambda: write_figures(out, trainer.model, trainer.history, prepared)}
+        weights = finish_run(out, AUTOENCODER, trainer.model,
+                             dataclasses.replace(setup, train=trainer.config),
+                             history=trainer.history, final=final, figures=figures)
+        store_train_scores(out, trainer.model, prepared.train, weights["sha256"])
+
+    return Training(AUTOENCODER, setup, trainer, fit, finish)
+
+
 def _callbacks(config: TrainConfig, quiet: bool, extra: Sequence[Callback], out: Path,
                prepared: Prepared) -> list[Callback]:
+    model = prepared.model_config
     chosen: list[Callback] = [Progress(quiet)]
+    if model.sparsity or model.k_sparse or model.k_sparse_lifetime:
+        chosen.insert(0, CodeActivity(prepared.train))
     if config.patience is not None:
         chosen.append(EarlyStopping(config.patience))
     if config.schedule == "cosine":
@@ -139,34 +150,6 @@ def _callbacks(config: TrainConfig, quiet: bool, extra: Sequence[Callback], out:
         chosen.append(TensorBoardLogger(out / "tensorboard", held_out(prepared),
                                         to_unit(prepared)))
     return [*chosen, *extra]
-
-
-def _train_and_finish(out: Path, trainer: Trainer, prepared: Prepared, data_config: DataConfig,
-                      preset: str | None, started: float) -> run.Run:
-    trainer.config = replace(trainer.config,
-                             epochs=planned_epochs(trainer.config, prepared.model_config))
-    config = prepared.model_config
-    if config.sparsity or config.k_sparse or config.k_sparse_lifetime:
-        trainer.callbacks.insert(0, CodeActivity(prepared.train))
-    dynamic = bernoulli if data_config.binarize == "dynamic" else None
-    if prepared.fit_train is None:
-        trainer.fit(prepared.train, prepared.val, transform=dynamic)
-    else:
-        trainer.fit(prepared.fit_train, prepared.fit_val, transform=dynamic)
-    if distributed.is_main():
-        weights = run.save_weights(out, trainer.model)
-        run.write_config(out, prepared.model_config, trainer.config, data_config,
-                         prepared.scaling, preset, weights)
-        final = final_metrics(trainer, prepared, time.perf_counter() - started)
-        guards.warn_if_worse_than_mean(final, prepared.train, held_out(prepared))
-        lock.claim_tree(out, "tensorboard")
-        atomic_write_json(out / "metrics.json", {"history": trainer.history, "final": final})
-        store_train_scores(out, trainer.model, prepared.train, weights["sha256"])
-        best_effort(f"figures in {out / 'figures'}",
-                    lambda: write_figures(out, trainer.model, trainer.history, prepared))
-        best_effort(f"report {out / 'report.html'}", lambda: write_report(out))
-    distributed.barrier()  # the other ranks read the run only once rank 0 has written it
-    return run.load_run(out)
 
 
 def pca_rows(model: Autoencoder, prepared: Prepared) -> np.ndarray:

@@ -8,7 +8,6 @@ the history record of the first epoch trained under it.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import sys
@@ -20,8 +19,6 @@ import numpy as np
 from aekit.config import DataConfig, TrainConfig, replace
 from aekit.data.sources import known_sources, ram_gib
 from aekit.errors import AekitError
-from aekit.runs import lock, run
-from aekit.train import distributed
 from aekit.train.callbacks import Callback
 from aekit.train.optim import learning_rate
 
@@ -86,16 +83,20 @@ def check_not_finished(run_dir: Any, finished: bool, done: int, planned: int, st
                          f"larger total: aekit train --resume {run_dir} --epochs {done + 10}")
 
 
-def apply_changes(trainer: Any, old: TrainConfig, new: TrainConfig) -> str:
-    """Put `new`'s learning rate into the restored optimizers; returns the change as text."""
+def describe_changes(old: TrainConfig, new: TrainConfig) -> str:
+    """What a resume changes, as the text `RecordChange` writes into the history."""
+    return "; ".join(f"{name} {getattr(old, name)} -> {getattr(new, name)}"
+                     for name in RESUMABLE if getattr(old, name) != getattr(new, name))
+
+
+def scale_learning_rate(trainer: Any, old: TrainConfig, new: TrainConfig) -> None:
+    """Put `new`'s learning rate into optimizers restored from a checkpoint made under `old`
+    (scaled, so a schedule's progress in them is kept)."""
     if learning_rate(new) != learning_rate(old):
         factor = learning_rate(new) / learning_rate(old)
         for optimizer in [trainer.optimizer, *trainer.extra_optimizers.values()]:
             for group in optimizer.param_groups:
                 group["lr"] *= factor
-    trainer.config = new
-    return "; ".join(f"{name} {getattr(old, name)} -> {getattr(new, name)}"
-                     for name in RESUMABLE if getattr(old, name) != getattr(new, name))
 
 
 class RecordChange(Callback):
@@ -122,17 +123,6 @@ def warn_if_worse_than_mean(final: dict[str, Any], train: np.ndarray, held_out: 
         note(f"the final {final.get('eval_split', 'val')} MSE {final['mse']:.5g} is worse than "
              f"predicting the training mean ({baseline:.5g}): the model learnt nothing useful; "
              "try a lower --lr")
-
-
-
-def writer(out: Path, overwrite: bool | None) -> contextlib.AbstractContextManager[Path]:
-    """The run's writer lock on rank 0 (with `overwrite` not None: a new run, so the folder is
-    cleared first); the other ranks never write the run."""
-    if not distributed.is_main():
-        return contextlib.nullcontext(out)
-    if overwrite is None:
-        return lock.locked(out)
-    return run.writing(out, overwrite)
 
 
 def resolved_source(data_config: DataConfig) -> DataConfig:

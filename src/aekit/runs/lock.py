@@ -41,9 +41,24 @@ def _key(run_dir: Path) -> Path:
 
 
 @contextlib.contextmanager
-def locked(run_dir: str | Path) -> Iterator[Path]:
-    """Hold the run's writer lock (creating the folder); a second process is refused."""
+def locked(run_dir: str | Path, overwrite: bool | None = None) -> Iterator[Path]:
+    """Hold the run's writer lock (creating the folder); a second process is refused.
+
+    With `overwrite` given, a new run goes into the folder: an existing run in it is refused
+    unless `overwrite`, and then only what aekit wrote there is deleted (`clear`).
+    """
     run_dir = Path(run_dir)
+    if overwrite is not None and run_dir.exists() and not run_dir.is_dir():
+        raise AekitError(f"--out: {run_dir} exists and is not a directory")
+    with _hold(run_dir):
+        if overwrite is not None:
+            clear(run_dir, overwrite)
+        yield run_dir
+
+
+@contextlib.contextmanager
+def _hold(run_dir: Path) -> Iterator[Path]:
+    """The flock itself, re-entrant within this process."""
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
     except FileExistsError:

@@ -8,15 +8,12 @@ the model's shapes are compared with the weights' header before any memory is al
 
 from __future__ import annotations
 
-import contextlib
 import json
 import stat
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 import aekit
@@ -26,11 +23,22 @@ from aekit.errors import AekitError, one_line
 from aekit.io import atomic_write_json
 from aekit.model import Autoencoder
 from aekit.runs import lock
+from aekit.runs.kinds import CLASSIFIER_FORMAT, FORMAT, FORMATS, RunKind, kind_of
 from aekit.tensors import header_shapes, load_tensors, save_tensors, sha256_file
 
-FORMAT = "aekit-run/1"
-CLASSIFIER_FORMAT = "aekit-classifier/1"  # an encoder fine-tuned under a softmax head
 MAX_JSON_BYTES = 64 * 2**20
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """What config.json records of how a run was made, whatever its kind: the model, training
+    and data options, the scaling fitted on the training split, and the preset named."""
+
+    model: ModelConfig
+    train: TrainConfig
+    data: DataConfig
+    scaling: Scaling
+    preset: str | None = None
 
 
 @dataclass(repr=False)
@@ -46,6 +54,12 @@ class Run:
     metrics: dict[str, Any]
     preset: str | None
 
+    @property
+    def setup(self) -> RunConfig:
+        """How the run was made, as its config.json records it."""
+        return RunConfig(self.model_config, self.train_config, self.data_config, self.scaling,
+                         self.preset)
+
     def __repr__(self) -> str:
         """One line: where, what model on what data, how far it trained."""
         cfg, history = self.model_config, self.metrics.get("history") or []
@@ -59,32 +73,21 @@ class Run:
                 f"{trained if history else ''})")
 
 
-@contextlib.contextmanager
-def writing(out: str | Path, overwrite: bool) -> Iterator[Path]:
-    """Hold `out`'s writer lock and make it ready for a new run: refuse to touch an existing
-    one without `overwrite`, and with it delete only what aekit wrote there."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise AekitError(f"--out: {out} exists and is not a directory")
-    with lock.locked(out):
-        lock.clear(out, overwrite)
-        yield out
-
-
-def write_config(out: Path, model: ModelConfig, train: TrainConfig, data: DataConfig,
-                 scaling: Scaling, preset: str | None, weights: dict[str, Any] | None = None,
-                 **extra: Any) -> None:
-    """config.json; `extra` (e.g. a classifier's classes) marks a classifier run."""
+def write_config(out: Path, kind: RunKind, setup: RunConfig,
+                 weights: dict[str, Any] | None = None, **details: Any) -> None:
+    """config.json: the run's kind, `details` of that kind (a classifier's classes), `setup`,
+    and the weights' record (None until training has finished)."""
     atomic_write_json(out / "config.json", {
-        "format": CLASSIFIER_FORMAT if extra else FORMAT,
-        **extra,
+        "format": kind.format,
+        "kind": kind.name,
+        **details,
         "aekit_version": aekit.__version__,
         "torch_version": torch.__version__,
-        "preset": preset,
-        "model": to_dict(model),
-        "train": to_dict(train),
-        "data": to_dict(data),
-        "scaling": scaling.to_dict(),
+        "preset": setup.preset,
+        "model": to_dict(setup.model),
+        "train": to_dict(setup.train),
+        "data": to_dict(setup.data),
+        "scaling": setup.scaling.to_dict(),
         "weights": weights,
     })
 
@@ -105,7 +108,7 @@ def read_config(run_dir: str | Path) -> dict[str, Any]:
     if not path.exists():
         raise AekitError(f"{run_dir}: not a run directory (no config.json)")
     config = read_json(path, MAX_JSON_BYTES)
-    if not isinstance(config, dict) or config.get("format") not in (FORMAT, CLASSIFIER_FORMAT):
+    if not isinstance(config, dict) or config.get("format") not in FORMATS:
         raise AekitError(f"{path}: not an aekit run config (expected format {FORMAT!r})")
     for key in ("model", "train", "data", "scaling"):
         if not isinstance(config.get(key, {}), dict):
@@ -119,6 +122,7 @@ def read_config(run_dir: str | Path) -> dict[str, Any]:
     if "classes" in config and config["format"] != CLASSIFIER_FORMAT:
         raise AekitError(f"{path}: 'classes' belongs to a classifier run (format "
                          f"{CLASSIFIER_FORMAT!r}), not to {config['format']!r}")
+    kind_of(config, path)
     return config
 
 
@@ -177,22 +181,23 @@ def skeleton(model_config: ModelConfig, where: str) -> dict[str, list[int]]:
     return {k: list(v.shape) for k, v in model.state_dict().items()}
 
 
-def sections(config: dict[str, Any], run_dir: Path
-             ) -> tuple[ModelConfig, TrainConfig, DataConfig]:
-    """The model, train and data sections of a run's config, errors naming config.json."""
+def run_config(config: dict[str, Any], run_dir: Path) -> RunConfig:
+    """How a run was made, read from its config.json (`config`), errors naming the file."""
     try:
-        return (from_dict(ModelConfig, config.get("model", {}), "model"),
-                from_dict(TrainConfig, config.get("train", {}), "train"),
-                from_dict(DataConfig, config.get("data", {}), "data"))
+        model, train, data = (from_dict(ModelConfig, config.get("model", {}), "model"),
+                              from_dict(TrainConfig, config.get("train", {}), "train"),
+                              from_dict(DataConfig, config.get("data", {}), "data"))
     except AekitError as exc:
         raise AekitError(f"{run_dir / 'config.json'}: {exc}") from None
+    return RunConfig(model, train, data, scaling_of(config, run_dir), _preset(config, run_dir))
 
 
 def load_run(run_dir: str | Path, device: str | torch.device = "cpu") -> Run:
     """Rebuild a run's model and metadata, checking the weights against config.json."""
     run_dir = Path(run_dir)
     config = read_config(run_dir)
-    model_config, train_config, data_config = sections(config, run_dir)
+    setup = run_config(config, run_dir)
+    prefix = kind_of(config, run_dir / "config.json").autoencoder_prefix
     weights = _weights_record(config, run_dir)
     path = run_dir / "model.safetensors"
     if not path.exists():
@@ -203,21 +208,21 @@ def load_run(run_dir: str | Path, device: str | torch.device = "cpu") -> Run:
     stored = header_shapes(path)
     if weights["shapes"] != stored:
         raise AekitError(f"{path}: tensor shapes do not match those recorded in config.json")
-    if config["format"] == CLASSIFIER_FORMAT:  # the fine-tuned autoencoder under the head
-        stored = {k[3:]: v for k, v in stored.items() if k.startswith("ae.")}
-    if skeleton(model_config, f"{run_dir / 'config.json'}: model") != stored:
+    if prefix:  # the autoencoder under a classifier's head
+        stored = {k[len(prefix):]: v for k, v in stored.items() if k.startswith(prefix)}
+    if skeleton(setup.model, f"{run_dir / 'config.json'}: model") != stored:
         raise AekitError(f"{path}: tensor names or shapes do not match the model in config.json")
     tensors, _ = load_tensors(path)
-    if config["format"] == CLASSIFIER_FORMAT:
-        tensors = {k[3:]: v for k, v in tensors.items() if k.startswith("ae.")}
+    if prefix:
+        tensors = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
     if not all(torch.isfinite(t).all() for t in tensors.values() if t.is_floating_point()):
         raise AekitError(f"{path}: the weights contain NaN or infinite values; the run diverged "
                          "or the file was edited")
-    model = Autoencoder(model_config)
+    model = Autoencoder(setup.model)
     model.load_state_dict(tensors)
     model.to(device).eval()
-    return Run(run_dir, model, model_config, train_config, data_config,
-               scaling_of(config, run_dir), read_metrics(run_dir), _preset(config, run_dir))
+    return Run(run_dir, model, setup.model, setup.train, setup.data, setup.scaling,
+               read_metrics(run_dir), setup.preset)
 
 
 def scaling_of(config: dict[str, Any], run_dir: Path) -> Scaling:
@@ -237,26 +242,11 @@ def _preset(config: dict[str, Any], run_dir: Path) -> str | None:
     return preset
 
 
-def save_run(out: str | Path, model: Autoencoder, *, scaling: Scaling | None = None,
-             data: DataConfig | str = "", train_config: TrainConfig | None = None,
-             history: list[dict[str, Any]] | None = None, overwrite: bool = False) -> Run:
-    """Save a model trained in Python as a run directory that every CLI command reads.
-
-    `scaling` is what turned raw data into the model's inputs (`aekit.fit_scaling(data)`;
-    default: none, the data are used as they are); `data` is the source later commands read
-    when given no --data (a name, a path or a DataConfig); `history` is `Trainer.fit`'s.
-    """
-    if scaling is None:
-        scaling = Scaling(np.zeros((), np.float32), np.ones((), np.float32))
-    data_config = data if isinstance(data, DataConfig) else DataConfig(source=data)
-    with writing(out, overwrite) as out:
-        weights = save_weights(out, model)
-        write_config(out, model.config, train_config or TrainConfig(), data_config, scaling,
-                     None, weights)
-        atomic_write_json(out / "metrics.json", {"history": list(history or []), "final": {}})
-    return load_run(out)
-
-
 def load(run_dir: str | Path, device: str | torch.device = "cpu") -> Autoencoder:
     """The trained Autoencoder of a run directory, in eval mode."""
     return load_run(run_dir, device).model
+
+
+def run_kind(run_dir: str | Path) -> RunKind:
+    """The kind of the run in `run_dir` (checked as `read_config` checks it)."""
+    return kind_of(read_config(run_dir), Path(run_dir) / "config.json")

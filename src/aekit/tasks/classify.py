@@ -24,12 +24,13 @@ from torch import nn
 
 from aekit.config import TrainConfig
 from aekit.errors import AekitError
-from aekit.io import atomic_write_json
 from aekit.metrics import encode, infer
 from aekit.model import Autoencoder
-from aekit.report import best_effort, plots
-from aekit.report.html import write_report
-from aekit.runs.run import Run, load, load_run, read_config, save_weights, write_config, writing
+from aekit.report import plots
+from aekit.runs import lock
+from aekit.runs.finish import finish_run
+from aekit.runs.kinds import CLASSIFIER
+from aekit.runs.run import Run, load, load_run, read_config, run_kind
 from aekit.tensors import load_tensors
 from aekit.train.trainer import Trainer
 
@@ -67,6 +68,8 @@ class PretrainedClassifier(ClassifierMixin, BaseEstimator):
         Re-initialise the same architecture instead of using the trained weights (the baseline).
     freeze : bool
         Train only the softmax head.
+    random_state : int
+        Seeds the head's (and, from scratch, the encoder's) initial weights and the batches.
 
     Examples
     --------
@@ -76,26 +79,43 @@ class PretrainedClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, autoencoder: Autoencoder | str | None = None, *, from_scratch: bool = False,
                  freeze: bool = False, epochs: int = 200, lr: float = 1e-3, batch_size: int = 32,
-                 seed: int = 0, device: str = "cpu"):
+                 random_state: int = 0, device: str = "cpu"):
         self.autoencoder = autoencoder
         self.from_scratch = from_scratch
         self.freeze = freeze
         self.epochs = epochs
         self.lr = lr
         self.batch_size = batch_size
-        self.seed = seed
+        self.random_state = random_state
         self.device = device
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> PretrainedClassifier:
         ae = _autoencoder(self.autoencoder)
-        torch.manual_seed(self.seed)
+        torch.manual_seed(self.random_state)
         ae = Autoencoder(ae.config) if self.from_scratch else copy.deepcopy(ae)
-        self.classes_, y_index = np.unique(np.asarray(y), return_inverse=True)
-        self.n_features_in_ = int(np.prod(np.shape(X)[1:]))
-        self.net_ = EncoderClassifier(ae, len(self.classes_), self.freeze)
+        classes, y_index = np.unique(np.asarray(y), return_inverse=True)
+        net = EncoderClassifier(ae, len(classes), self.freeze)
         config = TrainConfig(optimizer="adam", lr=self.lr, batch_size=self.batch_size,
-                             epochs=self.epochs, seed=self.seed, val_split=0.0)
-        Trainer(self.net_, config, device=self.device).fit(X, y_train=y_index)
+                             epochs=self.epochs, seed=self.random_state, val_split=0.0)
+        Trainer(net, config, device=self.device).fit(X, y_train=y_index)
+        return self._fitted(net, classes)
+
+    @classmethod
+    def from_run(cls, run_dir: str | Path) -> PretrainedClassifier:
+        """The fitted classifier a classifier run (`aekit pretrain`) keeps."""
+        if run_kind(run_dir) is not CLASSIFIER:
+            raise AekitError(f"{run_dir}: not a classifier run (made by aekit pretrain)")
+        loaded, config = load_run(run_dir), read_config(run_dir)
+        clf = cls(loaded.model, freeze=bool(config.get("freeze")))
+        net = EncoderClassifier(loaded.model, len(config["classes"]))
+        net.load_state_dict(load_tensors(Path(run_dir) / "model.safetensors")[0])
+        return clf._fitted(net, np.asarray(config["classes"]))
+
+    def _fitted(self, net: EncoderClassifier, classes: np.ndarray) -> PretrainedClassifier:
+        """Fitted state, from `fit` or from a run (whose config.json keeps no fine-tuning
+        options: the constructor's defaults stand for them)."""
+        self.net_, self.classes_ = net, classes
+        self.n_features_in_ = int(np.prod(net.ae.config.input_shape))
         return self
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
@@ -140,30 +160,16 @@ def _autoencoder(source: Autoencoder | str | Path | None) -> Autoencoder:
 
 
 def save_classifier(out: str | Path, clf: PretrainedClassifier, source: Run,
-                    results: dict[str, Any]) -> Path:
-    """A classifier run directory: `aekit evaluate` gives accuracy, `encode` the tuned codes."""
-    with writing(out, overwrite=False) as out:
-        weights = save_weights(out, clf.net_)
-        write_config(out, source.model_config, source.train_config, source.data_config,
-                         source.scaling, source.preset, weights, classes=clf.classes_.tolist(),
-                         pretrained_from=str(source.path), freeze=clf.freeze)
-        atomic_write_json(out / "metrics.json", {"history": [], "final": results})
+                    results: dict[str, Any], test: tuple[np.ndarray, np.ndarray]) -> Path:
+    """A classifier run directory: `aekit evaluate` gives accuracy, `encode` the tuned codes;
+    its figure is the confusion matrix on `test`."""
+    with lock.locked(out, overwrite=False) as out:
+        figures = {"confusion figure":
+                   lambda: confusion_figure(clf, *test, out / "figures" / "confusion.png")}
+        finish_run(out, CLASSIFIER, clf.net_, source.setup, history=[], final=results,
+                   figures=figures, classes=clf.classes_.tolist(),
+                   pretrained_from=str(source.path), freeze=clf.freeze)
     return out
-
-
-def load_classifier(run_dir: str | Path) -> PretrainedClassifier:
-    """The fitted classifier of a directory written by `save_classifier`."""
-    loaded = load_run(run_dir)
-    config = read_config(run_dir)
-    if "classes" not in config:
-        raise AekitError(f"{run_dir}: not a classifier run (made by aekit pretrain)")
-    tensors, _ = load_tensors(Path(run_dir) / "model.safetensors")
-    clf = PretrainedClassifier(loaded.model, freeze=bool(config.get("freeze")))
-    clf.classes_ = np.asarray(config["classes"])
-    clf.n_features_in_ = int(np.prod(loaded.model_config.input_shape))
-    clf.net_ = EncoderClassifier(loaded.model, len(clf.classes_))
-    clf.net_.load_state_dict(tensors)
-    return clf
 
 
 def compare_pretrained(loaded: Run, x: np.ndarray, y: np.ndarray,
@@ -172,7 +178,7 @@ def compare_pretrained(loaded: Run, x: np.ndarray, y: np.ndarray,
     """Seed 000's few-label experiment: the pretrained encoder fine-tuned on `labels`
     class-balanced samples, beside the same net from scratch and a linear probe on the codes;
     the fine-tuned one is kept as a classifier run in `out`."""
-    idx = few_labels(y, labels, options.get("seed", 0))
+    idx = few_labels(y, labels, options.get("random_state", 0))
     tuned = PretrainedClassifier(loaded.model, freeze=freeze, **options).fit(x[idx], y[idx])
     scratch = PretrainedClassifier(loaded.model, from_scratch=True, **options)
     results = {
@@ -181,10 +187,7 @@ def compare_pretrained(loaded: Run, x: np.ndarray, y: np.ndarray,
         "scratch_accuracy": float(scratch.fit(x[idx], y[idx]).score(*test)),
         "probe_accuracy": linear_probe_accuracy(loaded.model, x[idx], y[idx], *test),
     }
-    out = save_classifier(out, tuned, loaded, results)
-    best_effort("confusion figure",
-                lambda: confusion_figure(tuned, *test, out / "figures" / "confusion.png"))
-    best_effort(f"report {out / 'report.html'}", lambda: write_report(out))
+    out = save_classifier(out, tuned, loaded, results, test)
     return {**results, "run": str(out)}
 
 

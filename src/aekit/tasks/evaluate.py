@@ -12,24 +12,26 @@ from aekit import metrics
 from aekit.data.binarize import binarize
 from aekit.errors import AekitError
 from aekit.runs.inputs import labelled, scaled
+from aekit.runs.kinds import SEMISUPERVISED
 from aekit.runs.lock import locked
-from aekit.runs.run import Run, load_run, read_config
-from aekit.tasks import classify, semisup_run
+from aekit.runs.run import Run, load_run, run_kind
+from aekit.tasks.classify import PretrainedClassifier, confusion_figure
+from aekit.tasks.semisup import SemiSupervisedClassifier
 
 
 def is_classifier(run_dir: str | Path) -> bool:
-    return "classes" in read_config(run_dir)
+    return run_kind(run_dir).classifies
 
 
 def classifier_metrics(run_dir: str | Path, spec: str | None, given: dict[str, Any]
                        ) -> dict[str, Any]:
     """Accuracy on `spec` (default: the training set's test split) and its confusion matrix,
     also drawn into the run's figures."""
-    semisup = semisup_run.is_semisup_run(read_config(run_dir))
-    clf = (semisup_run.load_semisup if semisup else classify.load_classifier)(run_dir)
+    semisup = run_kind(run_dir) is SEMISUPERVISED
+    clf = (SemiSupervisedClassifier if semisup else PretrainedClassifier).from_run(run_dir)
     x, y = labelled(load_run(run_dir), spec, given, "--data")
     with locked(run_dir):
-        matrix = classify.confusion_figure(clf, x, y, Path(run_dir) / "figures" / "confusion.png")
+        matrix = confusion_figure(clf, x, y, Path(run_dir) / "figures" / "confusion.png")
     return {"run": str(run_dir), "n": len(y), "accuracy": float(clf.score(x, y)),
             "confusion_matrix": matrix}
 

@@ -2,12 +2,14 @@
 
 `SemiSupervisedClassifier` follows `sklearn.semi_supervised`: `y` holds -1 for unlabelled rows.
 It trains a `ladder` Autoencoder through `LadderNetwork` in the one Trainer, with batches that
-mix the labelled rows into every step (`data.mixed_batches`).
+mix the labelled rows into every step (`data.mixed_batches`); `ladder_trainer` builds both, for
+the estimator and for the semi-supervised run kind (`tasks.semisup_run`) alike.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,7 +23,10 @@ from aekit.errors import AekitError
 from aekit.metrics import infer
 from aekit.model import Autoencoder
 from aekit.parts.ladder import LadderNetwork
+from aekit.runs.kinds import SEMISUPERVISED
+from aekit.runs.run import load_run, read_config, run_kind
 from aekit.tasks.classify import few_labels
+from aekit.tensors import load_tensors
 from aekit.train.callbacks import Callback, Progress
 from aekit.train.recipe import CosineSchedule
 from aekit.train.trainer import Trainer
@@ -88,6 +93,7 @@ class SemiSupervisedClassifier(ClassifierMixin, BaseEstimator):
     denoising_scale : factor on every layer's denoising cost; 0 trains the same network on
         the labels alone (the unlabelled rows then only enter batch statistics).
     epochs : passes over the unlabelled rows; each step also sees `batch_size` labelled rows.
+    random_state : seeds the initial weights, the noise and the batches.
     monitor : optional (X, y) with true labels whose accuracy is recorded per epoch.
 
     Examples
@@ -100,7 +106,7 @@ class SemiSupervisedClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, hidden: Sequence[int] = (1000, 500, 250, 250, 250), *,
                  noise: float = 0.3, denoising_scale: float = 1.0, epochs: int = 10,
                  lr: float = 0.002,
-                 batch_size: int = 100, seed: int = 0, device: str = "cpu",
+                 batch_size: int = 100, random_state: int = 0, device: str = "cpu",
                  monitor: tuple[np.ndarray, np.ndarray] | None = None, verbose: int = 0):
         self.hidden = hidden
         self.noise = noise
@@ -108,7 +114,7 @@ class SemiSupervisedClassifier(ClassifierMixin, BaseEstimator):
         self.epochs = epochs
         self.lr = lr
         self.batch_size = batch_size
-        self.seed = seed
+        self.random_state = random_state
         self.device = device
         self.monitor = monitor
         self.verbose = verbose
@@ -121,24 +127,46 @@ class SemiSupervisedClassifier(ClassifierMixin, BaseEstimator):
 
     def train_config(self) -> TrainConfig:
         return TrainConfig(optimizer="adam", lr=self.lr, batch_size=self.batch_size,
-                           epochs=self.epochs, seed=self.seed, val_split=0.0,
+                           epochs=self.epochs, seed=self.random_state, val_split=0.0,
                            schedule="cosine")
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> SemiSupervisedClassifier:
         X = np.asarray(X, np.float32)
         y = check_partial_labels(y, len(X))
-        self.classes_ = np.unique(y[y >= 0])
-        self.n_features_in_ = int(np.prod(X.shape[1:]))
+        classes = np.unique(y[y >= 0])
         callbacks: list[Callback] = []
         if self.monitor is not None:
             x_mon, y_mon = self.monitor
             callbacks.append(HeldOutAccuracy(np.asarray(x_mon, np.float32),
-                                             np.searchsorted(self.classes_, y_mon), "accuracy"))
+                                             np.searchsorted(classes, y_mon), "accuracy"))
         if self.verbose:
             callbacks.append(Progress(verbose=self.verbose))
-        self.net_, self.history_ = fit_ladder(
-            X, y, self.model_config(X.shape[1:], len(self.classes_)), self.train_config(),
-            callbacks, self.device, self.denoising_scale)
+        trainer, batches = ladder_trainer(
+            X, y, self.model_config(X.shape[1:], len(classes)), self.train_config(), callbacks,
+            self.device, self.denoising_scale)
+        self.history_ = trainer.fit(batches)
+        return self._fitted(trainer.model, classes)
+
+    @classmethod
+    def from_run(cls, run_dir: str | Path) -> SemiSupervisedClassifier:
+        """The fitted estimator a semi-supervised run (`aekit train --labels N`) keeps, with the
+        options it was trained with."""
+        if run_kind(run_dir) is not SEMISUPERVISED:
+            raise AekitError(f"{run_dir}: not a semi-supervised run (made by aekit train "
+                             "--labels)")
+        loaded, config = load_run(run_dir), read_config(run_dir)
+        net = LadderNetwork(loaded.model)
+        net.load_state_dict(load_tensors(Path(run_dir) / "model.safetensors")[0])
+        train = loaded.train_config
+        clf = cls(tuple(loaded.model_config.hidden[:-1]), noise=net.noise_std,
+                  epochs=train.epochs, lr=train.lr, batch_size=train.batch_size,
+                  random_state=train.seed)
+        clf.history_ = loaded.metrics.get("history", [])
+        return clf._fitted(net, np.asarray(config["classes"]))
+
+    def _fitted(self, net: LadderNetwork, classes: np.ndarray) -> SemiSupervisedClassifier:
+        self.net_, self.classes_ = net.eval(), classes
+        self.n_features_in_ = int(np.prod(net.ae.config.input_shape))
         return self
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
@@ -150,23 +178,22 @@ class SemiSupervisedClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[self.predict_proba(X).argmax(1)]
 
 
-def fit_ladder(x: np.ndarray, y: np.ndarray, model_config: ModelConfig,
-               train_config: TrainConfig, callbacks: Sequence[Callback] = (),
-               device: str = "cpu", denoising_scale: float = 1.0
-               ) -> tuple[LadderNetwork, list[dict[str, Any]]]:
-    """Train a ladder on rows `x` with checked labels `y` (-1: unlabelled) in the one Trainer;
-    classes are numbered by sorted label, as the estimator's `classes_`. Returns the network,
-    in eval mode, and the per-epoch history."""
+def ladder_trainer(x: np.ndarray, y: np.ndarray, model_config: ModelConfig,
+                   train_config: TrainConfig, callbacks: Sequence[Callback] = (),
+                   device: str = "cpu", denoising_scale: float = 1.0,
+                   checkpoint_dir: Path | None = None) -> tuple[Trainer, MixedBatches]:
+    """A ladder (initial weights drawn by the config's seed) in the one Trainer, and the batches
+    it trains on: rows `x` with checked labels `y` (-1: unlabelled), classes numbered by sorted
+    label, as the estimator's `classes_`. `trainer.fit(batches)` trains it."""
     y_index = np.unique(y[y >= 0], return_inverse=True)[1]
     y_all = np.full(len(y), UNLABELLED, np.int64)
     y_all[y >= 0] = y_index
     torch.manual_seed(train_config.seed)
     net = LadderNetwork(Autoencoder(model_config), denoising_scale)
     schedule = [CosineSchedule()] if train_config.schedule == "cosine" else []
-    trainer = Trainer(net, train_config, [*schedule, *callbacks], device=device)
+    trainer = Trainer(net, train_config, [*schedule, *callbacks], device=device,
+                      checkpoint_dir=checkpoint_dir)
     batches = MixedBatches(torch.as_tensor(x, dtype=torch.float32, device=trainer.device),
                            torch.as_tensor(y_all, device=trainer.device),
                            train_config.batch_size, train_config.seed)
-    history = trainer.fit(batches)
-    net.eval()
-    return net, history
+    return trainer, batches
