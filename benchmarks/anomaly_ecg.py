@@ -17,7 +17,7 @@ from sklearn.decomposition import PCA
 from sklearn.ensemble import IsolationForest
 
 import aekit
-from aekit.data.formats import sliding_windows
+from aekit.data.windows import point_scores, sliding_windows, window_starts
 from aekit.detect import detector as anomaly
 from aekit.detect.detector import AnomalyDetector
 from aekit.metrics import detection_metrics
@@ -35,11 +35,11 @@ def main() -> None:
     train = aekit.load_source(source["TRAIN_NA"], label_column="is_anomaly", window=WINDOW,
                               stride=args.stride).x  # (N, 64, 1)
     test = aekit.load_source(source["TEST"], label_column="is_anomaly")
-    starts = anomaly.window_starts(len(test.x), WINDOW, 1)
+    starts = window_starts(len(test.x), WINDOW, 1)
     windows = sliding_windows(test.x, WINDOW, 1, "test")[starts]
 
     def points(window_scores: np.ndarray) -> dict[str, float | None]:
-        scores = anomaly.point_scores(window_scores, starts, WINDOW, len(test.x))
+        scores = point_scores(window_scores, starts, WINDOW, len(test.x))
         return detection_metrics(test.y.astype(int), scores)
 
     flat_train, flat_test = train.reshape(len(train), -1), windows.reshape(len(windows), -1)

@@ -151,9 +151,10 @@ def main() -> None:
     if args.child:
         child(args)
         return
+    from aekit.config import DataConfig
     from aekit.data.sources import read_raw
 
-    raw = read_raw("mnist", args.data_dir).x[:, 0]  # (60000, 28, 28) uint8
+    raw = read_raw("mnist", DataConfig(data_dir=args.data_dir)).x[:, 0]  # (60000, 28, 28) uint8
     with tempfile.TemporaryDirectory(prefix="aekit-scale-") as folder:
         one, twenty = Path(folder) / "mnist1x.npy", Path(folder) / "mnist20x.npy"
         np.save(one, raw)

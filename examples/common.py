@@ -81,7 +81,8 @@ def load(args: argparse.Namespace, train: str = "mnist", test: str | None = None
 
     def read(spec: str, limit: int) -> aekit.Dataset:
         source = str(Path(args.data_dir) / spec) if "/" in spec else spec  # a file, or a name
-        return aekit.load_source(source, args.data_dir, limit if args.quick else None)
+        return aekit.load_source(source, data_dir=args.data_dir,
+                                 limit=limit if args.quick else None)
 
     train_set, test_set = read(train, QUICK_TRAIN), read(test, QUICK_TEST)
     fitted = aekit.fit_scaling(train_set, scaling)

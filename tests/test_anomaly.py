@@ -16,6 +16,7 @@ from sklearn.metrics import roc_auc_score
 
 import aekit
 from aekit.cli.main import main
+from aekit.data import windows
 from aekit.detect import detector as anomaly
 from aekit.detect.detector import AnomalyDetector
 from aekit.runs.train_scores import TRAIN_SCORES, train_scores
@@ -130,12 +131,12 @@ def test_knn_scores_match_numpy(fitted) -> None:
 
 def test_point_scores_average_the_covering_windows() -> None:
     rng = np.random.default_rng(1)
-    starts = anomaly.window_starts(23, 5, 4)
+    starts = windows.window_starts(23, 5, 4)
     assert starts.tolist() == [0, 4, 8, 12, 16, 18]  # the last window ends at the last step
     window_scores = rng.uniform(size=len(starts))
     expected = [np.mean([s for s, a in zip(window_scores, starts, strict=True) if a <= t < a + 5])
                 for t in range(23)]
-    np.testing.assert_allclose(anomaly.point_scores(window_scores, starts, 5, 23), expected)
+    np.testing.assert_allclose(windows.point_scores(window_scores, starts, 5, 23), expected)
 
 
 def _npz(path: Path, x: np.ndarray, y: np.ndarray | None = None) -> str:

@@ -23,7 +23,7 @@ ECG = "timeseries/ecg-diff-count-3_TRAIN_NA.csv"
 @pytest.fixture(scope="module")
 def mnist_u8(data_dir: Path) -> np.ndarray:
     """The first 2,000 MNIST training images as stored: (N, 28, 28) uint8."""
-    return read_raw("mnist", data_dir).x[:2000, 0]
+    return read_raw("mnist", DataConfig(data_dir=str(data_dir))).x[:2000, 0]
 
 
 def _all_batches(source: stream.StreamBatches, epoch: int) -> list[torch.Tensor]:

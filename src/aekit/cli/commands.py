@@ -119,7 +119,7 @@ def reconstruct(args: argparse.Namespace) -> str:
     if args.figure and data.kind != "image":
         raise AekitError("--figure: only image data can be drawn")
     if args.figure:
-        plots.image_rows([x[:10], recon[:10]], ["original", "reconstruction"], args.figure)
+        plots.reconstructions(x, recon, args.figure)
     return f"wrote {args.out}: reconstructions {recon.shape}" + (
         f"; figure {args.figure}" if args.figure else "")
 
@@ -153,8 +153,7 @@ def denoise(args: argparse.Namespace) -> str:
         save_npy(args.noisy_out, loaded.scaling.undo(noisy))
         lines.append(f"wrote {args.noisy_out}: noisy inputs")
     if args.figure:
-        plots.image_rows([noisy[:10], cleaned[:10], x[:10]], ["noisy", "cleaned", "original"],
-                         args.figure, f"{spec} on {data.name}")
+        plots.denoised(noisy, cleaned, x, args.figure, f"{spec} on {data.name}")
         lines.append(f"wrote {args.figure}")
     return "\n".join(lines)
 

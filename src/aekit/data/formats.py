@@ -110,14 +110,6 @@ def number(text: str, path: Path, line: int, column: str, missing_ok: bool = Tru
                          f"got {text[:40]!r}") from None
 
 
-def sliding_windows(x: np.ndarray, window: int, stride: int, name: str) -> np.ndarray:
-    """(L, C) -> (N, window, C) windows every `stride` steps; a view, no copy."""
-    if window > len(x):
-        raise AekitError(f"{name}: --window {window} is longer than the series ({len(x)} steps)")
-    view = np.lib.stride_tricks.sliding_window_view(x, window, axis=0)  # (L-w+1, C, w)
-    return np.moveaxis(view[::stride], -1, 1)
-
-
 def csv_header(path: Path) -> list[str]:
     """The column names of a CSV file (its first line)."""
     try:

@@ -5,7 +5,8 @@ gives labels numbered by sorted class name. Sizes must agree unless `image_size`
 an unreadable or odd-sized file is named in the error, never skipped silently. Images over
 PIL's pixel limit are refused from their header, before decoding; 16-bit grayscale PNGs keep
 their 16 bits (as float32 in [0, 1]). Arrays of images from any source are brought to
-(N, C, H, W) here, and their full scale (what maps to 1) is read from their dtype and range.
+(N, C, H, W) here, their full scale (what maps to 1) is read from their dtype and range, and
+they are tiled into one picture (`tile`) for every figure and TensorBoard image.
 """
 
 from __future__ import annotations
@@ -59,6 +60,22 @@ def image_full_scale(x: np.ndarray) -> float:
     if top <= 255.0:
         return 255.0
     return float(np.iinfo(x.dtype).max) if x.dtype.kind in "ui" else top
+
+
+def tile(images: np.ndarray, n_cols: int, gap: int = 0, margin: int = 0, fill: float = 0.0
+         ) -> np.ndarray:
+    """Images (n, C, H, W) in [0, 1] as one (C, H', W') picture, `n_cols` per row, row-major,
+    `gap` pixels between them and `margin` around them, all of value `fill`; values are
+    clipped to [0, 1]."""
+    n, channels, h, w = images.shape
+    n_rows = -(-n // n_cols)
+    canvas = np.full((channels, n_rows * (h + gap) - gap + 2 * margin,
+                      n_cols * (w + gap) - gap + 2 * margin), fill)
+    for i, image in enumerate(np.clip(images, 0, 1)):
+        r, c = divmod(i, n_cols)
+        top, left = margin + r * (h + gap), margin + c * (w + gap)
+        canvas[:, top:top + h, left:left + w] = image
+    return canvas
 
 
 def _image_files(folder: Path) -> tuple[list[Path], list[int] | None]:

@@ -21,11 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
-from aekit.data import arrays, formats, images, series
+from aekit.data import arrays, formats, images, ts
+from aekit.data.windows import sliding_windows, window_count
 from aekit.errors import AekitError, one_line
 
 Reader = Callable[[np.ndarray], np.ndarray]
-SHARD_SUFFIXES = (".npy", ".npz")
 
 
 class Rows:
@@ -90,9 +90,8 @@ def open_npy(path: Path) -> Rows:
                 functools.partial(_read_npy, path))
 
 
-def _npz_header(path: Path, array: str) -> tuple[tuple[int, ...], np.dtype]:
-    """Shape and dtype of one array of an .npz from its member header, without decompressing."""
-    return arrays.npz_header(path, array)
+def _read_npz(path: Path, array: str, idx: np.ndarray) -> np.ndarray:
+    return _load_npz(path, array)[idx]
 
 
 @functools.lru_cache(maxsize=2)  # per worker: the shards of one shuffle buffer
@@ -100,41 +99,32 @@ def _load_npz(path: Path, array: str) -> np.ndarray:
     return formats.read_npz(path, array)[0]
 
 
-def _read_shards(paths: tuple[Path, ...], starts: np.ndarray, array: str, idx: np.ndarray
-                 ) -> np.ndarray:
-    shard = np.searchsorted(starts, idx, side="right") - 1
-    parts = []
-    for s in np.unique(shard):  # idx is sorted, so each shard's samples are contiguous
-        local = idx[shard == s] - starts[s]
-        path = paths[s]
-        parts.append(_read_npy(path, local) if path.suffix == ".npy"
-                     else _load_npz(path, array)[local])
-    return np.concatenate(parts)
-
-
-def open_shards(folder: Path, array: str | None) -> Rows:
-    """A folder of .npy/.npz shards, in name order, as one array (same sample shape and dtype)."""
-    paths = tuple(sorted(p for p in folder.iterdir() if p.suffix in SHARD_SUFFIXES))
+def open_npz(path: Path, array: str | None) -> Rows:
+    """One array of an .npz: its member header is read now, without decompressing; the
+    array is decompressed whole when first read (and kept for the next reads)."""
     name = array or "x"
-    if not paths:
-        raise AekitError(f"{folder}: no .npy/.npz shards in this folder")
-    sizes: list[int] = []
-    first: tuple[tuple[int, ...], np.dtype] = ((), np.dtype(np.float32))
-    for path in paths:
-        if path.suffix == ".npy":
-            rows = open_npy(path)
-            shape, dtype = rows.shape, rows.dtype
-        else:
-            shape, dtype = _npz_header(path, name)
-        if not sizes:
-            first = (tuple(shape[1:]), dtype)
-        elif (tuple(shape[1:]), dtype) != first:
-            raise AekitError(f"{path}: samples of shape {tuple(shape[1:])} and dtype {dtype}, "
-                             f"but {paths[0].name} has {first[0]} and {first[1]}")
-        sizes.append(shape[0])
+    shape, dtype = arrays.npz_header(path, name)
+    return Rows(shape[0], tuple(shape[1:]), dtype, functools.partial(_read_npz, path, name))
+
+
+def _read_parts(reads: tuple[Reader, ...], starts: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    part = np.searchsorted(starts, idx, side="right") - 1
+    # idx is sorted, so each part's samples are contiguous
+    return np.concatenate([reads[p](idx[part == p] - starts[p]) for p in np.unique(part)])
+
+
+def concatenate(parts: list[Rows], paths: list[Path]) -> Rows:
+    """The rows of `paths` (the shards of a folder, in order, of one sample shape and dtype)
+    as one."""
+    first = (parts[0].sample_shape, parts[0].dtype)
+    for part, path in zip(parts, paths, strict=True):
+        if (part.sample_shape, part.dtype) != first:
+            raise AekitError(f"{path}: samples of shape {part.sample_shape} and dtype "
+                             f"{part.dtype}, but {paths[0].name} has {first[0]} and {first[1]}")
+    sizes = [part.n for part in parts]
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
     return Rows(int(sum(sizes)), first[0], first[1],
-                functools.partial(_read_shards, paths, starts, name), starts)
+                functools.partial(_read_parts, tuple(p.read for p in parts), starts), starts)
 
 
 def _read_images(files: tuple[Path, ...], mode: str, size: int | None, idx: np.ndarray
@@ -183,17 +173,13 @@ def csv_to_npy(path: Path, label_column: str | None, time_column: str | None) ->
 
 def _read_windows(path: Path, window: int, stride: int, idx: np.ndarray) -> np.ndarray:
     mapped = np.load(path, mmap_mode="r")
-    view = np.lib.stride_tricks.sliding_window_view(mapped, window, axis=0)  # (L-w+1, C, w)
-    return np.ascontiguousarray(np.moveaxis(view[idx * stride], -1, 1))
+    return np.ascontiguousarray(sliding_windows(mapped, window, stride, str(path))[idx])
 
 
 def windows(series_npy: Path, window: int, stride: int, name: str) -> Rows:
     """(N, window, C) windows of a memory-mapped (L, C) series, every `stride` steps."""
     length, channels = np.load(series_npy, mmap_mode="r").shape
-    if window > length:
-        raise AekitError(f"{name}: --window {window} is longer than the series ({length} steps)")
-    n = (length - window) // stride + 1
-    return Rows(n, (window, channels), np.float32,
+    return Rows(window_count(length, window, stride, name), (window, channels), np.float32,
                 functools.partial(_read_windows, series_npy, window, stride))
 
 
@@ -202,7 +188,7 @@ def layout_for(kind: str, path: Path) -> Callable[[np.ndarray], np.ndarray]:
     if kind == "image":
         return functools.partial(images.image_layout, path=path)
     if kind == "series":
-        return functools.partial(series.series_layout, path=path)
+        return functools.partial(ts.series_layout, path=path)
     return _identity
 
 

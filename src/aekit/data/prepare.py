@@ -44,12 +44,7 @@ def read_data(data_config: DataConfig) -> Dataset:
             raise AekitError("--train-normal-only: not available with streamed data (--stream, "
                              "or data larger than --max-memory)")
         return stream.open_stream(data_config)
-    data = load_source(data_config.source, data_config.data_dir, data_config.limit,
-                       data_config.array, data_config.label_column, data_config.time_column,
-                       data_config.nan_policy, data_config.max_memory,
-                       kind=data_config.kind, window=data_config.window,
-                       stride=data_config.stride, image_size=data_config.image_size,
-                       columns=data_config.columns, pad=data_config.pad)
+    data = load_source(data_config.source, data_config)
     return drop_anomalies(data) if data_config.train_normal_only else data
 
 

@@ -7,14 +7,18 @@ downloaded (checksum-verified) into the cache when absent.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from aekit.data import formats, images, series, ts
+from aekit.config import DataConfig
+from aekit.data import filetypes, formats, images, ts
 from aekit.data.idx_sets import IDX_SETS, ensure_files
+from aekit.data.windows import series_windows
 from aekit.errors import AekitError
 
 
@@ -34,8 +38,6 @@ class Dataset:
 
 
 GENERATED = ("digits", "synthetic-3d")
-Names = list[str] | tuple[str, ...] | None  # CSV feature names
-FILE_SUFFIXES = (".npy", ".npz", ".csv", ".gz", ".idx", ".ts")
 
 
 def known_sources() -> list[str]:
@@ -45,31 +47,42 @@ def known_sources() -> list[str]:
     return sorted(named)
 
 
-def load_source(spec: str, data_dir: str | Path | None = None, limit: int | None = None,
-                array: str | None = None, label_column: str | None = None,
-                time_column: str | None = None, nan_policy: str = "error",
-                max_memory: float | None = None, *, kind: str | None = None,
-                window: int | None = None, stride: int | None = None,
-                image_size: int | None = None, columns: Names = None, pad: str = "mask",
-                length: int | None = None) -> Dataset:
-    """Read a named set or a file; `limit` keeps the first N samples.
+def reading(config: DataConfig | None = None, **options: Any) -> DataConfig:
+    """`config` (default: every reading option at its default) with `options`, fields of
+    DataConfig given by name, changed."""
+    config = DataConfig() if config is None else config
+    if not isinstance(config, DataConfig):
+        raise AekitError(f"load_source: config: expected a DataConfig, got "
+                         f"{type(config).__name__}; give reading options by name "
+                         "(data_dir=..., limit=...)")
+    fields = [f.name for f in dataclasses.fields(DataConfig)]
+    if unknown := sorted(set(options) - set(fields)):
+        raise AekitError(f"load_source: unknown option {unknown[0]!r}; expected one of "
+                         + ", ".join(fields))
+    return dataclasses.replace(config, **options) if options else config
 
-    `kind` says how a file's array is meant (image, series, tabular) where its shape alone
-    cannot; `window`/`stride` cut one long series (a CSV or (T, C) array) into samples; a
-    folder is read as PNG/JPEG images (`image_size` resizes them to a square).
-    The float32 copy is checked against `max_memory` (GiB; default 80% of RAM) before it is
-    made, and NaN/inf values are refused unless `nan_policy` is `drop` (samples) or `zero`.
-    `pad` and `length` make unequal-length `.ts` series equal (data/ts.py); the NaN padding
-    of series is a mask, not missing values.
+
+def load_source(spec: str, config: DataConfig | None = None, *, length: int | None = None,
+                **options: Any) -> Dataset:
+    """Read a named set or a file as `config` says (its `source` aside: `spec` is read), with
+    `options` (DataConfig fields by name: `limit=500`, `data_dir=...`) changed.
+
+    `limit` keeps the first N samples. `kind` says how a file's array is meant (image,
+    series, tabular) where its shape alone cannot; `window`/`stride` cut one long series (a
+    CSV or (T, C) array) into samples; a folder is read as PNG/JPEG images (`image_size`
+    resizes them to a square). The float32 copy is checked against `max_memory` (GiB;
+    default 80% of RAM) before it is made, and NaN/inf values are refused unless
+    `nan_policy` is `drop` (samples) or `zero`. `pad` and `length` (the series length a
+    trained model expects) make unequal-length `.ts` series equal (data/ts.py); the NaN
+    padding of series is a mask, not missing values.
     """
-    allowed = max_memory or 0.8 * ram_gib()
-    budget = formats.Budget(spec, None if window else limit, allowed * 2**30)
-    data = read_raw(spec, data_dir, array, label_column, time_column, kind=kind, window=window,
-                    stride=stride, image_size=image_size, budget=budget, columns=columns,
-                    pad=pad, length=length)
-    if limit is not None:
-        data.x = data.x[:limit]
-        data.y = None if data.y is None else data.y[:limit]
+    config = reading(config, **options)
+    allowed = config.max_memory or 0.8 * ram_gib()
+    budget = formats.Budget(spec, None if config.window else config.limit, allowed * 2**30)
+    data = read_raw(spec, config, budget=budget, length=length)
+    if config.limit is not None:
+        data.x = data.x[:config.limit]
+        data.y = None if data.y is None else data.y[:config.limit]
     needed = data.x.size * 4 / 2**30
     if needed > allowed:
         raise AekitError(f"{spec}: needs {needed:.2f} GiB as float32, more than the "
@@ -77,39 +90,36 @@ def load_source(spec: str, data_dir: str | Path | None = None, limit: int | None
                          "--max-memory, or a .npy, CSV or folder source that `aekit train` "
                          "streams")
     data.x = data.x.astype(np.float32, copy=False)
-    return _apply_nan_policy(data, nan_policy, spec)
+    return _apply_nan_policy(data, config.nan_policy, spec)
 
 
-def read_raw(spec: str, data_dir: str | Path | None = None, array: str | None = None,
-             label_column: str | None = None, time_column: str | None = None, *,
-             kind: str | None = None, window: int | None = None, stride: int | None = None,
-             image_size: int | None = None, budget: formats.Budget | None = None,
-             columns: Names = None, pad: str = "mask", length: int | None = None) -> Dataset:
-    """The source in its storage dtype (uint8 stays uint8), in memory: all samples, or those
-    `budget` allows, checked from the file headers before they are read; CSV features
-    `columns` by name; unequal-length `.ts` series made equal by `pad` (data/ts.py)."""
+def read_raw(spec: str, config: DataConfig | None = None, *,
+             budget: formats.Budget | None = None, length: int | None = None) -> Dataset:
+    """The source in its storage dtype (uint8 stays uint8), in memory: all samples (`limit`
+    is left to the caller), or those `budget` allows, checked from the file headers before
+    they are read."""
+    config = reading(config)
     name, _, split = spec.partition(":")
     budget = budget or formats.Budget(spec)
     if name in IDX_SETS:
-        data = _load_idx_set(name, split or "train", data_dir, budget)
+        data = _load_idx_set(name, split or "train", config.data_dir, budget)
     elif name == "digits":
         data = _digits(split)
     elif name == "synthetic-3d":
         data = _synthetic_3d(split or "train")
     elif Path(spec).is_dir():
-        x, y = images.read_image_folder(Path(spec), image_size, budget.max_bytes)
+        x, y = images.read_image_folder(Path(spec), config.image_size, budget.max_bytes)
         data = _as_dataset(x, y, Path(spec), "image")
-    elif Path(spec).suffix in FILE_SUFFIXES or os.sep in spec or Path(spec).exists():
-        formats.regular_file(Path(spec))
-        if spec.endswith(".ts"):
-            (x, y), names = ts.read_ts(Path(spec), pad, length), None
-        else:
-            x, y, names = _load_file(Path(spec), array, label_column, time_column, budget,
-                                     columns)
-        if window is not None:
-            x, y = series.windows(x, y, window, stride or 1, spec)
+    elif filetypes.is_file_source(spec):
+        path = Path(spec)
+        formats.regular_file(path)
+        fmt = filetypes.format_of(path)
+        x, y, names = fmt.read(path, config, budget, length)
+        kind = config.kind or fmt.kind
+        if config.window is not None:
+            x, y = series_windows(x, y, config.window, config.stride or 1, spec)
             kind = "series"
-        data = _as_dataset(x, y, Path(spec), kind or ("series" if spec.endswith(".ts") else None))
+        data = _as_dataset(x, y, path, kind)
         data.features = names
     else:
         raise AekitError(f"--data: unknown source {spec!r}; expected a file path or one of "
@@ -121,13 +131,7 @@ def ram_gib() -> float:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
 
 
-NAN_POLICIES = ("error", "drop", "zero")
-
-
 def _apply_nan_policy(data: Dataset, policy: str, spec: str) -> Dataset:
-    if policy not in NAN_POLICIES:
-        raise AekitError(f"--nan-policy: expected one of {', '.join(NAN_POLICIES)}, "
-                         f"got {policy!r}")
     finite = (~ts.gaps(data.x) if data.kind == "series" and data.x.ndim == 3
               else np.isfinite(data.x).reshape(len(data.x), -1).all(axis=1))
     if finite.all():
@@ -185,25 +189,6 @@ def _synthetic_3d(split: str) -> Dataset:
     return Dataset(part.astype(np.float32), None, f"synthetic-3d:{split}", "tabular")
 
 
-def _load_file(path: Path, array: str | None, label_column: str | None,
-               time_column: str | None, budget: formats.Budget, columns: Names = None
-               ) -> tuple[np.ndarray, np.ndarray | None, list[str] | None]:
-    suffix = path.suffix
-    y, names = None, None
-    if suffix == ".npy":
-        x = formats.read_npy(path, budget)
-    elif suffix == ".npz":
-        x, y = formats.read_npz(path, array, budget)
-    elif suffix == ".csv":
-        x, y, names = formats.read_csv(path, label_column, time_column, columns)
-    elif suffix in (".gz", ".idx") or path.name.endswith("-ubyte"):
-        x = formats.read_idx(path, budget)
-    else:
-        raise AekitError(f"{path}: unsupported file type; expected one of "
-                         + ", ".join(FILE_SUFFIXES))
-    return x, y, names
-
-
 def _as_dataset(x: np.ndarray, y: np.ndarray | None, path: Path, kind: str | None) -> Dataset:
     """Images become (N, C, H, W), series (N, T, C); `kind` None guesses from the shape."""
     if x.dtype.kind not in "uif" or x.ndim < 2:
@@ -218,5 +203,5 @@ def _as_dataset(x: np.ndarray, y: np.ndarray | None, path: Path, kind: str | Non
         x = images.image_layout(x, path)
         full_scale = images.image_full_scale(x)
     elif kind == "series":
-        x = series.series_layout(x, path)
+        x = ts.series_layout(x, path)
     return Dataset(x, y, str(path), kind, full_scale)

@@ -20,7 +20,7 @@ from torch.utils.data import DataLoader
 from torch.utils.data import Dataset as TorchDataset
 
 from aekit.config import DataConfig
-from aekit.data import images, lazy
+from aekit.data import filetypes, images, lazy
 from aekit.data.batches import Step, epoch_permutation, rank_share
 from aekit.data.scaling import Scaling, finish_scaling, resolve
 from aekit.data.sources import Dataset, ram_gib, read_raw
@@ -42,17 +42,16 @@ def memory_limit_gib(config: DataConfig) -> float:
 
 
 def wants_stream(config: DataConfig) -> bool:
-    """--stream, or a file source whose float32 copy would exceed --max-memory (a CSV by its
-    text size, since text takes at least as many bytes as float32 values)."""
+    """--stream, or a file source whose float32 copy would exceed --max-memory (measured from
+    headers, or a CSV's text size)."""
     if config.stream:
         return True
     path = Path(config.source)
-    if path.suffix == ".npy" and path.is_file():
-        gib = lazy.open_npy(path).nbytes_float32 / 2**30
-    elif path.suffix == ".csv" and path.is_file():
-        gib = path.stat().st_size / 2**30
-    elif path.is_dir() and any(p.suffix in lazy.SHARD_SUFFIXES for p in path.iterdir()):
-        gib = lazy.open_shards(path, config.array).nbytes_float32 / 2**30
+    fmt = filetypes.streamable(path)
+    if fmt is not None and fmt.stream_bytes is not None:
+        gib = fmt.stream_bytes(path) / 2**30
+    elif filetypes.is_shard_folder(path):
+        gib = filetypes.open_shards(path, config.array).nbytes_float32 / 2**30
     elif path.is_dir():
         gib = images.folder_nbytes_float32(path, config.image_size) / 2**30
     else:
@@ -61,34 +60,28 @@ def wants_stream(config: DataConfig) -> bool:
 
 
 def open_stream(config: DataConfig) -> Streamed:
-    """The source with its samples left on disk where it can be (.npy, shard and image
-    folders, CSV); other sources are read raw (uint8 stays uint8) and streamed from memory."""
+    """The source with its samples left on disk where its format allows (.npy, CSV, shard
+    and image folders); other sources are read raw (uint8 stays uint8) and streamed from
+    memory."""
     path, kind = Path(config.source), config.kind
-    y = None
-    if path.suffix == ".npy" and path.is_file():
-        rows = lazy.open_npy(path)
-    elif path.suffix == ".csv" and path.is_file():
-        series_npy = lazy.csv_to_npy(path, config.label_column, config.time_column)
-        if config.window is None:
-            rows = lazy.open_npy(series_npy)
-        else:
-            rows, kind = lazy.windows(series_npy, config.window, config.stride or 1,
-                                      str(path)), "series"
-    elif path.is_dir() and any(p.suffix in lazy.SHARD_SUFFIXES for p in path.iterdir()):
-        rows = lazy.open_shards(path, config.array)
+    y, windowed = None, False
+    fmt = filetypes.streamable(path)
+    if fmt is not None and fmt.open_lazy is not None:
+        rows = fmt.open_lazy(path, config)
+        windowed = fmt.lazy_windows and config.window is not None
+    elif filetypes.is_shard_folder(path):
+        rows = filetypes.open_shards(path, config.array)
     elif path.is_dir():
         rows, y = lazy.open_image_folder(path, config.image_size)
         kind = "image"
     else:
-        data = read_raw(config.source, config.data_dir, config.array, config.label_column,
-                        config.time_column, kind=config.kind, window=config.window,
-                        stride=config.stride, image_size=config.image_size)
+        data = read_raw(config.source, config)
         return _limited(Streamed(data.x, data.y, data.name, data.kind, data.full_scale),
                         config.limit)
-    kind = kind or ("image" if len(rows.shape) >= 3 else "tabular")
-    if config.window is not None and path.suffix != ".csv":
+    if config.window is not None and not windowed:
         raise AekitError(f"--window: streaming cuts windows from a CSV series only; {path} "
                          "is read in memory without --stream")
+    kind = "series" if windowed else kind or ("image" if len(rows.shape) >= 3 else "tabular")
     data = Streamed(rows.map(lazy.layout_for(kind, path)), y, str(path), kind,
                     255.0 if rows.dtype == np.uint8 else 1.0)
     return _limited(data, config.limit)

@@ -1,5 +1,6 @@
-"""The aeon/sktime `.ts` text format: univariate or multivariate series, of equal or unequal
-length, as one (N, T, C) float32 array and the labels.
+"""Series samples, laid out (N, T, C) whatever file they come from, and the aeon/sktime `.ts`
+text format: univariate or multivariate series, of equal or unequal length, as one (N, T, C)
+float32 array and the labels.
 
 Unequal lengths are made equal one of two ways (`pad`):
 - `mask` (the default): each series keeps its recorded values and is padded at its end with
@@ -21,6 +22,17 @@ from aekit.data.formats import read_bytes
 from aekit.errors import AekitError
 
 PADS = ("mask", "resample")
+
+
+def series_layout(x: np.ndarray, path: Path) -> np.ndarray:
+    """Series samples as (N, T, C), settled once when read so models never guess the axes:
+    (N, T) -> (N, T, 1); (N, T, C) kept."""
+    if x.ndim == 2:
+        return x[:, :, None]
+    if x.ndim != 3:
+        raise AekitError(f"{path}: series must be (N, T) or (N, T, C) (--kind series), got "
+                         f"shape {x.shape}")
+    return x
 
 
 def read_ts(path: Path, pad: str = "mask", length: int | None = None

@@ -1,5 +1,5 @@
-"""Anomaly detection by reconstruction: per-sample scores, thresholds, the detector, and the
-point scores of a long series.
+"""Anomaly detection by reconstruction: per-sample scores, thresholds and the detector (the
+point scores of a long series: `aekit.data.windows`).
 
 An autoencoder trained on normal data reconstructs normal inputs well and others badly, so the
 per-sample reconstruction error is an anomaly score (higher = more anomalous). Scores are
@@ -41,26 +41,6 @@ def check_contamination(contamination: float, option: str = "--contamination") -
 def threshold_for(train_scores: np.ndarray, contamination: float) -> float:
     """The score above which a fraction `contamination` of the training scores lie."""
     return float(np.quantile(train_scores, 1 - check_contamination(contamination)))
-
-
-def window_starts(length: int, window: int, stride: int) -> np.ndarray:
-    """Starts every `stride` steps, plus one window ending at the last step, so every point
-    of the series is covered."""
-    if window > length:
-        raise AekitError(f"--window {window}: longer than the series ({length} steps)")
-    starts = np.arange(0, length - window + 1, stride)
-    return starts if starts[-1] == length - window else np.append(starts, length - window)
-
-
-def point_scores(window_scores: np.ndarray, starts: np.ndarray, window: int, length: int
-                 ) -> np.ndarray:
-    """Each point's score: the mean score of the windows that cover it."""
-    total, count = np.zeros(length + 1), np.zeros(length + 1)
-    np.add.at(total, starts, window_scores)
-    np.add.at(total, starts + window, -window_scores)
-    np.add.at(count, starts, 1)
-    np.add.at(count, starts + window, -1)
-    return np.cumsum(total)[:length] / np.cumsum(count)[:length]
 
 
 class AnomalyDetector(OutlierMixin, AutoencoderEstimator):

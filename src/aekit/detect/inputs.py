@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from aekit.config import DataConfig
 from aekit.data.formats import csv_header, read_time_column
 from aekit.data.labels import anomaly_labels
 from aekit.data.sources import load_source
@@ -27,12 +28,12 @@ def detect_with_run(loaded: Run, spec: str | None, given: dict[str, Any], *, sco
     detector = detection.detector_for_run(loaded, score, contamination, threshold)
     spec = spec or loaded.data_config.source
     options = read_options(loaded, given)
-    labels = options["label_column"]
+    labels = options.label_column
     if "label_column" not in given and labels and spec.endswith(".csv") \
             and labels not in csv_header(Path(spec)):
         labels = None  # unlabelled data to score, in the training file's format
     limit = given.get("limit")
-    times = read_time_column(Path(spec), options["time_column"]) if spec.endswith(".csv") \
+    times = read_time_column(Path(spec), options.time_column) if spec.endswith(".csv") \
         else None
     times = times and times[:limit]  # the rows --limit keeps
     window = loaded.data_config.window
@@ -42,8 +43,7 @@ def detect_with_run(loaded: Run, spec: str | None, given: dict[str, Any], *, sco
     if given.get("window") not in (None, window):
         raise AekitError(f"--window {given['window']}: the model was trained on windows of "
                          f"{window} steps")
-    data = load_source(spec, limit=limit, **{**options, "window": None, "stride": None,
-                                             "label_column": labels})
+    data = load_source(spec, options, window=None, stride=None, label_column=labels)
     stride = given.get("stride") or loaded.data_config.stride or 1  # default: as in training
     found = detection.score_series(detector, data.x, anomaly_labels(data), window, stride,
                                    times, data.name)
@@ -57,9 +57,9 @@ def detect_default(spec: str | None, train_spec: str | None, given: dict[str, An
     """The default detector fitted on `train_spec` (default: `spec` itself) scores `spec`."""
     if spec is None:
         raise AekitError("--data: required without RUN (the table to score)")
-    options = {k: v for k, v in given.items() if k in DEFAULT_READING}
-    data = load_source(spec, limit=given.get("limit"), **options)
-    train = None if train_spec is None else load_source(train_spec, limit=given.get("limit"),
-                                                        **options)
+    options = DataConfig(limit=given.get("limit"),
+                         **{k: v for k, v in given.items() if k in DEFAULT_READING})
+    data = load_source(spec, options)
+    train = None if train_spec is None else load_source(train_spec, options)
     found = detection.fit_and_score(data, train, contamination, threshold, device)
     return found, data.name, train.name if train else data.name

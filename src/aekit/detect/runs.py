@@ -9,15 +9,10 @@ from pathlib import Path
 import numpy as np
 
 from aekit import metrics
-from aekit.data.formats import sliding_windows
 from aekit.data.labels import anomaly_labels
 from aekit.data.sources import Dataset
-from aekit.detect.detector import (
-    DEFAULT_CONTAMINATION,
-    AnomalyDetector,
-    point_scores,
-    window_starts,
-)
+from aekit.data.windows import point_scores, sliding_windows, window_starts
+from aekit.detect.detector import DEFAULT_CONTAMINATION, AnomalyDetector
 from aekit.errors import AekitError
 from aekit.io import atomic_write_bytes
 from aekit.report import plots

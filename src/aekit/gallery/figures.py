@@ -37,10 +37,10 @@ class Context:
 
 
 def _reconstructions(ctx: Context, path: Path) -> dict[str, Any]:
-    sample = ctx.x_test[:10]
-    recon = metrics.reconstruct(ctx.run.model, sample)
-    plots.image_rows([ctx.to_unit(sample), ctx.to_unit(recon)], ["original", "reconstruction"],
-                     path, f"{ctx.run.preset} on {ctx.test.name}")
+    sample = ctx.x_test[:plots.SHOWN]
+    rebuilt = metrics.reconstruct(ctx.run.model, sample)
+    plots.reconstructions(ctx.to_unit(sample), ctx.to_unit(rebuilt), path,
+                          f"{ctx.run.preset} on {ctx.test.name}")
     return {}
 
 
@@ -60,9 +60,8 @@ def _code_map(ctx: Context, path: Path) -> dict[str, Any]:
 
 def _denoise(ctx: Context, path: Path) -> dict[str, Any]:
     noisy, cleaned = denoise(ctx.run.model, ctx.x_test, ctx.run.model_config.noise)
-    plots.image_rows([ctx.to_unit(noisy[:10]), ctx.to_unit(cleaned[:10]),
-                      ctx.to_unit(ctx.x_test[:10])], ["noisy", "cleaned", "original"], path,
-                     f"{ctx.run.model_config.noise} on {ctx.test.name}")
+    shown = [ctx.to_unit(a[:plots.SHOWN]) for a in (noisy, cleaned, ctx.x_test)]
+    plots.denoised(*shown, path, f"{ctx.run.model_config.noise} on {ctx.test.name}")
     errors = metrics.recon_errors(ctx.x_test, cleaned)
     return {"noisy_mse": metrics.recon_errors(ctx.x_test, noisy)["mse"],
             "cleaned_mse": errors["mse"], "cleaned_bce": errors["bce"]}

@@ -214,8 +214,10 @@ def _ratio(value: float | None, reference: float) -> float | None:
 
 def _context(run: Run, source: str, test_spec: str, data_dir: str | None,
              quick: bool) -> Context:
-    test = load_source(test_spec, data_dir, QUICK_TEST if quick else None)
-    train = load_source(source, data_dir, QUICK_LIMIT if quick else 10000)
+    test = load_source(test_spec, DataConfig(data_dir=data_dir,
+                                             limit=QUICK_TEST if quick else None))
+    train = load_source(source, DataConfig(data_dir=data_dir,
+                                           limit=QUICK_LIMIT if quick else 10000))
     return Context(run, test, run.scaling.apply(test.x), run.scaling.apply(train.x), train.y,
                    quick)
 

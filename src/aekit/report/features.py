@@ -50,10 +50,14 @@ def weight_grid(model: Autoencoder, path: str | Path, units: int = 30) -> Path:
     lo = weights.min(axis=1, keepdims=True)
     span = np.maximum(weights.max(axis=1, keepdims=True) - lo, 1e-12)
     images = ((weights - lo) / span).reshape(-1, *model.config.input_shape)
-    rows = [images[i:i + _PER_ROW] for i in range(0, len(images), _PER_ROW)]
-    labels = [f"units {i}-{i + len(r) - 1}" for i, r in zip(range(0, len(images), _PER_ROW),
-                                                               rows, strict=True)]
+    rows = _in_rows(images)
+    labels = [f"units {i * _PER_ROW}-{i * _PER_ROW + len(r) - 1}" for i, r in enumerate(rows)]
     return image_rows(rows, labels, path, f"first-layer weights of {len(images)} units")
+
+
+def _in_rows(images: np.ndarray) -> list[np.ndarray]:
+    """Images in rows of _PER_ROW, the last one shorter."""
+    return [images[i:i + _PER_ROW] for i in range(0, len(images), _PER_ROW)]
 
 
 @torch.inference_mode()
@@ -71,7 +75,7 @@ def top_inputs(model: Autoencoder, x: np.ndarray, unit: int, path: str | Path,
         (torch.as_tensor(x[i:i + 4096], device=device).flatten(1) @ linear.weight[unit]
          + linear.bias[unit]).cpu().numpy() for i in range(0, len(x), 4096)])
     best = np.argsort(-scores, kind="stable")[:count]
-    rows = [x[best[i:i + _PER_ROW]] for i in range(0, len(best), _PER_ROW)]
+    rows = _in_rows(x[best])
     labels = ["top inputs"] + [""] * (len(rows) - 1)
     return image_rows(rows, labels, path, f"the {len(best)} of {len(x)} inputs that activate "
                       f"unit {unit} most")

@@ -1,4 +1,6 @@
-"""Figures a run writes: loss curves and originals-above-reconstructions grids (as the seeds)."""
+"""Every figure aekit draws, one function per kind of picture: loss and accuracy curves,
+originals above reconstructions, noisy / cleaned / original rows, image grids (tiled by
+`data.images.tile`), code maps, score histograms and series plots."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from aekit.data.images import tile
 from aekit.io import atomic_write
 
 
@@ -83,6 +86,25 @@ def image_rows(rows: list[np.ndarray], labels: list[str], path: str | Path,
     if title:
         fig.suptitle(title, fontsize=10)
     return _save(fig, path)
+
+
+SHOWN = 10
+"""Samples drawn in a reconstruction or denoising figure."""
+
+
+def reconstructions(originals: np.ndarray, rebuilt: np.ndarray, path: str | Path,
+                    title: str = "") -> Path:
+    """The first SHOWN images (n, C, H, W) in [0, 1] above their reconstructions."""
+    return image_rows([originals[:SHOWN], rebuilt[:SHOWN]], ["original", "reconstruction"],
+                      path, title)
+
+
+def denoised(noisy: np.ndarray, cleaned: np.ndarray, originals: np.ndarray, path: str | Path,
+             title: str = "") -> Path:
+    """The first SHOWN corrupted images (n, C, H, W) in [0, 1], above the model's cleaned
+    versions, above the originals."""
+    return image_rows([noisy[:SHOWN], cleaned[:SHOWN], originals[:SHOWN]],
+                      ["noisy", "cleaned", "original"], path, title)
 
 
 def _drawable(images: np.ndarray) -> np.ndarray:
@@ -256,17 +278,12 @@ def image_grid(images: np.ndarray, n_cols: int, path: str | Path, title: str = "
                pad: int = 2) -> Path:
     """Images (n, C, H, W) in [0, 1] tiled into one picture, `n_cols` per row, white gaps."""
     plt = _pyplot()
-    images = _drawable(images)
-    n, channels, h, w = images.shape
-    n_rows = -(-n // n_cols)
-    canvas = np.zeros((n_rows * (h + pad) + pad, n_cols * (w + pad) + pad, channels))
-    for i, image in enumerate(np.clip(images, 0, 1)):
-        r, c = divmod(i, n_cols)
-        top, left = pad + r * (h + pad), pad + c * (w + pad)
-        canvas[top:top + h, left:left + w] = np.moveaxis(image, 0, -1)
+    canvas = tile(_drawable(images), n_cols, gap=pad, margin=pad)
+    n_rows = -(-len(images) // n_cols)
     fig, ax = plt.subplots(figsize=(max(3.0, 0.45 * n_cols), max(3.0, 0.45 * n_rows)))
-    ax.imshow(canvas[..., 0] if channels == 1 else canvas,
-              cmap="Greys" if channels == 1 else None, vmin=0, vmax=1, interpolation="nearest")
+    grey = len(canvas) == 1
+    ax.imshow(canvas[0] if grey else np.moveaxis(canvas, 0, -1),
+              cmap="Greys" if grey else None, vmin=0, vmax=1, interpolation="nearest")
     ax.set_axis_off()
     if title:
         ax.set_title(title, fontsize=10)

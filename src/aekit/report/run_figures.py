@@ -34,9 +34,9 @@ def write_figures(out: Path, model: Autoencoder, history: list[dict[str, Any]],
                           f"{prepared.data.name}")
     unit = to_unit(prepared)
     if unit is not None:
-        sample = held_out(prepared)[:10]
-        shown = [unit(a) for a in (sample, metrics.reconstruct(model, sample))]
-        plots.image_rows(shown, ["original", "reconstruction"], figures / "reconstructions.png")
+        sample = held_out(prepared)[:plots.SHOWN]
+        plots.reconstructions(unit(sample), unit(metrics.reconstruct(model, sample)),
+                              figures / "reconstructions.png")
         if model.can_generate:  # prior samples, and seed 004's manifold for a 2-D code
             full = prepared.scaling.to_unit(sampling.sample(model, 64))
             plots.image_grid(full, 8, figures / "samples.png", f"{model.config.arch} samples")

@@ -3,11 +3,13 @@ user gives), checked against the shape the model was trained on, and scaled as i
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from aekit.config import DataConfig
 from aekit.data.scaling import check_shape
 from aekit.data.sources import Dataset, known_sources, load_source
 from aekit.errors import AekitError
@@ -19,12 +21,17 @@ READING = ("data_dir", "array", "label_column", "time_column", "nan_policy", "ma
 """The run's data options that say how a source is read."""
 
 
-def read_options(loaded: Run, given: dict[str, Any]) -> dict[str, Any]:
-    """`load_source` options: the run's own, overridden by those `given`."""
-    stored = loaded.data_config
-    shape = loaded.model_config.input_shape  # unequal-length series: to the model's length
-    length = {"length": shape[0]} if len(shape) == 2 and stored.window is None else {}
-    return {**{name: given.get(name, getattr(stored, name)) for name in READING}, **length}
+def read_options(loaded: Run, given: dict[str, Any]) -> DataConfig:
+    """How the run reads data: its own reading options, overridden by those `given`; only a
+    given --limit (not the training one) keeps fewer samples."""
+    chosen = {name: given[name] for name in READING if name in given}
+    return dataclasses.replace(loaded.data_config, limit=given.get("limit"), **chosen)
+
+
+def model_length(loaded: Run) -> int | None:
+    """The series length the model was trained on, which unequal-length series are made."""
+    shape = loaded.model_config.input_shape
+    return shape[0] if len(shape) == 2 and loaded.data_config.window is None else None
 
 
 def load_for_run(loaded: Run, spec: str | None, given: dict[str, Any], option: str = "--data",
@@ -32,8 +39,8 @@ def load_for_run(loaded: Run, spec: str | None, given: dict[str, Any], option: s
     """`spec` (default: the run's training source) read as the run reads data, then with
     `overrides`, and checked against the shape the model was trained on."""
     spec = spec or loaded.data_config.source
-    data = load_source(spec, limit=given.get("limit"),
-                       **{**read_options(loaded, given), **overrides})
+    data = load_source(spec, read_options(loaded, given), length=model_length(loaded),
+                       **overrides)
     check_shape(loaded.scaling, data.x, data.name)
     expected = loaded.model_config.input_shape
     if tuple(data.x.shape[1:]) != expected:

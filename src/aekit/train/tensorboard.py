@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from aekit.data.images import tile
 from aekit.errors import AekitError
 from aekit.metrics import encode, loss_terms, reconstruct
 from aekit.train.callbacks import Callback
@@ -80,9 +81,4 @@ class TensorBoardLogger(Callback):
 def image_grid(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
     """Two rows of (n, C, H, W) images in [0, 1] as one (C, 2H + 1, n(W + 1) - 1) image, with
     one-pixel white gutters (originals above, reconstructions below)."""
-    n, c, h, w = top.shape
-    grid = np.ones((c, 2 * h + 1, n * (w + 1) - 1), np.float32)
-    for row, images in enumerate((top, bottom)):
-        for i, image in enumerate(images):
-            grid[:, row * (h + 1):row * (h + 1) + h, i * (w + 1):i * (w + 1) + w] = image
-    return np.clip(grid, 0, 1)
+    return tile(np.concatenate([top, bottom]), len(top), gap=1, fill=1.0).astype(np.float32)
