@@ -108,7 +108,6 @@ class AnomalyDetector(BaseDetector, AutoencoderEstimator):
         BaseDetector.__init__(self, contamination=contamination, threshold=threshold)
         self.anomaly_score = anomaly_score
 
-
     def _kind(self, x: np.ndarray) -> BaseDetector:
         """The detector for the validated samples `x`: with no model option and the automatic
         score, the ensemble for a table, the image default for images (N, channels, height,
