@@ -17,9 +17,9 @@ from sklearn.decomposition import PCA
 from sklearn.ensemble import IsolationForest
 
 import aekit
+from aekit import scores as scoring
 from aekit.data.windows import point_scores, sliding_windows, window_starts
-from aekit.detect import detector as anomaly
-from aekit.detect.detector import AnomalyDetector
+from aekit.detect.reconstruction import ReconstructionDetector
 from aekit.metrics import detection_metrics
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "timeseries"
@@ -49,14 +49,15 @@ def main() -> None:
             "IsolationForest": points(-IsolationForest(random_state=0).fit(flat_train)
                                       .score_samples(flat_test))}
     started = time.perf_counter()
-    det = AnomalyDetector("conv1d", hidden=(16,), epochs=args.epochs, lr=1e-3, batch_size=64,
-                          options={"channels": (16, 32, 32), "conv_mode": "stride",
-                                   "kernel": 5, "code_activation": "none"}).fit(train)
+    det = ReconstructionDetector("conv1d", hidden=(16,), epochs=args.epochs, lr=1e-3,
+                                 batch_size=64,
+                                 options={"channels": (16, 32, 32), "conv_mode": "stride",
+                                          "kernel": 5, "code_activation": "none"}).fit(train)
     seconds = time.perf_counter() - started
     x_train, x_test = det.scaling_.apply(train), det.scaling_.apply(windows)
     for score in ("mse", "mse+code"):
-        state = anomaly.fit_score(det.model_, x_train, score)
-        rows[f"aekit conv1d {score}"] = points(anomaly.anomaly_scores(det.model_, x_test, score,
+        state = scoring.fit_score(det.model_, x_train, score)
+        rows[f"aekit conv1d {score}"] = points(scoring.anomaly_scores(det.model_, x_test, score,
                                                                       state))
     print("| method | ROC-AUC | AP | best F1 |\n|---|---|---|---|")
     for name, m in rows.items():

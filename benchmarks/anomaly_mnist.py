@@ -19,8 +19,9 @@ from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score
 
 import aekit
-from aekit.detect import detector as anomaly
+from aekit import scores as scoring
 from aekit.detect.detector import AnomalyDetector
+from aekit.detect.reconstruction import ReconstructionDetector
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SCORES = ("mse", "mse+code", "knn", "mse+knn")
@@ -47,12 +48,12 @@ def aekit_aurocs(name: str, epochs: int, x_train: np.ndarray, x_test: np.ndarray
     if name == "default":
         scores = AnomalyDetector().fit(x_train).anomaly_scores(x_test)
         return {"default": roc_auc_score(y, scores)}
-    det = AnomalyDetector(**MODELS[name], epochs=epochs, lr=1e-3, batch_size=64,
-                          input_shape=(1, 28, 28), scaling="unit").fit(x_train)
+    det = ReconstructionDetector(**MODELS[name], epochs=epochs, lr=1e-3, batch_size=64,
+                                 input_shape=(1, 28, 28), scaling="unit").fit(x_train)
     result = {}
     for score in SCORES:
-        state = anomaly.fit_score(det.model_, x_train, score)
-        scores = anomaly.anomaly_scores(det.model_, x_test, score, state)
+        state = scoring.fit_score(det.model_, x_train, score)
+        scores = scoring.anomaly_scores(det.model_, x_test, score, state)
         result[f"{name} {score}"] = roc_auc_score(y, scores)
     return result
 

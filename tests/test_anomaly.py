@@ -15,9 +15,9 @@ import torch
 from sklearn.metrics import roc_auc_score
 
 import aekit
+import aekit.scores as scoring
 from aekit.cli.main import main
 from aekit.data import windows
-from aekit.detect import detector as anomaly
 from aekit.detect.detector import AnomalyDetector
 from aekit.runs.train_scores import TRAIN_SCORES, train_scores
 
@@ -65,15 +65,16 @@ def test_fit_itself_flags_its_contamination(fitted) -> None:
 
 def test_scores_match_numpy(fitted) -> None:
     det, x = fitted
+    model = det.detector_.model_
     x = x[:200].astype(np.float64)
-    recon = aekit.metrics.reconstruct(det.model_, x).reshape(200, -1)
+    recon = aekit.metrics.reconstruct(model, x).reshape(200, -1)
     diff = x - recon
     r = np.clip(recon, 1e-7, 1 - 1e-7)
     expected = {"mse": (diff**2).mean(1), "l1": np.abs(diff).mean(1),
                 "l2": np.sqrt((diff**2).sum(1)), "linf": np.abs(diff).max(1),
                 "bce": -(x * np.log(r) + (1 - x) * np.log(1 - r)).mean(1)}
     for name, values in expected.items():
-        torch.testing.assert_close(anomaly.anomaly_scores(det.model_, x, name), values,
+        torch.testing.assert_close(scoring.anomaly_scores(model, x, name), values,
                                    rtol=1e-6, atol=1e-9)
 
 
@@ -82,22 +83,23 @@ def test_code_scores_match_numpy(fitted) -> None:
     covariance plus 1e-6 of the mean variance on the diagonal);
     `mse+code` adds it to the MSE, each over its training standard deviation."""
     det, x = fitted
+    model = det.detector_.model_
     train, test = x[:1000].astype(np.float64), x[1000:1200].astype(np.float64)
-    codes = aekit.metrics.encode(det.model_, train).astype(np.float64)
+    codes = aekit.metrics.encode(model, train).astype(np.float64)
     cov = np.cov(codes.T)
     cov += 1e-6 * np.trace(cov) / len(cov) * np.eye(len(cov))  # the documented ridge
-    centred = aekit.metrics.encode(det.model_, test) - codes.mean(0)
+    centred = aekit.metrics.encode(model, test) - codes.mean(0)
     expected = (centred * np.linalg.solve(cov, centred.T).T).sum(1)
-    state = anomaly.fit_score(det.model_, train, "code")
-    torch.testing.assert_close(anomaly.anomaly_scores(det.model_, test, "code", state),
+    state = scoring.fit_score(model, train, "code")
+    torch.testing.assert_close(scoring.anomaly_scores(model, test, "code", state),
                                expected, rtol=1e-3, atol=1e-6)
-    state = anomaly.fit_score(det.model_, train, "mse+code")
-    mse = anomaly.anomaly_scores(det.model_, test, "mse")
+    state = scoring.fit_score(model, train, "mse+code")
+    mse = scoring.anomaly_scores(model, test, "mse")
     gaussian = {k: state[k] for k in ("mean", "precision")}
-    train_code = anomaly.anomaly_scores(det.model_, train, "code", gaussian)
-    combined = mse / anomaly.anomaly_scores(det.model_, train, "mse").std() \
-        + anomaly.anomaly_scores(det.model_, test, "code", gaussian) / train_code.std()
-    torch.testing.assert_close(anomaly.anomaly_scores(det.model_, test, "mse+code", state),
+    train_code = scoring.anomaly_scores(model, train, "code", gaussian)
+    combined = mse / scoring.anomaly_scores(model, train, "mse").std() \
+        + scoring.anomaly_scores(model, test, "code", gaussian) / train_code.std()
+    torch.testing.assert_close(scoring.anomaly_scores(model, test, "mse+code", state),
                                combined)
 
 
@@ -106,26 +108,27 @@ def test_knn_scores_match_numpy(fitted) -> None:
     code to its 2nd to 6th nearest training codes (brute force here); `mse+knn` adds it to the
     MSE, each over its training standard deviation."""
     det, x = fitted
+    model = det.detector_.model_
     train, test = x[:1000].astype(np.float64), x[1000:1200].astype(np.float64)
-    reference = aekit.metrics.encode(det.model_, train).astype(np.float64)
-    codes = aekit.metrics.encode(det.model_, test).astype(np.float64)
+    reference = aekit.metrics.encode(model, train).astype(np.float64)
+    codes = aekit.metrics.encode(model, test).astype(np.float64)
     cov = np.cov(reference, rowvar=False)
     precision = np.linalg.inv(cov + 1e-6 * np.trace(cov) / len(cov) * np.eye(len(cov)))
     gaps = codes[:, None] - reference[None]
     distances = np.sort(np.sqrt(np.einsum("abi,ij,abj->ab", gaps, precision, gaps)), axis=1)
-    state = anomaly.fit_score(det.model_, train, "knn")
+    state = scoring.fit_score(model, train, "knn")
     # whitened reference codes: uncorrelated, unit variance but where the ridge damps a
     # near-dead direction
     whitened = np.cov(state["rows_reference"], rowvar=False)
     assert np.abs(whitened - np.diag(np.diag(whitened))).max() < 1e-8
     assert np.median(np.diag(whitened)) > 0.999 and np.diag(whitened).max() < 1 + 1e-9
-    knn = anomaly.anomaly_scores(det.model_, test, "knn", state)
+    knn = scoring.anomaly_scores(model, test, "knn", state)
     torch.testing.assert_close(knn, distances[:, 1:6].mean(1), rtol=1e-4, atol=1e-6)
-    train_knn = anomaly.anomaly_scores(det.model_, train, "knn", state)
-    combined = anomaly.anomaly_scores(det.model_, test, "mse") / anomaly.anomaly_scores(
-        det.model_, train, "mse").std() + knn / train_knn.std()
-    state = anomaly.fit_score(det.model_, train, "mse+knn")
-    torch.testing.assert_close(anomaly.anomaly_scores(det.model_, test, "mse+knn", state),
+    train_knn = scoring.anomaly_scores(model, train, "knn", state)
+    combined = scoring.anomaly_scores(model, test, "mse") / scoring.anomaly_scores(
+        model, train, "mse").std() + knn / train_knn.std()
+    state = scoring.fit_score(model, train, "mse+knn")
+    torch.testing.assert_close(scoring.anomaly_scores(model, test, "mse+knn", state),
                                combined)
 
 
@@ -265,5 +268,7 @@ def test_vae_negative_elbo_is_a_score(mnist) -> None:
     y = np.r_[np.zeros(300), np.ones(300)]
     scores = det.anomaly_scores(test)
     assert roc_auc_score(y, scores) > 0.95
-    np.testing.assert_allclose(scores, neg_elbo_per_sample(det.model_, det.scaling_.apply(test)),
+    vae = det.detector_  # the reconstruction kind: one VAE
+    np.testing.assert_allclose(scores, neg_elbo_per_sample(vae.model_,
+                                                           vae.scaling_.apply(test)),
                                rtol=1e-6)

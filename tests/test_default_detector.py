@@ -72,7 +72,7 @@ def test_column_weighted_errors_match_numpy(data_dir) -> None:
     x, _ = _adbench(data_dir, "29_Pima", 300)
     x = ((x - x.mean(0)) / x.std(0)).astype(np.float64)
     det = AnomalyDetector().fit(x)
-    model, weights = det.members_[0], det.score_state_.error_weights[0]
+    model, weights = det.detector_.members_[0], det.detector_.score_state_.error_weights[0]
     errors = (aekit.metrics.reconstruct(model, x) - x) ** 2
     np.testing.assert_allclose(weights, 1 / errors.mean(0), rtol=1e-6)
     np.testing.assert_allclose(aekit.metrics.squared_errors(model, x, weights),
@@ -84,8 +84,8 @@ def test_defaults_on_a_wide_table_with_fewer_rows_than_features(data_dir) -> Non
     """InternetAds: 1,555 features, 300 rows; the fitted members have the rule's narrow code."""
     x, y = _adbench(data_dir, "17_InternetAds", 300)
     det = AutoencoderOutlierDetector().fit(x)
-    assert det.plan_ == default_plan(300, 1555)
-    assert all(m.code_size == 20 < 1555 for m in det.members_)
+    assert det.detector_.plan_ == default_plan(300, 1555)
+    assert all(m.code_size == 20 < 1555 for m in det.detector_.members_)
     assert np.isfinite(det.decision_scores_).all()
     assert roc_auc_score(y, det.decision_scores_) > 0.55
 

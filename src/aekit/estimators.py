@@ -1,11 +1,15 @@
-"""scikit-learn estimators on aekit autoencoders, for Pipeline and GridSearchCV.
+"""Every aekit estimator, for scikit-learn's Pipeline and GridSearchCV.
 
-`AutoencoderTransformer` maps rows to codes (`transform`) and back (`inverse_transform`);
-`AutoencoderOutlierDetector` is `aekit.detect.detector.AnomalyDetector` under its scikit-learn
-name. Both are parameterised like `aekit train` (model or preset, hidden sizes, training
-options) and follow the estimator contract: the constructor stores parameters only, fitted
-attributes end in `_`, unfitted use raises `NotFittedError`, and they pickle (weights and config,
-never the torch module). Pickling is the user's choice; aekit itself never unpickles.
+`AutoencoderTransformer` maps rows to codes (`transform`) and back (`inverse_transform`).
+`AnomalyDetector` (also under its scikit-learn name `AutoencoderOutlierDetector`) picks the
+detector for the data; its kinds `EnsembleDetector` (tables) and `ReconstructionDetector` (one
+autoencoder and a score, also `from_run` a trained run) share the base
+`aekit.detect.base.BaseDetector`. `PretrainedClassifier` and `SemiSupervisedClassifier` classify
+with few labels. The autoencoder estimators are parameterised like `aekit train` (model or preset,
+hidden sizes, training options), seeded by `random_state`, and follow the estimator contract: the
+constructor stores parameters only, fitted attributes end in `_`, unfitted use raises
+`NotFittedError`, and they pickle (weights and config, never the torch module). Pickling is the
+user's choice; aekit itself never unpickles.
 
     >>> from sklearn.pipeline import make_pipeline
     >>> from sklearn.linear_model import LogisticRegression
@@ -22,11 +26,29 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
 
+from aekit.detect.base import BaseDetector
 from aekit.detect.detector import AnomalyDetector
+from aekit.detect.ensemble import EnsembleDetector
+from aekit.detect.reconstruction import ReconstructionDetector
 from aekit.metrics import encode, infer, squared_errors
-from aekit.train.estimator import AutoencoderEstimator
+from aekit.tasks.classify import PretrainedClassifier
+from aekit.tasks.semisup import SemiSupervisedClassifier
+from aekit.train.estimator import AutoencoderEstimator, Estimator
 
 AutoencoderOutlierDetector = AnomalyDetector
+
+__all__ = [
+    "AnomalyDetector",
+    "AutoencoderEstimator",
+    "AutoencoderOutlierDetector",
+    "AutoencoderTransformer",
+    "BaseDetector",
+    "EnsembleDetector",
+    "Estimator",
+    "PretrainedClassifier",
+    "ReconstructionDetector",
+    "SemiSupervisedClassifier",
+]
 
 
 class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
@@ -42,7 +64,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
     def fit(self, X: Any, y: Any = None) -> AutoencoderTransformer:
         """Train the autoencoder on X (y is ignored)."""
-        self._fit_autoencoder(X)
+        self._fit_autoencoder(self._validate(X, reset=True))
         return self
 
     @property

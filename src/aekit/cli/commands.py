@@ -11,7 +11,8 @@ from typing import Any
 from aekit import metrics, presets, registry
 from aekit.cli import options as cli_options
 from aekit.config import DataConfig, ModelConfig, TrainConfig
-from aekit.detect import runs as detection
+from aekit.detect import detection
+from aekit.detect.base import check_contamination
 from aekit.detect.inputs import detect_default, detect_with_run
 from aekit.device import resolve_device
 from aekit.errors import AekitError
@@ -204,7 +205,11 @@ def detect(args: argparse.Namespace) -> dict[str, Any]:
     """Scores per sample (or per point of a long series) into --out; with 0/1 labels also
     ROC-AUC, average precision, best F1 and a figure. Without a run, the default detector is
     fitted on --train (or --data) first."""
-    options = {"contamination": args.contamination, "threshold": args.threshold}
+    if args.contamination is not None:
+        check_contamination(args.contamination, "--contamination")
+    options = {name: value for name, value in [("contamination", args.contamination),
+                                                ("threshold", args.threshold)]
+               if value is not None}  # the detector's own defaults for the others
     if args.run is None:
         if args.score is not None:
             raise AekitError("--score: only with RUN; the default detector has its own score")

@@ -1,3 +1,4 @@
-"""Anomaly detection: the detector (`detector`), its default kinds for tables (`ensemble`) and
-images (`image`), code-space neighbour scores (`neighbours`), and detection with or without a
-trained run (`runs`, `inputs`)."""
+"""Anomaly detection: one detector base (`base`) and its kinds, one autoencoder and a score
+(`reconstruction`), the ensemble default for tables (`ensemble`) and the image default (`image`);
+the user-facing detector that picks a kind (`detector`); point scores of a long series
+(`series`); and what `aekit detect` reads (`inputs`) and finds (`detection`)."""

@@ -1,15 +1,10 @@
-"""Anomaly detection by reconstruction: per-sample scores, thresholds and the detector (the
-point scores of a long series: `aekit.data.windows`).
+"""The user-facing anomaly detector: the kind of detector that fits the data, by one rule.
 
-An autoencoder trained on normal data reconstructs normal inputs well and others badly, so the
-per-sample reconstruction error is an anomaly score (higher = more anomalous). Scores are
-registered under kind "score" (`mse`, `bce`, `l1`, `l2`, `linf`); each is a function
-`(model, x_scaled) -> (N,) float64`, so a model-specific score (a VAE's negative ELBO) is one
-more `register("score", name)` entry. A score that needs statistics of the training data
-(`code`: distance of the code from the training codes; `mse+code`; `knn` and `mse+knn` in
-`scores/neighbours.py`) also registers a `"score_fit"` function whose arrays are passed to it
-as keywords. A threshold is the (1 - contamination) quantile of the training scores, so about
-`contamination` of the training data is flagged.
+With no model options it is the default for the data's layout: the ensemble of narrow
+autoencoders on a table (`detect/ensemble.py`), the strided conv autoencoder scored by code-space
+neighbours on images (`detect/image.py`); any model option trains one autoencoder scored by a
+registered score (`detect/reconstruction.py`). The kinds share the interface of
+`detect/base.py`, so the detector only picks one and hands it the data.
 """
 
 from __future__ import annotations
@@ -17,33 +12,15 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sklearn.base import OutlierMixin
 
-from aekit.data.scaling import fit_scaling
-from aekit.data.sources import Dataset
-from aekit.detect import ensemble
-from aekit.detect.image import ImagePlan, image_plan
-from aekit.errors import AekitError
-from aekit.registry import lookup
-from aekit.scores import anomaly_scores, fit_score
+from aekit.detect.base import DEFAULT_CONTAMINATION, BaseDetector
+from aekit.detect.ensemble import EnsembleDetector
+from aekit.detect.image import image_detector
+from aekit.detect.reconstruction import ReconstructionDetector
 from aekit.train.estimator import AutoencoderEstimator
 
-DEFAULT_CONTAMINATION = 0.05
 
-
-def check_contamination(contamination: float, option: str = "--contamination") -> float:
-    if isinstance(contamination, bool) or not isinstance(contamination, int | float) \
-            or not 0 < contamination <= 0.5:
-        raise AekitError(f"{option}: expected a fraction in (0, 0.5], got {contamination!r}")
-    return float(contamination)
-
-
-def threshold_for(train_scores: np.ndarray, contamination: float) -> float:
-    """The score above which a fraction `contamination` of the training scores lie."""
-    return float(np.quantile(train_scores, 1 - check_contamination(contamination)))
-
-
-class AnomalyDetector(OutlierMixin, AutoencoderEstimator):
+class AnomalyDetector(BaseDetector, AutoencoderEstimator):
     """Outlier detector on aekit autoencoders' reconstruction error (scikit-learn style).
 
     With no model options (`AnomalyDetector()`) on a table, it is the default detector
@@ -84,7 +61,9 @@ class AnomalyDetector(OutlierMixin, AutoencoderEstimator):
     `score_samples` is its negative, `decision_function` is negative for anomalies, `predict`
     gives 1 (normal) or -1 (anomaly). As in PyOD, `decision_scores_` holds the training rows'
     scores and `labels_` their flags (1 = anomaly). Fitting needs at least 2 rows; NaN or
-    infinite values are refused.
+    infinite values are refused. `detector_` is the fitted kind (an `EnsembleDetector` or a
+    `ReconstructionDetector`, with its model or members); a trained run's detector is
+    `ReconstructionDetector.from_run(run)`.
 
     Examples
     --------
@@ -100,79 +79,34 @@ class AnomalyDetector(OutlierMixin, AutoencoderEstimator):
                  scaling: str = "auto", random_state: int = 0, device: str = "cpu",
                  anomaly_score: str = "auto", contamination: float = DEFAULT_CONTAMINATION,
                  threshold: float | None = None):
-        super().__init__(model, preset=preset, hidden=hidden, epochs=epochs, lr=lr,
-                         batch_size=batch_size, options=options, input_shape=input_shape,
-                         scaling=scaling, random_state=random_state, device=device)
+        AutoencoderEstimator.__init__(self, model, preset=preset, hidden=hidden, epochs=epochs,
+                                      lr=lr, batch_size=batch_size, options=options,
+                                      input_shape=input_shape, scaling=scaling,
+                                      random_state=random_state, device=device)
+        BaseDetector.__init__(self, contamination=contamination, threshold=threshold)
         self.anomaly_score = anomaly_score
-        self.contamination = contamination
-        self.threshold = threshold
 
-    def _default_plan(self, x: np.ndarray) -> ensemble.Plan | ImagePlan | None:
-        """The default detector's plan when no model option is set: the ensemble for a
-        table, the conv plan for images (N, channels, height, width); else None."""
-        if self.anomaly_score != "auto" or self._chooses_model():
-            return None
-        if x.ndim == 2 and self.scaling in ("auto", "standard"):
-            return ensemble.default_plan(*x.shape)
-        return image_plan(x) if x.ndim == 4 and self.scaling == "auto" else None
+    def _kind(self, x: np.ndarray) -> BaseDetector:
+        """The detector for the validated samples `x`: with no model option and the automatic
+        score, the ensemble for a table, the image default for images (N, channels, height,
+        width); else one autoencoder from the parameters, scored by `anomaly_score` (mse for
+        "auto")."""
+        shared = {"random_state": self.random_state, "device": self.device,
+                  "contamination": self.contamination, "threshold": self.threshold}
+        if self.anomaly_score == "auto" and not self._chooses_model():
+            if x.ndim == 2 and self.scaling in ("auto", "standard"):
+                return EnsembleDetector(**shared)
+            if x.ndim == 4 and self.scaling == "auto":
+                images = image_detector(x, input_shape=self.input_shape, **shared)
+                if images is not None:  # None: no conv step fits the image
+                    return images
+        params = {k: v for k, v in self.get_params(deep=False).items() if k != "anomaly_score"}
+        return ReconstructionDetector(
+            **params, anomaly_score="mse" if self.anomaly_score == "auto" else self.anomaly_score)
 
-    def fit(self, X: Any, y: Any = None) -> AnomalyDetector:
-        """Train on X (its anomalies may be in it) and set the threshold from its scores."""
-        check_contamination(self.contamination, "contamination")
-        if self.anomaly_score != "auto":
-            lookup("score", self.anomaly_score, "anomaly_score")
-        x = self._validate(X, reset=True)
-        if len(x) < 2:
-            raise AekitError(f"X: {len(x)} sample; the detector needs at least 2 samples "
-                             "(rows) to fit")
-        self.plan_ = self._default_plan(x)
-        if isinstance(self.plan_, ensemble.Plan):
-            self.scaling_ = fit_scaling(Dataset(x, None, "X", "tabular"), "standard")
-            x = self.scaling_.apply(x).astype(np.float64)
-            self.members_ = ensemble.train_members(x.astype(np.float32), self.plan_,
-                                                   self.random_state, self.device)
-            self.model_ = self.members_[0]
-            self.score_state_, scores = ensemble.fit_state(self.members_, x, self.random_state)
-        else:
-            x = self._fit_autoencoder(X, self.plan_.params if self.plan_ else None)
-            self.score_state_ = fit_score(self.model_, x, self._score_name())
-            scores = anomaly_scores(self.model_, x, self._score_name(), self.score_state_)
-        self.decision_scores_ = scores
-        self.set_threshold(scores)
-        self.labels_ = (scores > self.threshold_).astype(np.int64)
-        return self
+    def _fit(self, x: np.ndarray) -> np.ndarray:
+        self.detector_ = self._kind(x).fit(x)
+        return self.detector_.decision_scores_
 
-    def _score_name(self) -> str:
-        if self.anomaly_score != "auto":
-            return self.anomaly_score
-        return self.plan_.score if isinstance(self.plan_, ImagePlan) else "mse"
-
-    def set_threshold(self, train_scores: np.ndarray | None) -> AnomalyDetector:
-        """`threshold_` from the explicit threshold or the training scores' quantile."""
-        if self.threshold is not None:
-            self.threshold_ = float(self.threshold)
-        elif train_scores is None:
-            raise AekitError("threshold: give an explicit threshold or training scores")
-        else:
-            self.threshold_ = threshold_for(train_scores, self.contamination)
-        self.offset_ = -self.threshold_
-        return self
-
-    def anomaly_scores(self, X: Any) -> np.ndarray:
-        """Anomaly score of each row of X (higher = more anomalous)."""
-        x = self._scaled(X)  # first: raises NotFittedError before model_ is touched
-        if isinstance(getattr(self, "plan_", None), ensemble.Plan):
-            return ensemble.ensemble_scores(self.members_, x, self.score_state_)
-        return anomaly_scores(self.model_, x, self._score_name(), self.score_state_)
-
-    def score_samples(self, X: Any) -> np.ndarray:
-        """Negative anomaly score (scikit-learn's convention: lower = more abnormal)."""
-        return -self.anomaly_scores(X)
-
-    def decision_function(self, X: Any) -> np.ndarray:
-        """threshold - anomaly score: negative for anomalies."""
-        return self.score_samples(X) - self.offset_
-
-    def predict(self, X: Any) -> np.ndarray:
-        """1 for normal rows, -1 for anomalies."""
-        return np.where(self.decision_function(X) >= 0, 1, -1)
+    def _scores(self, x: np.ndarray) -> np.ndarray:
+        return self.detector_.anomaly_scores(x)

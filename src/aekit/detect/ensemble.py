@@ -27,14 +27,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
 
 from aekit.config import ModelConfig, TrainConfig
+from aekit.data.scaling import fit_scaling
+from aekit.data.sources import Dataset
+from aekit.detect.base import DEFAULT_CONTAMINATION, BaseDetector
 from aekit.metrics import element_errors, flat_codes, spread, squared_errors
 from aekit.model import Autoencoder
 from aekit.scores.neighbours import neighbour_distance, reference_rows
+from aekit.train.estimator import module_from_state, module_state
 from aekit.train.members import Members
 from aekit.train.trainer import Trainer
 
@@ -193,3 +198,48 @@ def ensemble_scores(members: list[Autoencoder], x: np.ndarray, state: EnsembleSt
     """Combined anomaly score of each scaled row (higher = more anomalous)."""
     views = _views(members, x, state.references, state.error_weights, state.centre)
     return combine(np.log(views + state.offset[:, None]), state)
+
+
+class EnsembleDetector(BaseDetector):
+    """The default detector for tables (`AnomalyDetector()` on a table), sized by the rule of
+    `default_plan` from the table's shape alone: each column standardised on the training
+    rows, `plan_.members` narrow autoencoders trained on them, their views of each row
+    combined as `combine` says.
+
+    Parameters: random_state (the members' seeds and the reference rows), device, and the
+    base's contamination and threshold. Fitted: `plan_`, `scaling_`, `members_` and
+    `score_state_`, besides the base's `decision_scores_`, `threshold_` and `labels_`. Samples
+    of more than one axis are read as rows of their values.
+    """
+
+    def __init__(self, *, random_state: int = 0, device: str = "cpu",
+                 contamination: float = DEFAULT_CONTAMINATION, threshold: float | None = None):
+        super().__init__(contamination=contamination, threshold=threshold)
+        self.random_state = random_state
+        self.device = device
+
+    def _fit(self, x: np.ndarray) -> np.ndarray:
+        rows = x.reshape(len(x), -1)
+        self.plan_ = default_plan(*rows.shape)
+        self.scaling_ = fit_scaling(Dataset(rows, None, "X", "tabular"), "standard")
+        scaled = self.scaling_.apply(rows).astype(np.float64)
+        self.members_ = train_members(scaled.astype(np.float32), self.plan_, self.random_state,
+                                      self.device)
+        self.score_state_, scores = fit_state(self.members_, scaled, self.random_state)
+        return scores
+
+    def _scores(self, x: np.ndarray) -> np.ndarray:
+        rows = self.scaling_.apply(x.reshape(len(x), -1)).astype(np.float64)
+        return ensemble_scores(self.members_, rows, self.score_state_)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The members as config and CPU weights (their parts may hold closures)."""
+        state = dict(super().__getstate__())  # a copy: object.__getstate__ gives __dict__
+        if "members_" in state:
+            state["members_"] = [module_state(m) for m in state["members_"]]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if "members_" in state:
+            state = {**state, "members_": [module_from_state(m) for m in state["members_"]]}
+        super().__setstate__(state)

@@ -9,7 +9,8 @@ Why this shape (measured on one-class MNIST, `benchmarks/anomaly_mnist.py`):
   training code (0.982 against 0.945 for the conv's MSE, PCA-32 0.955);
 - the tables' epoch rule (`ensemble.epochs_for`): 15 epochs, fewer on large sets.
 The rule reads only the sample layout (channels, height, width), the number of images and
-whether the pixels lie in [0, full scale]; nothing is chosen per data set.
+whether the pixels lie in [0, full scale]; nothing is chosen per data set. It trains and scores
+as any reconstruction detector: only its parameters come from the rule.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import numpy as np
 
 from aekit.data.images import image_full_scale
 from aekit.detect.ensemble import epochs_for
+from aekit.detect.reconstruction import ReconstructionDetector
 from aekit.parts.conv import next_size, step_fits
 
 CHANNELS = (32, 64, 64)  # one stride-2 conv step each, as many as the image size allows
@@ -62,3 +64,12 @@ def image_plan(x: np.ndarray) -> ImagePlan | None:
     params = {"model": "conv", "hidden": (code,), "epochs": epochs_for(len(x), BATCH), "lr": 1e-3,
               "batch_size": BATCH, "options": options}
     return ImagePlan(params)
+
+
+def image_detector(x: np.ndarray, **params: Any) -> ReconstructionDetector | None:
+    """The image default for images `x` (N, channels, height, width): a reconstruction
+    detector with the plan's parameters and score, and `params` (random_state, device,
+    contamination, threshold, input_shape); None where no conv step fits."""
+    plan = image_plan(x)
+    return None if plan is None else ReconstructionDetector(**plan.params,
+                                                            anomaly_score=plan.score, **params)

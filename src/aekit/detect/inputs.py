@@ -10,7 +10,8 @@ from aekit.config import DataConfig
 from aekit.data.formats import csv_header, read_time_column
 from aekit.data.labels import anomaly_labels
 from aekit.data.sources import load_source
-from aekit.detect import runs as detection
+from aekit.detect import detection
+from aekit.detect.reconstruction import ReconstructionDetector
 from aekit.errors import AekitError
 from aekit.runs.inputs import load_for_run, read_options
 from aekit.runs.run import Run
@@ -21,11 +22,11 @@ DEFAULT_READING = ("data_dir", "array", "label_column", "nan_policy", "max_memor
 
 
 def detect_with_run(loaded: Run, spec: str | None, given: dict[str, Any], *, score: str,
-                    contamination: float | None, threshold: float | None
-                    ) -> tuple[detection.Detection, str]:
+                    **params: float) -> tuple[detection.Detection, str]:
     """Scores per sample, or per point of a long series cut into the run's windows; labels
-    and time stamps are read when the source has the run's label and time columns."""
-    detector = detection.detector_for_run(loaded, score, contamination, threshold)
+    and time stamps are read when the source has the run's label and time columns. `params`:
+    the detector's contamination and threshold where given."""
+    detector = ReconstructionDetector.from_run(loaded, score, **params)
     spec = spec or loaded.data_config.source
     options = read_options(loaded, given)
     labels = options.label_column
@@ -52,14 +53,14 @@ def detect_with_run(loaded: Run, spec: str | None, given: dict[str, Any], *, sco
 
 
 def detect_default(spec: str | None, train_spec: str | None, given: dict[str, Any], *,
-                   contamination: float | None, threshold: float | None, device: str
-                   ) -> tuple[detection.Detection, str, str]:
-    """The default detector fitted on `train_spec` (default: `spec` itself) scores `spec`."""
+                   device: str, **params: float) -> tuple[detection.Detection, str, str]:
+    """The default detector fitted on `train_spec` (default: `spec` itself) scores `spec`;
+    `params`: its contamination and threshold where given."""
     if spec is None:
         raise AekitError("--data: required without RUN (the table to score)")
     options = DataConfig(limit=given.get("limit"),
                          **{k: v for k, v in given.items() if k in DEFAULT_READING})
     data = load_source(spec, options)
     train = None if train_spec is None else load_source(train_spec, options)
-    found = detection.fit_and_score(data, train, contamination, threshold, device)
+    found = detection.fit_and_score(data, train, device, **params)
     return found, data.name, train.name if train else data.name

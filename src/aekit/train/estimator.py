@@ -1,10 +1,12 @@
-"""The scikit-learn contract around one aekit Autoencoder, shared by every aekit estimator.
+"""The scikit-learn contract shared by every aekit estimator, and the estimator around one
+aekit Autoencoder.
 
-`AutoencoderEstimator.__init__` only stores parameters; `_fit_autoencoder` turns them into the
-same `ModelConfig`/`TrainConfig` that `aekit train` builds (preset, then options, then the named
-parameters), fits the scaling and trains with the one `Trainer`. Inputs are 2-D for scikit-learn
-(`n_features_in_` features); `input_shape` (or an N-D array at fit time) says how a row is laid
-out for conv and sequence models. Pickling stores the config and weights, never the module.
+`Estimator` validates inputs: 2-D for scikit-learn (`n_features_in_` features), with a sample
+layout (`input_shape_`) for conv and sequence models. `AutoencoderEstimator.__init__` only stores
+parameters; `_fit_autoencoder` turns them into the same `ModelConfig`/`TrainConfig` that
+`aekit train` builds (preset, then options, then the named parameters), fits the scaling and
+trains with the one `Trainer`. Each class pickles the modules it owns as config and weights
+(`module_state`), never as modules.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from aekit.config import SCALINGS, ModelConfig, TrainConfig, from_dict, to_dict
 from aekit.data.images import image_full_scale
 from aekit.data.prepare import prepare_data
+from aekit.data.scaling import Scaling
 from aekit.data.sources import Dataset
 from aekit.errors import AekitError
 from aekit.model import Autoencoder
@@ -33,8 +36,34 @@ _TRAIN_FIELDS = {f.name for f in fields(TrainConfig)} - {"seed"}
 _PARAMETERS = ("model", "hidden", "epochs", "lr", "batch_size", "options")  # `defaults` keys
 
 
-class AutoencoderEstimator(BaseEstimator):
-    """Base of the aekit estimators: parameters in, a trained `model_` and `scaling_` out.
+class Estimator(BaseEstimator):
+    """Base of the aekit estimators: inputs validated as scikit-learn expects, samples laid out
+    as the model reads them."""
+
+    def _set_input_shape(self, sample: tuple[int, ...]) -> None:
+        """The layout of one sample, and the features scikit-learn counts (its values)."""
+        self.input_shape_ = tuple(sample)
+        self.n_features_in_ = math.prod(self.input_shape_)
+
+    def _validate(self, X: Any, reset: bool, input_shape: tuple[int, ...] | None = None
+                  ) -> np.ndarray:
+        """X as float (N, *input_shape_); N-D arrays are flattened for scikit-learn's checks.
+        On reset the layout is `input_shape`, else the N-D array's sample shape, else a row."""
+        nd = getattr(X, "ndim", 2) > 2  # an image or series array; sparse matrices are 2-D
+        sample_shape = tuple(X.shape[1:]) if nd else None
+        X = validate_data(self, np.reshape(np.asarray(X), (len(X), -1)) if nd else X,
+                          reset=reset, dtype=(np.float64, np.float32))
+        if reset:
+            sample = tuple(input_shape or sample_shape or (X.shape[1],))
+            if math.prod(sample) != X.shape[1]:
+                raise AekitError(f"input_shape: {list(sample)} holds {math.prod(sample)} "
+                                 f"values, the data has {X.shape[1]} features")
+            self._set_input_shape(sample)
+        return X.reshape(len(X), *self.input_shape_)
+
+
+class AutoencoderEstimator(Estimator):
+    """One aekit autoencoder trained from parameters: a trained `model_` and `scaling_` out.
 
     Parameters
     ----------
@@ -82,13 +111,9 @@ class AutoencoderEstimator(BaseEstimator):
         return self.preset is not None or any(getattr(self, name) is not None
                                               for name in _PARAMETERS)
 
-    def _configs(self, defaults: dict[str, Any] | None = None
-                 ) -> tuple[ModelConfig, TrainConfig]:
-        """Preset, then `options`, then the named parameters, as `aekit train` layers them;
-        `defaults` (parameters by name) stand in for those left None."""
+    def _configs(self) -> tuple[ModelConfig, TrainConfig]:
+        """Preset, then `options`, then the named parameters, as `aekit train` layers them."""
         chosen = {name: getattr(self, name) for name in _PARAMETERS}
-        chosen = {name: (defaults or {}).get(name) if value is None else value
-                  for name, value in chosen.items()}
         model: dict[str, Any] = {}
         train: dict[str, Any] = {}
         for key, value in (chosen["options"] or {}).items():
@@ -109,25 +134,14 @@ class AutoencoderEstimator(BaseEstimator):
                                                 train_base={"val_split": 0.0})
         return model_config, train_config
 
-    def _validate(self, X: Any, reset: bool) -> np.ndarray:
-        """X as float (N, *input_shape_); N-D arrays are flattened for scikit-learn's checks."""
-        nd = getattr(X, "ndim", 2) > 2  # an image or series array; sparse matrices are 2-D
-        sample_shape = tuple(X.shape[1:]) if nd else None
-        X = validate_data(self, np.reshape(np.asarray(X), (len(X), -1)) if nd else X,
-                          reset=reset, dtype=(np.float64, np.float32))
-        if reset:
-            sample = tuple(self.input_shape or sample_shape or (X.shape[1],))
-            if math.prod(sample) != X.shape[1]:
-                raise AekitError(f"input_shape: {list(sample)} holds {math.prod(sample)} "
-                                 f"values, the data has {X.shape[1]} features")
-            self.input_shape_ = sample
-        return X.reshape(len(X), *self.input_shape_)
+    def _validate(self, X: Any, reset: bool, input_shape: tuple[int, ...] | None = None
+                  ) -> np.ndarray:
+        return super()._validate(X, reset, input_shape or self.input_shape)
 
-    def _fit_autoencoder(self, X: Any, defaults: dict[str, Any] | None = None) -> np.ndarray:
-        """Train `model_` on X (`defaults`: parameters for those left None); returns X
-        validated and scaled, for calibrations on it."""
-        x = self._validate(X, reset=True)
-        model_config, train_config = self._configs(defaults)
+    def _fit_autoencoder(self, x: np.ndarray) -> np.ndarray:
+        """Train `model_` on the validated samples `x`; returns them scaled, for calibrations
+        on them."""
+        model_config, train_config = self._configs()
         if self.scaling not in SCALINGS:
             raise AekitError(f"scaling: expected one of {', '.join(SCALINGS)}, got "
                              f"{self.scaling!r}")
@@ -141,38 +155,39 @@ class AutoencoderEstimator(BaseEstimator):
             Trainer(model, train_config, device=self.device).fit(prepared.train, prepared.val)
         # float64 inference: float32 results shift by ~1e-6 with the batch's composition, and
         # scikit-learn expects a row's output not to depend on the rows beside it
-        self.model_ = model.double().eval()
-        self.scaling_ = prepared.scaling
+        self._set_model(model.double().eval(), prepared.scaling)
         return self.scaling_.apply(x)
+
+    def _set_model(self, model: Autoencoder, scaling: Scaling) -> None:
+        """The trained autoencoder and the scaling of its inputs."""
+        self.model_ = model
+        self.scaling_ = scaling
 
     def _scaled(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "model_")
         return self.scaling_.apply(self._validate(X, reset=False)).astype(np.float64)
 
     def __getstate__(self) -> dict[str, Any]:
-        """Config and CPU weights instead of modules (their parts may hold closures)."""
+        """`model_` as config and CPU weights (its parts may hold closures)."""
         state = dict(super().__getstate__())  # a copy: object.__getstate__ gives __dict__
         if "model_" in state:
-            state["model_"] = _saved(state["model_"])
-        if "members_" in state:
-            state["members_"] = [_saved(m) for m in state["members_"]]
+            state["model_"] = module_state(state["model_"])
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        if isinstance(state.get("model_"), dict):
-            state = {**state, "model_": _restored(state["model_"])}
-        if state.get("members_") and isinstance(state["members_"][0], dict):
-            state["members_"] = [_restored(m) for m in state["members_"]]
-            state["model_"] = state["members_"][0]
+        if "model_" in state:
+            state = {**state, "model_": module_from_state(state["model_"])}
         super().__setstate__(state)
 
 
-def _saved(model: Autoencoder) -> dict[str, Any]:
+def module_state(model: Autoencoder) -> dict[str, Any]:
+    """What pickling keeps of an Autoencoder: its config and CPU weights."""
     return {"config": to_dict(model.config),
             "weights": {k: v.cpu() for k, v in model.state_dict().items()}}
 
 
-def _restored(saved: dict[str, Any]) -> Autoencoder:
+def module_from_state(saved: dict[str, Any]) -> Autoencoder:
+    """The Autoencoder `module_state` kept, in eval mode and its weights' dtype."""
     model = Autoencoder(from_dict(ModelConfig, saved["config"], "model"))
     model.to(next(iter(saved["weights"].values())).dtype).load_state_dict(saved["weights"])
     return model.eval()

@@ -1,5 +1,5 @@
-"""Anomaly detection with a run directory: the fitted detector a run's training scores
-(`runs/train_scores.py`) give, and scoring of samples or of one long series point by point."""
+"""What `aekit detect` finds: scores and flags per sample, or per point of one long series,
+with the labels where known; written as scores.csv, a figure and a summary."""
 
 from __future__ import annotations
 
@@ -11,27 +11,12 @@ import numpy as np
 from aekit import metrics
 from aekit.data.labels import anomaly_labels
 from aekit.data.sources import Dataset
-from aekit.data.windows import point_scores, sliding_windows, window_starts
-from aekit.detect.detector import DEFAULT_CONTAMINATION, AnomalyDetector
+from aekit.detect.base import BaseDetector
+from aekit.detect.detector import AnomalyDetector
+from aekit.detect.series import series_scores
 from aekit.errors import AekitError
 from aekit.io import atomic_write_bytes
 from aekit.report import plots
-from aekit.runs.run import Run
-from aekit.runs.train_scores import train_scores
-
-
-def detector_for_run(loaded: Run, score: str = "mse", contamination: float | None = None,
-                     threshold: float | None = None) -> AnomalyDetector:
-    """A fitted AnomalyDetector on a run's model, scaling and training scores."""
-    detector = AnomalyDetector(loaded.model_config.arch, anomaly_score=score,
-                               contamination=DEFAULT_CONTAMINATION if contamination is None
-                               else contamination, threshold=threshold)
-    scores, detector.score_state_ = train_scores(loaded, score)
-    detector.model_ = loaded.model
-    detector.scaling_ = loaded.scaling
-    detector.input_shape_ = tuple(loaded.model_config.input_shape)
-    detector.n_features_in_ = int(np.prod(detector.input_shape_))
-    return detector.set_threshold(scores)
 
 
 @dataclass
@@ -48,7 +33,7 @@ class Detection:
     channels: list[str] | None = None  # the series' channel names, for the figure's legend
 
 
-def score_samples(detector: AnomalyDetector, x: np.ndarray, labels: np.ndarray | None,
+def score_samples(detector: BaseDetector, x: np.ndarray, labels: np.ndarray | None,
                   times: list[str] | None = None) -> Detection:
     """Scores of independent samples; a CSV's time stamps (one per row) index them."""
     if np.isnan(x).any():  # unequal-length series, padded with NaN (their mask)
@@ -62,16 +47,14 @@ def score_samples(detector: AnomalyDetector, x: np.ndarray, labels: np.ndarray |
                      "time" if timed else "index")
 
 
-def fit_and_score(data: Dataset, train: Dataset | None = None,
-                  contamination: float | None = None, threshold: float | None = None,
-                  device: str = "cpu") -> Detection:
+def fit_and_score(data: Dataset, train: Dataset | None = None, device: str = "cpu",
+                  **params: float) -> Detection:
     """The default detector fitted on `train` (else on `data` itself, anomalies and all, as
-    PyOD's `fit` then `decision_scores_`) and its scores of `data`'s rows."""
+    PyOD's `fit` then `decision_scores_`) and its scores of `data`'s rows; `params`:
+    contamination, threshold."""
     labels = anomaly_labels(data)  # refuses labels other than 0/1 before any training
     rows = _samples(data)
-    detector = AnomalyDetector(device=device, threshold=threshold,
-                               contamination=DEFAULT_CONTAMINATION if contamination is None
-                               else contamination)
+    detector = AnomalyDetector(device=device, **params)
     if train is None:
         detector.fit(rows)
         return Detection(detector.decision_scores_, detector.labels_, detector.threshold_,
@@ -101,17 +84,10 @@ def _samples(data: Dataset) -> np.ndarray:
     return data.x.reshape(len(data.x), -1).astype(np.float64)
 
 
-def score_series(detector: AnomalyDetector, series: np.ndarray, labels: np.ndarray | None,
+def score_series(detector: BaseDetector, series: np.ndarray, labels: np.ndarray | None,
                  window: int, stride: int, times: list[str] | None, name: str) -> Detection:
-    """Point scores of one long series (L, C): each window scored, points averaged over the
-    windows that cover them."""
-    channels = detector.input_shape_[-1]
-    if series.ndim != 2 or series.shape[1] != channels:
-        raise AekitError(f"--data: {name} has {series.shape[1:]} features per step, the model "
-                         f"expects {channels}")
-    starts = window_starts(len(series), window, stride)
-    windows = sliding_windows(series, window, 1, name)[starts]  # (N, window, C)
-    scores = point_scores(detector.anomaly_scores(windows), starts, window, len(series))
+    """Point scores of one long series (L, C) (`series_scores`), indexed by its time stamps."""
+    scores = series_scores(detector, series, window, stride, name)
     index = times if times is not None else [str(i) for i in range(len(series))]
     return Detection(scores, (scores > detector.threshold_).astype(np.int64),
                      detector.threshold_, labels, index, "time" if times else "index", series)
