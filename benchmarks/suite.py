@@ -145,7 +145,6 @@ def measure(name: str, variants: list[str], epochs: int, data_dir: Path, limit: 
     """One model: aekit per variant and the plain loop, epoch by epoch, interleaved."""
     import aekit
     from aekit import metrics
-    from aekit.config import replace
 
     loaded = load(name, data_dir, limit)
     if loaded is None:
@@ -155,19 +154,26 @@ def measure(name: str, variants: list[str], epochs: int, data_dir: Path, limit: 
     torch.manual_seed(0)
     plain_run, plain_layout = plain_epoch(name, model_cfg, train_cfg)
     x_plain = plain_layout(torch.as_tensor(x))
+    class Pause(aekit.Callback):
+        """Ends each `fit` after `inner` epochs, so the variants take turns with the plain loop
+        within one epoch budget."""
+
+        def on_epoch_end(self, *, trainer: aekit.Trainer, **kwargs: Any) -> None:
+            if trainer.epoch % inner == 0:
+                trainer.stop = True
+
     trainers = {}
     for variant in variants:
         torch.manual_seed(0)
         ae = aekit.Autoencoder(aekit.ModelConfig(**model_cfg))
-        config = aekit.TrainConfig(**{**train_cfg, **VARIANTS[variant], "epochs": 1,
-                                      "val_split": 0.0})
-        trainers[variant] = aekit.Trainer(ae, config, device="cpu")
+        config = aekit.TrainConfig(**{**train_cfg, **VARIANTS[variant],
+                                      "epochs": (epochs + 1) * inner, "val_split": 0.0})
+        trainers[variant] = aekit.Trainer(ae, config, [Pause()], device="cpu")
     times: dict[str, list[float]] = {v: [] for v in [*variants, "plain"]}
     first: dict[str, float] = {}
     for epoch in range(epochs + 1):  # epoch 0 warms up (and compiles)
         seconds = {"plain": sum(plain_run(x_plain) for _ in range(inner)) / inner}
         for variant, trainer in trainers.items():
-            trainer.config = replace(trainer.config, epochs=trainer.epoch + inner)
             trainer.fit(x)
             seconds[variant] = sum(r["seconds"] for r in trainer.history[-inner:]) / inner
         for key, value in seconds.items():

@@ -8,12 +8,21 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from sklearn.exceptions import NotFittedError
 
 import aekit
 from aekit.cli.main import main
 from aekit.config import DataConfig, ModelConfig, TrainConfig
-from aekit.tasks.classify import PretrainedClassifier, few_labels, linear_probe_accuracy
+from aekit.tasks.classify import (
+    PretrainedClassifier,
+    few_labels,
+    fine_tuning_config,
+    linear_probe_accuracy,
+)
+from aekit.tasks.classify_run import fit_classifier_run
+from aekit.tensors import load_tensors
+from aekit.train.callbacks import Callback
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +90,53 @@ def test_pretrain_bad_input(pretrained: aekit.Run, tmp_path: Path,
     np.save(tmp_path / "unlabelled.npy", aekit.load_source("digits").x[:, 0].astype(np.uint8))
     assert main([*base, "--data", str(tmp_path / "unlabelled.npy"), "--labels", "20"]) == 2
     assert "has no labels" in capsys.readouterr().err
+
+
+class _Interrupt(Callback):
+    """Ctrl-C at the end of the `after`-th epoch the run trains, over both of its fits."""
+
+    def __init__(self, after: int):
+        self.left = after
+
+    def on_epoch_end(self, **kwargs: object) -> None:
+        self.left -= 1
+        if self.left == 0:
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("after", [2, 6], ids=["fine-tuning", "from-scratch"])
+def test_interrupted_classifier_run_resumes_bit_exact(pretrained: aekit.Run, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str],
+                                                      after: int) -> None:
+    """A classifier run checkpoints every epoch of both its fits (fine-tuning, then the
+    from-scratch baseline): interrupted in either and resumed with aekit train --resume, it
+    ends with the weights, history and accuracies of the same run left alone."""
+    train = fine_tuning_config(epochs=4, lr=1e-3, batch_size=16, seed=1, threads=1)
+    full, cut = tmp_path / "full", tmp_path / "cut"
+    expected = fit_classifier_run(pretrained, train, full, labels=50, device="cpu")
+    with pytest.raises(KeyboardInterrupt):
+        fit_classifier_run(pretrained, train, cut, labels=50, device="cpu",
+                           callbacks=[_Interrupt(after)])
+    assert (cut / "checkpoints" / "last.safetensors").exists()
+    assert not (cut / "model.safetensors").exists()
+    capsys.readouterr()
+    assert main(["train", "--resume", str(cut), "--device", "cpu"]) == 0
+    resumed_results = json.loads(capsys.readouterr().out)
+    assert {k: v for k, v in resumed_results.items() if k != "run"} == \
+        {k: v for k, v in expected.items() if k != "run"}
+    weights, _ = load_tensors(full / "model.safetensors")
+    resumed, _ = load_tensors(cut / "model.safetensors")
+    assert weights.keys() == resumed.keys()
+    for name, tensor in weights.items():
+        assert torch.equal(tensor, resumed[name]), name
+
+    def history(run: Path) -> list[dict[str, object]]:
+        records = json.loads((run / "metrics.json").read_text())["history"]
+        return [{k: v for k, v in r.items() if k != "seconds"} for r in records]
+
+    assert history(cut) == history(full) and len(history(full)) == 4
+    config = json.loads((cut / "config.json").read_text())
+    assert config["kind"] == "classifier" and config["labels"] == 50
+    assert config["train"]["epochs"] == 4 and config["train"]["lr"] == 1e-3
+    assert main(["train", "--resume", str(cut), "--device", "cpu"]) == 2
+    assert "is finished (4 of 4 epochs)" in capsys.readouterr().err

@@ -33,8 +33,10 @@ def test_phases_and_cached_compute_the_same_thing(small_mnist: np.ndarray) -> No
     results = {}
     for way in ("phases", "cached"):
         model = _model()
-        trainer = Trainer(model, aekit.config.replace(config, greedy=way), device="cpu")
+        built = aekit.config.replace(config, greedy=way)
+        trainer = Trainer(model, built, device="cpu")
         history = greedy_pretrain(trainer, small_mnist, small_mnist[:0])
+        assert trainer.config is built and trainer.epoch == 4  # its config is the caller's
         results[way] = (model.state_dict(), history)
     for key, value in results["phases"][0].items():
         torch.testing.assert_close(value, results["cached"][0][key], rtol=1e-4, atol=1e-5)

@@ -4,6 +4,7 @@ one library function; it returns what to print."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,9 @@ from aekit.report.html import write_report
 from aekit.report.summary import summary
 from aekit.runs import run
 from aekit.runs.fit import fit_run, resume_run
-from aekit.runs.inputs import labelled, save_npy, scaled, test_split
-from aekit.runs.kinds import SEMISUPERVISED
-from aekit.tasks import classify, semisup_run
+from aekit.runs.inputs import read_options, save_npy, scaled
+from aekit.runs.kinds import CLASSIFIER, SEMISUPERVISED
+from aekit.tasks import classify, classify_run, semisup_run
 from aekit.tasks import evaluate as evaluation
 from aekit.tasks.denoise import denoise as denoise_data
 from aekit.train import distributed
@@ -43,7 +44,7 @@ def _loaded(args: argparse.Namespace) -> run.Run:
     return run.load_run(args.run, resolve_device(args.device))
 
 
-def train(args: argparse.Namespace) -> str | None:
+def train(args: argparse.Namespace) -> str | dict[str, Any] | None:
     quiet = args.quiet or not distributed.is_main()  # under torchrun, rank 0 alone reports
     if args.resume:
         given = {**cli_options.given_flags(args),
@@ -52,6 +53,10 @@ def train(args: argparse.Namespace) -> str | None:
             found = semisup_run.resume_semisup_run(args.resume, quiet=quiet, device=args.device,
                                                    **given)
             return None if quiet else semisup_run.summary(found)
+        if run.run_kind(args.resume) is CLASSIFIER:
+            results = classify_run.resume_classifier_run(args.resume, device=args.device,
+                                                         **given)
+            return None if quiet else results
         result = resume_run(args.resume, quiet=quiet, device=args.device, **given)
         return None if quiet else summary(result)
     if not args.out:
@@ -171,16 +176,14 @@ def features(args: argparse.Namespace) -> str:
 
 def pretrain(args: argparse.Namespace) -> dict[str, Any]:
     """Few-label classification: fine-tuned pretrained encoder vs scratch vs linear probe."""
-    data, x = scaled(loaded := _loaded(args), args.data, _given(args))
-    if data.y is None:
-        raise AekitError(f"--data: {data.name} has no labels; pretraining for classification "
-                         "needs labelled data")
-    test_spec = args.test_data or test_split(args.data or loaded.data_config.source)
-    test = labelled(loaded, test_spec, _given(args), "--test-data")
-    return classify.compare_pretrained(
-        loaded, x, data.y, test, args.out, labels=args.labels, freeze=args.freeze,
-        epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, random_state=args.seed,
-        device=str(resolve_device(args.device)))
+    loaded = _loaded(args)
+    data = dataclasses.replace(read_options(loaded, _given(args)),
+                               source=args.data or loaded.data_config.source)
+    train = classify.fine_tuning_config(epochs=args.epochs, lr=args.lr,
+                                        batch_size=args.batch_size, seed=args.seed)
+    return classify_run.fit_classifier_run(loaded, train, args.out, labels=args.labels,
+                                           data=data, test_data=args.test_data,
+                                           freeze=args.freeze, device=args.device)
 
 
 def report(args: argparse.Namespace) -> str:

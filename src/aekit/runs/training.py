@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aekit.config import TrainConfig
 from aekit.errors import AekitError
 from aekit.runs import guards, lock
 from aekit.runs.kinds import RunKind, kind_of
@@ -91,9 +92,7 @@ def resume_training(run_dir: str | Path, kind: RunKind, given: dict[str, Any],
         config = read_config(run_dir)
         found = kind_of(config, run_dir / "config.json")
         if found is not kind:
-            raise AekitError(f"--resume: {run_dir} is a {found.name} run, not {kind.name}; "
-                             "aekit train --resume continues autoencoder and semi-supervised "
-                             "runs")
+            raise AekitError(f"--resume: {run_dir} is a {found.name} run, not {kind.name}")
         setup = run_config(config, run_dir)
         train_config, data_config = guards.clamp_resources(setup.train, setup.data)
         checkpoint = checkpoint_dir(run_dir) / CHECKPOINT
@@ -107,9 +106,16 @@ def resume_training(run_dir: str | Path, kind: RunKind, given: dict[str, Any],
         setup = dataclasses.replace(setup, train=wanted, data=data_config)
         training = build(setup, config,
                          [guards.RecordChange(guards.describe_changes(base, wanted))])
-        training.trainer.load_checkpoint(checkpoint)  # global steps: any number of ranks
-        guards.scale_learning_rate(training.trainer, base, wanted)
+        restore(training.trainer, checkpoint, base)
         return _train(run_dir, training, time.perf_counter())
+
+
+def restore(trainer: Trainer, checkpoint: Path, base: TrainConfig) -> None:
+    """Load `checkpoint`, made under the options `base`, into `trainer`, built with the options
+    to continue with: the loop goes on exactly, with a learning rate the resume changes put
+    into the restored optimizers."""
+    trainer.load_checkpoint(checkpoint)  # global steps: any number of ranks
+    guards.scale_learning_rate(trainer, base, trainer.config)
 
 
 def _train(out: Path, training: Training, started: float) -> Run:

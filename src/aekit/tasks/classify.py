@@ -2,12 +2,14 @@
 
 A softmax head goes on a trained encoder's code; the whole net is fine-tuned (or the encoder
 frozen) on the few labelled samples by the same Trainer loop. The honest comparison is the same
-network trained from scratch on the same labels, and a linear probe on the frozen codes.
+network trained from scratch on the same labels, and a linear probe on the frozen codes
+(`classify_run` keeps all three as a classifier run).
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -27,11 +29,10 @@ from aekit.errors import AekitError
 from aekit.metrics import encode, infer
 from aekit.model import Autoencoder
 from aekit.report import plots
-from aekit.runs import lock
-from aekit.runs.finish import finish_run
 from aekit.runs.kinds import CLASSIFIER
-from aekit.runs.run import Run, load, load_run, read_config, run_kind
+from aekit.runs.run import load, load_run, read_config, run_kind
 from aekit.tensors import load_tensors
+from aekit.train.callbacks import Callback
 from aekit.train.trainer import Trainer
 
 
@@ -90,15 +91,21 @@ class PretrainedClassifier(ClassifierMixin, BaseEstimator):
         self.device = device
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> PretrainedClassifier:
-        ae = _autoencoder(self.autoencoder)
-        torch.manual_seed(self.random_state)
-        ae = Autoencoder(ae.config) if self.from_scratch else copy.deepcopy(ae)
         classes, y_index = np.unique(np.asarray(y), return_inverse=True)
-        net = EncoderClassifier(ae, len(classes), self.freeze)
-        config = TrainConfig(optimizer="adam", lr=self.lr, batch_size=self.batch_size,
-                             epochs=self.epochs, seed=self.random_state, val_split=0.0)
-        Trainer(net, config, device=self.device).fit(X, y_train=y_index)
-        return self._fitted(net, classes)
+        config = fine_tuning_config(epochs=self.epochs, lr=self.lr, batch_size=self.batch_size,
+                                    seed=self.random_state)
+        trainer = classifier_trainer(_autoencoder(self.autoencoder), len(classes), config,
+                                     from_scratch=self.from_scratch, freeze=self.freeze,
+                                     device=self.device)
+        trainer.fit(X, y_train=y_index)
+        return self._fitted(trainer.model, classes)
+
+    @classmethod
+    def from_net(cls, net: EncoderClassifier, classes: np.ndarray, **params: Any
+                 ) -> PretrainedClassifier:
+        """The fitted classifier of a `net` trained elsewhere (a run's Trainer), predicting
+        `classes`; `params` are the constructor's, for the record."""
+        return cls(net.ae, **params)._fitted(net, classes)
 
     @classmethod
     def from_run(cls, run_dir: str | Path) -> PretrainedClassifier:
@@ -106,14 +113,11 @@ class PretrainedClassifier(ClassifierMixin, BaseEstimator):
         if run_kind(run_dir) is not CLASSIFIER:
             raise AekitError(f"{run_dir}: not a classifier run (made by aekit pretrain)")
         loaded, config = load_run(run_dir), read_config(run_dir)
-        clf = cls(loaded.model, freeze=bool(config.get("freeze")))
         net = EncoderClassifier(loaded.model, len(config["classes"]))
         net.load_state_dict(load_tensors(Path(run_dir) / "model.safetensors")[0])
-        return clf._fitted(net, np.asarray(config["classes"]))
+        return cls.from_net(net, np.asarray(config["classes"]), freeze=bool(config.get("freeze")))
 
     def _fitted(self, net: EncoderClassifier, classes: np.ndarray) -> PretrainedClassifier:
-        """Fitted state, from `fit` or from a run (whose config.json keeps no fine-tuning
-        options: the constructor's defaults stand for them)."""
         self.net_, self.classes_ = net, classes
         self.n_features_in_ = int(np.prod(net.ae.config.input_shape))
         return self
@@ -126,6 +130,26 @@ class PretrainedClassifier(ClassifierMixin, BaseEstimator):
     def predict(self, X: np.ndarray) -> np.ndarray:
         proba = self.predict_proba(X)  # checks fitted first
         return self.classes_[proba.argmax(1)]
+
+
+def fine_tuning_config(*, epochs: int, lr: float, batch_size: int, seed: int,
+                       threads: int | None = None) -> TrainConfig:
+    """The Trainer options of fine-tuning a classifier (and of its from-scratch baseline): Adam
+    on every labelled sample, none held out; `seed` also draws the head's initial weights."""
+    return TrainConfig(optimizer="adam", lr=lr, batch_size=batch_size, epochs=epochs,
+                       seed=seed, val_split=0.0, threads=threads)
+
+
+def classifier_trainer(ae: Autoencoder, n_classes: int, config: TrainConfig, *,
+                       from_scratch: bool = False, freeze: bool = False,
+                       callbacks: Sequence[Callback] = (), device: str = "cpu",
+                       checkpoint_dir: Path | None = None) -> Trainer:
+    """The Trainer of a softmax head on a copy of `ae`'s encoder (re-initialised `from_scratch`,
+    frozen with `freeze`), its initial weights drawn from `config.seed`."""
+    torch.manual_seed(config.seed)
+    ae = Autoencoder(ae.config) if from_scratch else copy.deepcopy(ae)
+    net = EncoderClassifier(ae, n_classes, freeze)
+    return Trainer(net, config, callbacks, device=device, checkpoint_dir=checkpoint_dir)
 
 
 def linear_probe_accuracy(ae: Autoencoder, x_train: np.ndarray, y_train: np.ndarray,
@@ -157,38 +181,6 @@ def _autoencoder(source: Autoencoder | str | Path | None) -> Autoencoder:
     if source is None:
         raise AekitError("autoencoder: give a trained Autoencoder or a run directory")
     return load(source)
-
-
-def save_classifier(out: str | Path, clf: PretrainedClassifier, source: Run,
-                    results: dict[str, Any], test: tuple[np.ndarray, np.ndarray]) -> Path:
-    """A classifier run directory: `aekit evaluate` gives accuracy, `encode` the tuned codes;
-    its figure is the confusion matrix on `test`."""
-    with lock.locked(out, overwrite=False) as out:
-        figures = {"confusion figure":
-                   lambda: confusion_figure(clf, *test, out / "figures" / "confusion.png")}
-        finish_run(out, CLASSIFIER, clf.net_, source.setup, history=[], final=results,
-                   figures=figures, classes=clf.classes_.tolist(),
-                   pretrained_from=str(source.path), freeze=clf.freeze)
-    return out
-
-
-def compare_pretrained(loaded: Run, x: np.ndarray, y: np.ndarray,
-                       test: tuple[np.ndarray, np.ndarray], out: str | Path, *, labels: int,
-                       freeze: bool, **options: Any) -> dict[str, Any]:
-    """Seed 000's few-label experiment: the pretrained encoder fine-tuned on `labels`
-    class-balanced samples, beside the same net from scratch and a linear probe on the codes;
-    the fine-tuned one is kept as a classifier run in `out`."""
-    idx = few_labels(y, labels, options.get("random_state", 0))
-    tuned = PretrainedClassifier(loaded.model, freeze=freeze, **options).fit(x[idx], y[idx])
-    scratch = PretrainedClassifier(loaded.model, from_scratch=True, **options)
-    results = {
-        "labels": int(labels), "n_test": len(test[1]), "freeze": freeze,
-        "accuracy": float(tuned.score(*test)),
-        "scratch_accuracy": float(scratch.fit(x[idx], y[idx]).score(*test)),
-        "probe_accuracy": linear_probe_accuracy(loaded.model, x[idx], y[idx], *test),
-    }
-    out = save_classifier(out, tuned, loaded, results, test)
-    return {**results, "run": str(out)}
 
 
 def confusion_figure(clf: PretrainedClassifier, x: np.ndarray, y: np.ndarray, path: Path

@@ -72,8 +72,11 @@ def planned_epochs(config: TrainConfig, model_config: ModelConfig) -> int:
 def greedy_pretrain(trainer: Trainer, x_train: np.ndarray, x_val: np.ndarray,
                     callbacks: Sequence[Callback] = ()) -> list[dict[str, Any]]:
     """Train `trainer.model`'s layer pairs one at a time, then leave `trainer` ready to
-    fine-tune the whole stack: its history holds the phases' records, its epoch count and
-    epoch budget include them. Returns the phases' history.
+    fine-tune the whole stack: its history holds the phases' records and its epoch count
+    includes them. Returns the phases' history.
+
+    The Trainer's epoch budget is its own config's: to fine-tune for `fine_tune_epochs` after
+    the phases, build it with `epochs=planned_epochs(config, model.config)` (as runs do).
 
     `callbacks` (progress and the user's own) are given to each phase's Trainer, whose `model`
     is that phase's shallow AE.
@@ -105,7 +108,6 @@ def greedy_pretrain(trainer: Trainer, x_train: np.ndarray, x_val: np.ndarray,
             history.append({**record, "epoch": len(history) + 1,
                             "phase": f"greedy {phase + 1}/{len(encoders)}"})
     trainer.history, trainer.epoch = history, len(history)
-    trainer.config = replace(config, epochs=planned_epochs(config, model.config))
     return history
 
 
