@@ -32,9 +32,9 @@ import numpy as np
 import torch
 
 from aekit.config import ModelConfig, TrainConfig
-from aekit.scores.neighbours import neighbour_distance, reference_rows
 from aekit.metrics import element_errors, flat_codes, spread, squared_errors
 from aekit.model import Autoencoder
+from aekit.scores.neighbours import neighbour_distance, reference_rows
 from aekit.train.members import Members
 from aekit.train.trainer import Trainer
 
