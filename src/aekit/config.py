@@ -22,20 +22,18 @@ T = TypeVar("T")
 
 
 def from_dict(cls: type[T], data: dict[str, Any], section: str) -> T:
-    """Build `cls` from a mapping, rejecting unknown keys and ill-typed values by name. Keys a
-    section keeps beside its fields (its `FLAT` field: the model's part options) go there, to be
-    checked by the section itself."""
+    """Build `cls` from a mapping, rejecting unknown keys and ill-typed values by name. A
+    section with a `FLAT` field (the model: its parts' options) takes the other keys there and
+    checks them itself."""
     if not isinstance(data, dict):
         raise AekitError(f"{section}: expected a table/object, got {type(data).__name__}")
     hints = typing.get_type_hints(cls)
     known = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     flat = getattr(cls, "FLAT", None)
-    if flat is not None:
-        data = {**{k: v for k, v in data.items() if k in known and k != flat},
-                flat: {**data.get(flat, {}), **{k: v for k, v in data.items() if k not in known}}}
-    elif unknown := sorted(set(data) - known):
+    if flat is None and (unknown := sorted(set(data) - known)):
         _fail_unknown(section, unknown[0], sorted(known))
-    values = {k: v if k == flat else coerce(section, k, v, hints[k]) for k, v in data.items()}
+    values = {k: coerce(section, k, v, hints[k]) if k in known - {flat} else v
+              for k, v in data.items()}
     return cls(**values)
 
 
@@ -88,9 +86,10 @@ PART_KINDS = {"arch": "architecture", "latent": "latent", "prior": "prior"}
 """The kinds of part a model config chooses (`ModelConfig.parts`), each with its noun."""
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, init=False)
 class ModelConfig(_Section):
-    """Everything needed to rebuild an Autoencoder's modules (not its weights)."""
+    """Everything needed to rebuild an Autoencoder's modules (not its weights): the fields
+    every model has, and in `options` the chosen parts' own options."""
 
     arch: str = opt("stacked", "architecture: {arch} (see `aekit models`)", flag="--model")
     input_shape: tuple[int, ...] = opt((), "the shape of one sample (from the data)", flag=None)
@@ -135,6 +134,19 @@ class ModelConfig(_Section):
     FLAT: typing.ClassVar[str] = "options"
     """The field whose keys are read and written beside the others: config.json, presets and
     keyword arguments spell a part's option as a plain key (`"kernel": 3`)."""
+
+    def __init__(self, **values: Any) -> None:
+        """Fields by name; any other name is a part's option (`kernel=5`), kept in `options`,
+        so a flat table (a preset's `[model]`, a run's config.json) is keyword arguments."""
+        names = {f.name for f in dataclasses.fields(self)}
+        options = {**values.pop(self.FLAT, {}),
+                   **{k: values.pop(k) for k in set(values) - names}}
+        for f in dataclasses.fields(self):
+            value = (options if f.name == self.FLAT else values[f.name] if f.name in values
+                     else f.default if f.default is not dataclasses.MISSING
+                     else f.default_factory())  # type: ignore[misc]
+            object.__setattr__(self, f.name, value)
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         if any(d <= 0 for d in self.input_shape):
