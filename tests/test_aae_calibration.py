@@ -75,7 +75,7 @@ def test_no_code_calibration_flag_reaches_the_model(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["train", "--model", "aae", "--hidden", "16,2", "--data", "digits", "--epochs",
                  "1", "--no-code-calibration", "--out", str(out)]) == 0
-    assert aekit.load_run(out).model.config.code_calibration is False
+    assert aekit.load_run(out).model.config.part_options("prior").code_calibration is False
 
 
 @pytest.mark.slow

@@ -15,8 +15,9 @@ from aekit.cli.options import SECTIONS, flag, values
 from aekit.cli.parser import build_parser
 from aekit.config import DataConfig, ModelConfig, TrainConfig, from_dict
 
-FROM_THE_DATA = {"input_shape", "columns"}
-"""Fields a run fills in from its data, never from a flag."""
+FROM_THE_DATA = {"input_shape", "columns", "options"}
+"""Fields a run fills in from its data, never from a flag (and the model's part options, whose
+flags are their parts' fields)."""
 
 
 def _commands() -> dict[str, argparse.ArgumentParser]:
@@ -54,14 +55,15 @@ def test_choices_come_from_the_field_and_are_checked_in_both_places() -> None:
 
 def test_flags_parse_into_the_config_they_describe() -> None:
     args = build_parser().parse_args(
-        ["train", "--model", "conv", "--hidden", "none", "--channels", "8,4", "--no-linear-path",
+        ["train", "--model", "conv1d", "--hidden", "none", "--channels", "8,4", "--no-linear-path",
          "--lr", "0.01", "--restore-best", "--data", "digits", "--window", "16",
          "--train-normal-only"])
     model = from_dict(ModelConfig, values(args, ModelConfig), "model")
     train = from_dict(TrainConfig, values(args, TrainConfig), "train")
     data = from_dict(DataConfig, values(args, DataConfig), "data")
-    assert (model.arch, model.hidden, model.channels, model.linear_path) == \
-        ("conv", (), (8, 4), False)
+    conv = model.part_options("arch")
+    assert (model.arch, model.hidden, conv.channels, conv.linear_path) == \
+        ("conv1d", (), (8, 4), False)
     assert (train.lr, train.restore_best, train.epochs) == (0.01, True, 10)
     assert (data.source, data.window, data.train_normal_only) == ("digits", 16, True)
     assert values(build_parser().parse_args(["train"]), ModelConfig) == {}  # nothing given

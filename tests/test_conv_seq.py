@@ -39,8 +39,8 @@ def test_conv_shapes_round_trip(mode: str, shape: tuple[int, ...], channels: tup
 @pytest.mark.parametrize("arch", ["conv1d", "lstm"])
 @pytest.mark.parametrize("steps", [150, 24, 7])
 def test_series_shapes_round_trip(arch: str, steps: int) -> None:
-    model = aekit.create_model(arch, input_shape=(steps, 3), hidden=(16, 4), channels=(8, 8),
-                               conv_mode="stride")
+    conv = {"channels": (8, 8), "conv_mode": "stride"} if arch == "conv1d" else {}
+    model = aekit.create_model(arch, input_shape=(steps, 3), hidden=(16, 4), **conv)
     out = model(torch.rand(2, steps, 3))
     assert out.recon.shape == (2, steps, 3) and out.code.shape == (2, 4)
 

@@ -58,7 +58,7 @@ def test_image_default_is_the_conv_knn_plan_on_8bit_pixels(digit_three) -> None:
     params = image_plan(x_train).params
     explicit = AnomalyDetector(**params, anomaly_score="knn").fit(x_train / 255.0)
     assert default.detector_.model_.config.arch == "conv"
-    assert default.detector_.model_.config.channels == (32, 64, 64)
+    assert default.detector_.model_.config.part_options("arch").channels == (32, 64, 64)
     np.testing.assert_allclose(default.anomaly_scores(x_test * 255),
                                explicit.anomaly_scores(x_test), rtol=1e-3)
 

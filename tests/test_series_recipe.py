@@ -37,14 +37,15 @@ def test_linear_path_starts_at_pca(arch: str) -> None:
     assert codes.std(axis=0) == pytest.approx(np.ones(4), rel=1e-3)
 
 
-def test_lstm_defaults_come_from_presets_arch(tmp_path: Path) -> None:
+def test_lstm_defaults_come_from_its_registration(tmp_path: Path) -> None:
     run = tmp_path / "run"
     assert main(["train", "--model", "lstm", "--data", GUNPOINT, "--epochs", "3",
                  "--out", str(run), "--quiet"]) == 0
     loaded = aekit.load_run(run)
     recipe = arch_defaults("lstm")
     assert loaded.model_config.hidden == tuple(recipe.model["hidden"]) == (64, 4)
-    assert loaded.model_config.linear_path and loaded.train_config.schedule == "cosine"
+    assert loaded.model_config.part_options("arch").linear_path
+    assert loaded.train_config.schedule == "cosine"
     assert loaded.train_config.restore_best and loaded.train_config.clip_grad == 1.0
     final = loaded.metrics["final"]
     assert final["mse"] <= final["pca_mse"] * 1.05  # starts at PCA, so never far above it

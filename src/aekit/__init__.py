@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _PUBLIC = {
-    "DataConfig": "aekit.config", "ModelConfig": "aekit.config", "TrainConfig": "aekit.config",
+    "DataConfig": "aekit.config", "TrainConfig": "aekit.config",
+    "ModelConfig": "aekit.model",  # with the parts registered: their options are its keys
     "Dataset": "aekit.data", "Scaling": "aekit.data", "fit_scaling": "aekit.data",
     "load_source": "aekit.data", "read_idx": "aekit.data",
     "AekitError": "aekit.errors",

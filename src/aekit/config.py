@@ -13,30 +13,43 @@ import typing
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from aekit import registry
 from aekit.config_check import coerce
 from aekit.config_check import fail as _fail
-from aekit.errors import AekitError
+from aekit.errors import AekitError, option_name
 
 T = TypeVar("T")
 
 
 def from_dict(cls: type[T], data: dict[str, Any], section: str) -> T:
-    """Build `cls` from a mapping, rejecting unknown keys and ill-typed values by name."""
+    """Build `cls` from a mapping, rejecting unknown keys and ill-typed values by name. A
+    section with a `FLAT` field (the model: its parts' options) takes the other keys there and
+    checks them itself."""
     if not isinstance(data, dict):
         raise AekitError(f"{section}: expected a table/object, got {type(data).__name__}")
     hints = typing.get_type_hints(cls)
     known = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    if unknown := sorted(set(data) - known):
-        raise AekitError(f"{section}: unknown key {unknown[0]!r}; known keys: "
-                         f"{', '.join(sorted(known))}")
-    values = {k: coerce(section, k, v, hints[k]) for k, v in data.items()}
+    flat = getattr(cls, "FLAT", None)
+    if flat is None and (unknown := sorted(set(data) - known)):
+        _fail_unknown(section, unknown[0], sorted(known))
+    values = {k: coerce(section, k, v, hints[k]) if k in known - {flat} else v
+              for k, v in data.items()}
     return cls(**values)
 
 
+def _fail_unknown(section: str, key: str, known: list[str]) -> typing.NoReturn:
+    raise AekitError(f"{section}: unknown key {key!r}; known keys: {', '.join(known)}")
+
+
 def to_dict(config: Any) -> dict[str, Any]:
-    """JSON-native dict of a config dataclass (tuples become lists)."""
-    return {f.name: list(v) if isinstance(v := getattr(config, f.name), tuple) else v
-            for f in dataclasses.fields(config)}
+    """JSON-native dict of a config dataclass (tuples become lists), its `FLAT` field's keys
+    beside the others."""
+    flat = getattr(config, "FLAT", None)
+    found: dict[str, Any] = {}
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        found.update(value if f.name == flat else {f.name: value})
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in found.items()}
 
 
 def replace(config: T, **changes: Any) -> T:
@@ -45,7 +58,7 @@ def replace(config: T, **changes: Any) -> T:
     return from_dict(type(config), merged, _SECTIONS[type(config)])
 
 
-def _positive(section: str, name: str, value: float | None, strict: bool = True) -> None:
+def positive(section: str, name: str, value: float | None, strict: bool = True) -> None:
     if value is not None and not math.isfinite(value):
         _fail(section, name, f"must be a finite number, got {value}")
     if value is not None and (value <= 0 if strict else value < 0):
@@ -69,9 +82,14 @@ class _Section:
                 _fail(section, field.name, f"expected one of {', '.join(choices)}, got {value!r}")
 
 
-@dataclass(frozen=True, kw_only=True)
+PART_KINDS = {"arch": "architecture", "latent": "latent", "prior": "prior"}
+"""The kinds of part a model config chooses (`ModelConfig.parts`), each with its noun."""
+
+
+@dataclass(frozen=True, init=False)
 class ModelConfig(_Section):
-    """Everything needed to rebuild an Autoencoder's modules (not its weights)."""
+    """Everything needed to rebuild an Autoencoder's modules (not its weights): the fields
+    every model has, and in `options` the chosen parts' own options."""
 
     arch: str = opt("stacked", "architecture: {arch} (see `aekit models`)", flag="--model")
     input_shape: tuple[int, ...] = opt((), "the shape of one sample (from the data)", flag=None)
@@ -103,53 +121,125 @@ class ModelConfig(_Section):
     k_sparse_lifetime: float | None = opt(
         None, "in training, each code unit keeps its top fraction P of the batch", metavar="P",
         group="regularisers")
-    conv_mode: str = opt("pool", "conv/conv1d: pool (conv + max-pool, upsampling; Keras blog) "
-                         "or stride (stride-2 convs, transposed convs)", choices=("pool", "stride"))
-    channels: tuple[int, ...] = opt((16, 8, 8), "conv/conv1d channels per step, e.g. 16,8,8")
-    kernel: int = opt(3, "conv/conv1d kernel size (default: 3)")
-    patch: int | None = opt(None, "lstm: series steps read per LSTM step (default: "
-                            "ceil(steps / 64))")
-    linear_path: bool = opt(False, "lstm/conv1d: the model is PCA of the training data plus "
-                            "the network, which learns what PCA misses (default for lstm and "
-                            "conv1d: on)", negatable=True)
     latent: str | None = opt(
         None, "code part: {latent}; gaussian makes a VAE of any architecture (mean and "
         "log-variance heads), gaussian-sigma is seed 000's sigma head; --model vae implies "
         "gaussian")
-    beta: float = opt(1.0, "weight of a gaussian latent's KL term (default 1)")
     prior: str | None = opt(None, "adversarial AE prior for the codes: {prior} (--model aae: "
                             "gaussian); mixture: 10 Gaussians on a circle")
-    adversary_weight: float = opt(0.1, "AAE: weight of the encoder's fool-the-discriminator "
-                                  "term, per sample (default 0.1)")
-    mmd_weight: float = opt(1.0, "AAE: weight of the MMD between codes and prior draws "
-                            "(default 1)")
-    code_calibration: bool = opt(True, "AAE: after training, move the codes by the affine map "
-                                 "that gives them the prior's mean and covariance (the decoder "
-                                 "takes its inverse)", negatable=True)
-    iw_train: int = opt(1, "train a gaussian latent on the importance-weighted bound with K "
-                        "draws per sample (IWAE, Burda et al. 2016); default 1: the ELBO",
-                        metavar="K")
+    options: dict[str, Any] = dataclasses.field(default_factory=dict, metadata={
+        "help": "the chosen parts' own options by name (a conv's kernel, a VAE's beta), each "
+                "checked against its part's options dataclass", "flag": None})
+
+    FLAT: typing.ClassVar[str] = "options"
+    """The field whose keys are read and written beside the others: config.json, presets and
+    keyword arguments spell a part's option as a plain key (`"kernel": 3`)."""
+
+    def __init__(self, **values: Any) -> None:
+        """Fields by name; any other name is a part's option (`kernel=5`), kept in `options`,
+        so a flat table (a preset's `[model]`, a run's config.json) is keyword arguments."""
+        names = {f.name for f in dataclasses.fields(self)}
+        options = {**values.pop(self.FLAT, {}),
+                   **{k: values.pop(k) for k in set(values) - names}}
+        for f in dataclasses.fields(self):
+            value = (options if f.name == self.FLAT else values[f.name] if f.name in values
+                     else f.default if f.default is not dataclasses.MISSING
+                     else f.default_factory())  # type: ignore[misc]
+            object.__setattr__(self, f.name, value)
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         if any(d <= 0 for d in self.input_shape):
             _fail("model", "input_shape", f"sizes must be > 0, got {list(self.input_shape)}")
         if any(h <= 0 for h in self.hidden):
             _fail("model", "hidden", f"expected sizes > 0 like 300,150, got {list(self.hidden)}")
-        if not self.channels or any(c <= 0 for c in self.channels):
-            _fail("model", "channels", f"expected sizes > 0 like 16,8,8, got "
-                  f"{list(self.channels)}")
         self._check_choices("model")
-        for name in ("kernel", "patch", "iw_train", "k_sparse"):
-            _positive("model", name, getattr(self, name))
-        for name in ("l2", "contractive", "beta", "adversary_weight", "mmd_weight"):
-            _positive("model", name, getattr(self, name), strict=False)
+        positive("model", "k_sparse", self.k_sparse)
+        for name in ("l2", "contractive"):
+            positive("model", name, getattr(self, name), strict=False)
         if self.loss == "bce" and self.output not in ("sigmoid", "auto"):
             _fail("model", "loss", f"bce needs output 'sigmoid', got output {self.output!r}")
         for weight in self.penalties.values():
-            _positive("model", "penalties", weight, strict=False)
+            positive("model", "penalties", weight, strict=False)
         if self.k_sparse_lifetime is not None and not 0 < self.k_sparse_lifetime <= 1:
             _fail("model", "k_sparse_lifetime", f"must be a fraction in (0, 1], got "
                   f"{self.k_sparse_lifetime}")
+        object.__setattr__(self, "options", self._chosen_options())
+
+    def parts(self) -> dict[str, str | None]:
+        """Kind -> name of each chosen part: the architecture, and the latent and prior given
+        or implied by it (`vae`: gaussian, `aae`: a gaussian prior; none: identity, no prior)."""
+        implied = registry.defaults("arch", self.arch)
+        return {"arch": self.arch, "latent": self.latent or implied.get("latent", "identity"),
+                "prior": self.prior or implied.get("prior")}
+
+    def part_options(self, kind: str) -> Any:
+        """The typed options of the chosen part of `kind` (e.g. a conv's `ConvOptions`)."""
+        name = str(self.parts()[kind])
+        cls = registry.options(kind, name)
+        if cls is None:
+            raise AekitError(f"the {name} {PART_KINDS.get(kind, kind)} has no options")
+        return cls(**{f.name: self.options[f.name] for f in dataclasses.fields(cls)
+                      if f.name in self.options})
+
+    def _chosen_options(self) -> dict[str, Any]:
+        """Every option of the chosen parts, given or default, each checked by its part's
+        dataclass. A given option no chosen part takes is refused, naming the part and the
+        parts that take it, unless it holds that option's default: runs written before options
+        moved to their parts stored every option, used or not."""
+        chosen = {kind: name for kind, name in self.parts().items() if name}
+        classes = [cls for kind, name in chosen.items()
+                   if (cls := registry.options(kind, name)) is not None]
+        taken = {f.name for cls in classes for f in dataclasses.fields(cls)}
+        for key in sorted(set(self.options) - taken):
+            _check_untaken(key, self.options[key], chosen)
+        found: dict[str, Any] = {}
+        for cls in classes:
+            hints = typing.get_type_hints(cls)
+            given = {f.name: coerce("model", f.name, self.options[f.name], hints[f.name])
+                     for f in dataclasses.fields(cls) if f.name in self.options}
+            typed = cls(**given)
+            found.update({f.name: getattr(typed, f.name) for f in dataclasses.fields(cls)})
+        return found
+
+
+def _check_untaken(key: str, value: Any, chosen: dict[str, str]) -> None:
+    """Refuse option `key`, which no chosen part takes, unless it holds its default."""
+    takers = registry.option_takers().get(key)
+    if not takers:
+        _fail_unknown("model", key, model_keys())
+    defaults = set()
+    for kind, name in takers:
+        cls = registry.options(kind, name)
+        field = next(f for f in dataclasses.fields(cls) if f.name == key)  # type: ignore[arg-type]
+        hint = typing.get_type_hints(cls)[key]
+        if coerce("model", key, value, hint) == field.default:
+            defaults.add((kind, name))
+    if defaults == set(takers):
+        return
+    kind = takers[0][0]
+    names = ", ".join(name for k, name in takers if k == kind)
+    noun, flag = PART_KINDS.get(kind, kind), option_name(key)
+    if kind in chosen:
+        registry.lookup(kind, chosen[kind], "--model" if kind == "arch" else option_name(kind))
+        _fail("model", key, f"the {chosen[kind]} {noun} takes no {flag} (an option of {names})")
+    _fail("model", key, f"no {noun} is chosen, so nothing takes {flag} (an option of the "
+          f"{names} {noun}s: --{kind})")
+
+
+def model_keys() -> list[str]:
+    """Every key a model section may hold: the shared fields and every registered part's
+    options."""
+    shared = [f.name for f in dataclasses.fields(ModelConfig) if f.name != ModelConfig.FLAT]
+    return sorted({*shared, *registry.option_takers()})
+
+
+class PartOptions(_Section):
+    """Base of a part's options dataclass: its fields are `opt`s (flag, help, choices) and
+    `__post_init__` checks them, errors naming the model field (`model.kernel (--kernel)`)."""
+
+    def __post_init__(self) -> None:
+        self._check_choices("model")
 
 
 PRECISIONS = ("fp32", "bf16")
@@ -197,9 +287,9 @@ class TrainConfig(_Section):
         self._check_choices("train")
         for name in ("threads", "clip_grad", "greedy_epochs", "lr", "batch_size", "epochs",
                      "patience"):
-            _positive("train", name, getattr(self, name))
+            positive("train", name, getattr(self, name))
         for name in ("fine_tune_epochs", "kl_warmup", "seed"):
-            _positive("train", name, getattr(self, name), strict=False)
+            positive("train", name, getattr(self, name), strict=False)
         if not 0 <= self.val_split < 1:
             _fail("train", "val_split", f"must be in [0, 1), got {self.val_split}")
 
@@ -257,8 +347,8 @@ class DataConfig(_Section):
     def __post_init__(self) -> None:
         self._check_choices("data")
         for name in ("limit", "image_size", "max_memory", "window", "stride"):
-            _positive("data", name, getattr(self, name))
-        _positive("data", "workers", self.workers, strict=False)
+            positive("data", name, getattr(self, name))
+        positive("data", "workers", self.workers, strict=False)
         if self.stride is not None and self.window is None:
             _fail("data", "stride", "needs --window (the length of each window)")
 

@@ -56,6 +56,7 @@ class Autoencoder(nn.Module):
         build = lookup("arch", config.arch, "--model")
         self.encoder, self.decoder = build(config)
         self.variational = latent_name(config).startswith("gaussian")
+        self.iw_train = config.part_options("latent").iw_train if self.variational else 1
         if self.variational and config.hidden:  # the last layer emits mean and log-variance
             head = replace(config, hidden=[*config.hidden[:-1], 2 * config.hidden[-1]],
                            code_activation="none")
@@ -91,7 +92,7 @@ class Autoencoder(nn.Module):
         code, terms = self.latent(h)
         logits = self.decoder(code)
         recon = None if self.config.loss in ON_LOGITS else self.output_activation(logits)
-        if self.training and self.config.iw_train > 1:  # the IWAE bound replaces recon + KL
+        if self.training and self.iw_train > 1:  # the IWAE bound replaces recon + KL
             terms = {"iw_bound": self.latent.iw_bound(h, x, self.log_likelihood)}
         else:
             recon_term = (lookup("nll", self.config.loss)(logits, recon, x).mean()
@@ -140,7 +141,8 @@ class Autoencoder(nn.Module):
 
     def finish_fit(self, batches: Iterable[torch.Tensor]) -> None:
         """After training on `batches`: an adversarial code's moment calibration."""
-        if self.adversary is not None and self.config.code_calibration and foldable(self):
+        if (self.adversary is not None and self.config.part_options("prior").code_calibration
+                and foldable(self)):
             calibrate_codes(self, batches)
 
     def weight_matrices(self) -> Iterator[nn.Parameter]:

@@ -52,11 +52,34 @@ EXAMPLES: dict[str, tuple[str, str]] = {
 
 class Parser(argparse.ArgumentParser):
     """argparse that answers a misspelt option with the nearest real one of its sub-command,
-    as Python 3.14's argparse does (`--epcohs` -> did you mean --epochs?)."""
+    as Python 3.14's argparse does (`--epcohs` -> did you mean --epochs?), and that adds some
+    flags only when its command is parsed or its help shown (`add_later`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._later: list[Callable[[], None]] = []
+
+    def add_later(self, add: Callable[[], None]) -> None:
+        """Run `add` (which adds flags) before this parser first parses or shows its help:
+        `train`'s part options need the parts imported (torch), which no other command's help
+        should pay for."""
+        self._later.append(add)
+
+    def complete(self) -> Parser:
+        """This parser with every flag added later in place."""
+        while self._later:
+            self._later.pop(0)()
+        return self
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None
+                         ) -> tuple[argparse.Namespace, list[str]]:
+        self.complete()
+        return super().parse_known_args(args, namespace)
 
     def format_help(self) -> str:
         """The help, with each `{kind}` in an option's text replaced by the names registered
         under that kind (which imports the parts, so only a sub-command's help pays for it)."""
+        self.complete()
         kinds = catalog.wanted([action.help or "" for action in self._actions])
         if kinds:
             names = catalog.registered(kinds)  # imports the parts: only when help is shown

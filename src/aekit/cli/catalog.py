@@ -19,6 +19,11 @@ def wanted(texts: list[str]) -> set[str]:
     return {name for text in texts for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
+def import_parts() -> None:
+    """Register every model part, with its options (what `train`'s part flags are made of)."""
+    importlib.import_module("aekit.parts")
+
+
 def registered(kinds: set[str]) -> dict[str, str]:
     """Kind -> its names, comma-separated (what `{kind}` in a help text becomes)."""
     for kind in kinds:

@@ -2,7 +2,9 @@
 help group come from its `config.opt` declaration, so an option is written once.
 
 Only the standard library and `aekit.config` are imported: `aekit --help` stays fast. Registry
-names (`{arch}` in a help text) are filled in when a sub-command's help is shown.
+names (`{arch}` in a help text) are filled in when a sub-command's help is shown. The parts'
+own options come from the options dataclasses they register (`part_flags`), so their flags
+exist once the parts are imported.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ import argparse
 import dataclasses
 import types
 import typing
+from collections.abc import Callable
 from typing import Any
 
+from aekit import registry
 from aekit.cli.arguments import sizes
-from aekit.config import DataConfig, ModelConfig, TrainConfig
+from aekit.config import PART_KINDS, DataConfig, ModelConfig, TrainConfig
 from aekit.errors import option_name
 
 SECTIONS: dict[type, str] = {ModelConfig: "model", TrainConfig: "training", DataConfig: "data"}
@@ -41,6 +45,16 @@ def flagged(cls: type, names: tuple[str, ...] | None = None) -> list[dataclasses
     return [fields[n] for n in names] if names is not None else list(fields.values())
 
 
+def part_fields() -> dict[str, tuple[type, dataclasses.Field]]:
+    """Every registered part option, once: name -> (an options dataclass declaring it, its
+    field), in the order the parts were registered (none before the parts are imported)."""
+    found: dict[str, tuple[type, dataclasses.Field]] = {}
+    for option, ((kind, name), *_) in registry.option_takers().items():
+        cls = registry.options(kind, name)
+        found[option] = (cls, next(f for f in dataclasses.fields(cls) if f.name == option))
+    return found
+
+
 def add_flags(parser: argparse.ArgumentParser | Any, cls: type,
               names: tuple[str, ...] | None = None,
               groups: dict[str, Any] | None = None, **help_suffix: str) -> None:
@@ -48,22 +62,40 @@ def add_flags(parser: argparse.ArgumentParser | Any, cls: type,
     `groups` is given; `help_suffix` adds text to a field's help (`source="; default: ..."`)."""
     hints = typing.get_type_hints(cls)
     for field in flagged(cls, names):
-        meta = field.metadata
-        kind = hints[field.name]
-        options: dict[str, Any] = {"help": meta["help"] + help_suffix.get(field.name, ""),
-                                   "dest": dest(field), "default": None}
-        if kind is bool:
-            options["action"] = (argparse.BooleanOptionalAction if meta.get("negatable")
-                                 else "store_true")
-        elif typing.get_origin(kind) is dict:  # NAME=VALUE, repeatable
-            options.update(action="append", type=weighted, metavar=meta.get("metavar"))
-        else:
-            if typing.get_origin(kind) in (typing.Union, types.UnionType):  # X | None: X
-                kind = next(t for t in typing.get_args(kind) if t is not type(None))
-            options["type"] = sizes if typing.get_origin(kind) is tuple else kind
-            options.update({k: meta[k] for k in ("choices", "metavar") if k in meta})
-        where = parser if groups is None else groups[meta.get("group", SECTIONS[cls])]
-        where.add_argument(flag(field), **options)
+        where = parser if groups is None else groups[field.metadata.get("group", SECTIONS[cls])]
+        _add_flag(where, field, hints[field.name], help_suffix.get(field.name, ""))
+
+
+def add_part_flags(group: Callable[[str], Any]) -> None:
+    """Add a flag for each registered part option, into the help group `group(title)` of the
+    parts that take it (`conv, conv1d architectures`)."""
+    takers = registry.option_takers()
+    kinds = list(PART_KINDS)
+    for option, (cls, field) in sorted(part_fields().items(),
+                                       key=lambda item: kinds.index(takers[item[0]][0][0])):
+        kind = takers[option][0][0]
+        names = [name for k, name in takers[option] if k == kind]
+        noun = PART_KINDS[kind] + ("s" if len(names) > 1 else "")
+        _add_flag(group(f"{', '.join(names)} {noun}"), field,
+                  typing.get_type_hints(cls)[option], "")
+
+
+def _add_flag(where: Any, field: dataclasses.Field, kind: Any, suffix: str) -> None:
+    """The field's flag: its type, help, choices and metavar from the field."""
+    meta = field.metadata
+    options: dict[str, Any] = {"help": meta["help"] + suffix, "dest": dest(field),
+                               "default": None}
+    if kind is bool:
+        options["action"] = (argparse.BooleanOptionalAction if meta.get("negatable")
+                             else "store_true")
+    elif typing.get_origin(kind) is dict:  # NAME=VALUE, repeatable
+        options.update(action="append", type=weighted, metavar=meta.get("metavar"))
+    else:
+        if typing.get_origin(kind) in (typing.Union, types.UnionType):  # X | None: X
+            kind = next(t for t in typing.get_args(kind) if t is not type(None))
+        options["type"] = sizes if typing.get_origin(kind) is tuple else kind
+        options.update({k: meta[k] for k in ("choices", "metavar") if k in meta})
+    where.add_argument(flag(field), **options)
 
 
 def weighted(text: str) -> tuple[str, float]:
@@ -78,11 +110,18 @@ def weighted(text: str) -> tuple[str, float]:
                                          f"{text!r}") from None
 
 
+def _section_fields(cls: type, names: tuple[str, ...] | None = None
+                    ) -> list[dataclasses.Field]:
+    """The flagged fields of a section; the model's include its parts' options."""
+    parts = [field for _, field in part_fields().values()] if cls is ModelConfig else []
+    return [*flagged(cls, names), *parts]
+
+
 def values(args: argparse.Namespace, cls: type, names: tuple[str, ...] | None = None
            ) -> dict[str, Any]:
     """The fields of `cls` given on the command line, by field name (repeated NAME=VALUE
-    flags as one table)."""
-    given = {f.name: getattr(args, dest(f)) for f in flagged(cls, names)
+    flags as one table); for the model, its parts' options too."""
+    given = {f.name: getattr(args, dest(f)) for f in _section_fields(cls, names)
              if getattr(args, dest(f), None) is not None}
     return {name: dict(value) if isinstance(value, list) and value and
             isinstance(value[0], tuple) else value for name, value in given.items()}
@@ -90,5 +129,5 @@ def values(args: argparse.Namespace, cls: type, names: tuple[str, ...] | None = 
 
 def given_flags(args: argparse.Namespace) -> dict[str, Any]:
     """Every config flag given on the command line, by its flag's name (`model`, `data`)."""
-    return {dest(f): getattr(args, dest(f)) for cls in SECTIONS for f in flagged(cls)
+    return {dest(f): getattr(args, dest(f)) for cls in SECTIONS for f in _section_fields(cls)
             if getattr(args, dest(f), None) is not None}

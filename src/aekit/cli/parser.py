@@ -8,7 +8,8 @@ from typing import Any
 
 from aekit.cli import arguments
 from aekit.cli.arguments import CSV, NPY, ONNX, PNG
-from aekit.cli.options import READ_FIELDS, SECTIONS, add_flags
+from aekit.cli.catalog import import_parts
+from aekit.cli.options import READ_FIELDS, SECTIONS, add_flags, add_part_flags
 from aekit.config import BINARIZE, DataConfig
 
 
@@ -25,7 +26,8 @@ def _device(p: Any) -> None:
 
 
 def _train(sub: Any) -> None:
-    """A flag for every config field, in help groups, beside the run's own options."""
+    """A flag for every config field, in help groups, beside the run's own options; the parts'
+    own options follow the model group, one group per part, once `train` is parsed."""
     p = sub.add_parser("train", help="train a model into a run directory")
     groups = {title: p.add_argument_group(title)
               for title in ("model", "regularisers", "training", "data", "output")}
@@ -33,6 +35,21 @@ def _train(sub: Any) -> None:
                                                   "presets`); options given here override it")
     for section in SECTIONS:
         add_flags(p, section, groups=groups)
+
+    def part_group(title: str) -> Any:
+        """The help group of the parts named in `title`, after the model's and earlier parts'."""
+        if title not in groups:
+            groups[title] = p.add_argument_group(title)
+            p._action_groups.remove(groups[title])
+            p._action_groups.insert(p._action_groups.index(groups["regularisers"]),
+                                    groups[title])
+        return groups[title]
+
+    def part_flags() -> None:
+        import_parts()
+        add_part_flags(part_group)
+
+    p.add_later(part_flags)
     training = groups["training"]
     _device(training)
     training.add_argument("--nproc", type=int, metavar="N",

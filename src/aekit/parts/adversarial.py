@@ -13,13 +13,14 @@ samples from codes (its optimizer is held by the Trainer and saved in checkpoint
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 
-from aekit.config import ModelConfig
+from aekit.config import ModelConfig, PartOptions, opt, positive
 from aekit.errors import AekitError
 from aekit.parts.blocks import latent_name, mlp, prior_name
 from aekit.registry import lookup, register
@@ -30,13 +31,30 @@ _MIXTURE_RADIUS, _MIXTURE_STD = 3.0, 0.5
 _R1 = 1.0  # gradient penalty on prior samples (Mescheder et al. 2018): steadies the game
 
 
-@register("prior", "gaussian")
+@dataclass(frozen=True, kw_only=True)
+class AdversarialOptions(PartOptions):
+    """How strongly the encoder's codes are pushed to the prior, and their calibration."""
+
+    adversary_weight: float = opt(0.1, "weight of the encoder's fool-the-discriminator term, "
+                                  "per sample (default 0.1)")
+    mmd_weight: float = opt(1.0, "weight of the MMD between codes and prior draws (default 1)")
+    code_calibration: bool = opt(True, "after training, move the codes by the affine map that "
+                                 "gives them the prior's mean and covariance (the decoder takes "
+                                 "its inverse)", negatable=True)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for name in ("adversary_weight", "mmd_weight"):
+            positive("model", name, getattr(self, name), strict=False)
+
+
+@register("prior", "gaussian", options=AdversarialOptions)
 def gaussian_prior(n: int, size: int, generator: torch.Generator | None = None) -> torch.Tensor:
     """N(0, I)."""
     return torch.randn(n, size, generator=generator)
 
 
-@register("prior", "mixture")
+@register("prior", "mixture", options=AdversarialOptions)
 def mixture_prior(n: int, size: int, generator: torch.Generator | None = None) -> torch.Tensor:
     """Ten equally likely Gaussians (std 0.5) centred on a circle of radius 3 in the first two
     dimensions (Makhzani et al.'s figure 4); further dimensions are N(0, 1)."""
@@ -124,4 +142,5 @@ def build_adversary(config: ModelConfig, code_size: int) -> CodeAdversary | None
     if not config.hidden:
         raise AekitError("model.hidden (--hidden): a generative model needs a dense code; give "
                          "--hidden, e.g. 16 after the convs")
-    return CodeAdversary(code_size, prior, config.adversary_weight, config.mmd_weight)
+    options: AdversarialOptions = config.part_options("prior")
+    return CodeAdversary(code_size, prior, options.adversary_weight, options.mmd_weight)

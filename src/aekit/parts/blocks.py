@@ -24,12 +24,12 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
 
 def latent_name(config: ModelConfig) -> str:
     """`--latent`, else what the architecture implies (`vae`: gaussian), else identity."""
-    return config.latent or defaults("arch", config.arch).get("latent", "identity")
+    return str(config.parts()["latent"])
 
 
 def prior_name(config: ModelConfig) -> str | None:
     """The adversarial prior: `--prior`, else what the architecture implies (`aae`)."""
-    return config.prior or defaults("arch", config.arch).get("prior")
+    return config.parts()["prior"]
 
 
 def is_generative(config: ModelConfig) -> bool:

@@ -11,18 +11,50 @@ without them the code is the flattened last feature map (Keras blog: 8x4x4 = 128
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from aekit.config import ModelConfig
+from aekit.config import ModelConfig, PartOptions, opt, positive
+from aekit.config_check import fail
 from aekit.errors import AekitError
 from aekit.parts.blocks import activation, code_layer, init_weights, mlp
-from aekit.parts.linear_path import FillPadding, LinearDecoder, LinearEncoder, zero_last
+from aekit.parts.linear_path import (
+    SERIES_MODEL_DEFAULTS,
+    SERIES_TRAIN_DEFAULTS,
+    FillPadding,
+    LinearDecoder,
+    LinearEncoder,
+    LinearPathOptions,
+    zero_last,
+)
 from aekit.registry import register
 
 Sizes = tuple[int, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConvOptions(PartOptions):
+    """How a conv model goes down and up: its mode, channels per step and kernel size."""
+
+    conv_mode: str = opt("pool", "pool (conv + max-pool, upsampling; Keras blog) or stride "
+                         "(stride-2 convs, transposed convs)", choices=("pool", "stride"))
+    channels: tuple[int, ...] = opt((16, 8, 8), "channels per step, e.g. 16,8,8")
+    kernel: int = opt(3, "kernel size (default: 3)")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not self.channels or any(c <= 0 for c in self.channels):
+            fail("model", "channels", f"expected sizes > 0 like 16,8,8, got "
+                 f"{list(self.channels)}")
+        positive("model", "kernel", self.kernel)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SeriesConvOptions(ConvOptions, LinearPathOptions):
+    """conv1d: a conv's options and the sequence models' linear path."""
 
 
 class MaxPool2x2(nn.MaxPool2d):
@@ -79,23 +111,24 @@ def plan(config: ModelConfig) -> list[Sizes]:
     options that set the width and the depth.
     """
     _, spatial = _layout(config)
-    k, sizes = config.kernel, [spatial]
+    options: ConvOptions = config.part_options("arch")
+    k, channels, sizes = options.kernel, options.channels, [spatial]
     if k > min(spatial):
         raise AekitError(f"--kernel {k}: larger than the input {'x'.join(map(str, spatial))}")
-    for step in range(len(config.channels)):
+    for step in range(len(channels)):
         current = sizes[-1]
         if not step_fits(current, k):
             raise AekitError(
-                f"--kernel {k} / --channels {','.join(map(str, config.channels))}: step "
-                f"{step + 1} of {len(config.channels)} gets a {'x'.join(map(str, current))} map "
+                f"--kernel {k} / --channels {','.join(map(str, channels))}: step "
+                f"{step + 1} of {len(channels)} gets a {'x'.join(map(str, current))} map "
                 f"(input {'x'.join(map(str, spatial))}); use a smaller --kernel or fewer channels")
-        sizes.append(next_size(current, k, config.conv_mode))
+        sizes.append(next_size(current, k, options.conv_mode))
     return sizes
 
 
 def feature_size(config: ModelConfig) -> int:
     """Elements of the last feature map: the code size when there are no dense layers."""
-    return config.channels[-1] * math.prod(plan(config)[-1])
+    return config.part_options("arch").channels[-1] * math.prod(plan(config)[-1])
 
 
 class Crop(nn.Module):
@@ -127,9 +160,10 @@ class Channels(nn.Module):
 
 def _encoder_body(config: ModelConfig, dims: int, in_channels: int) -> list[nn.Module]:
     conv, _, pool = _LAYERS[dims]
-    k, layers, prev = config.kernel, [], in_channels
-    for out in config.channels:
-        if config.conv_mode == "pool":
+    options: ConvOptions = config.part_options("arch")
+    k, layers, prev = options.kernel, [], in_channels
+    for out in options.channels:
+        if options.conv_mode == "pool":
             # pool before the activation: every activation aekit offers is monotone, so
             # act(max(x)) == max(act(x)), gradients included, on a quarter of the elements
             layers += [init_weights(conv(prev, out, k, padding="same"), config.init),
@@ -145,16 +179,17 @@ def _encoder_body(config: ModelConfig, dims: int, in_channels: int) -> list[nn.M
 def _decoder_body(config: ModelConfig, dims: int, out_channels: int, sizes: list[Sizes]
                   ) -> list[nn.Module]:
     conv, deconv, _ = _LAYERS[dims]
-    k, layers, prev = config.kernel, [], config.channels[-1]
+    options: ConvOptions = config.part_options("arch")
+    k, layers, prev = options.kernel, [], options.channels[-1]
     targets = sizes[-2::-1]
-    if config.conv_mode == "pool":
-        for out, target in zip(config.channels[::-1], targets, strict=True):
+    if options.conv_mode == "pool":
+        for out, target in zip(options.channels[::-1], targets, strict=True):
             layers += [init_weights(conv(prev, out, k, padding="same"), config.init),
                        activation(config.activation),
                        nn.Upsample(scale_factor=2, mode="nearest"), Crop(target)]
             prev = out
         return [*layers, init_weights(conv(prev, out_channels, k, padding="same"), config.init)]
-    outs = [*config.channels[-2::-1], out_channels]
+    outs = [*options.channels[-2::-1], out_channels]
     pad = (k - 1) // 2
     for i, (out, source, target) in enumerate(zip(outs, sizes[:0:-1], targets, strict=True)):
         natural = [(s - 1) * 2 - 2 * pad + k for s in source]
@@ -170,7 +205,7 @@ def _decoder_body(config: ModelConfig, dims: int, out_channels: int, sizes: list
 def _conv_pair(config: ModelConfig, dims: int) -> tuple[nn.Module, nn.Module]:
     in_channels, _ = _layout(config)
     sizes = plan(config)
-    last_map = (config.channels[-1], *sizes[-1])
+    last_map = (config.part_options("arch").channels[-1], *sizes[-1])
     features = math.prod(last_map)
     dense = [features, *config.hidden]
     series = dims == 1
@@ -188,7 +223,7 @@ def _conv_pair(config: ModelConfig, dims: int) -> tuple[nn.Module, nn.Module]:
     return encoder, decoder
 
 
-@register("arch", "conv")
+@register("arch", "conv", options=ConvOptions)
 def conv(config: ModelConfig) -> tuple[nn.Module, nn.Module]:
     """Conv encoder/decoder for images: pool+upsample (seed 004) or strided (seed 001)."""
     encoder, decoder = _conv_pair(config, 2)
@@ -197,11 +232,12 @@ def conv(config: ModelConfig) -> tuple[nn.Module, nn.Module]:
             decoder.to(memory_format=torch.channels_last))
 
 
-@register("arch", "conv1d")
+@register("arch", "conv1d", options=SeriesConvOptions, model_defaults=SERIES_MODEL_DEFAULTS,
+          train_defaults=SERIES_TRAIN_DEFAULTS)
 def conv1d(config: ModelConfig) -> tuple[nn.Module, nn.Module]:
     """1-D conv encoder/decoder for series (T, C), with an optional dense code."""
     encoder, decoder = _conv_pair(config, 1)
-    if not config.linear_path:
+    if not config.part_options("arch").linear_path:
         return encoder, decoder
     code = config.hidden[-1] if config.hidden else feature_size(config)
     shape = tuple(config.input_shape)

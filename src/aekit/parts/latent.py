@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-from aekit.config import ModelConfig
+from aekit.config import ModelConfig, PartOptions, opt, positive
 from aekit.errors import AekitError
 from aekit.parts.blocks import latent_name
 from aekit.registry import lookup, register
@@ -89,6 +90,20 @@ def iw_log_weights(mean: torch.Tensor, logvar: torch.Tensor, x: torch.Tensor, k:
     return log_px + prior_weight * (log_pz - log_qz)
 
 
+@dataclass(frozen=True, kw_only=True)
+class GaussianOptions(PartOptions):
+    """A gaussian latent's KL weight and its training bound."""
+
+    beta: float = opt(1.0, "weight of the KL term (default 1)")
+    iw_train: int = opt(1, "train on the importance-weighted bound with K draws per sample "
+                        "(IWAE, Burda et al. 2016); default 1: the ELBO", metavar="K")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        positive("model", "beta", self.beta, strict=False)
+        positive("model", "iw_train", self.iw_train)
+
+
 class GaussianLatent(nn.Module):
     """The encoder emits (N, 2 * code): mean and log-variance (or, as seed 000's main listing,
     sigma itself). Training codes are reparameterised draws mean + sigma * eps so gradients pass
@@ -139,16 +154,18 @@ class GaussianLatent(nn.Module):
         return torch.randn(n, size, generator=generator)
 
 
-@register("latent", "gaussian")
+@register("latent", "gaussian", options=GaussianOptions)
 def gaussian(config: ModelConfig) -> nn.Module:
     """VAE code: mean and log-variance heads, reparameterised draws, beta * KL to N(0, I)."""
-    return GaussianLatent(config.beta, iw_train=config.iw_train)
+    options: GaussianOptions = config.part_options("latent")
+    return GaussianLatent(options.beta, iw_train=options.iw_train)
 
 
-@register("latent", "gaussian-sigma")
+@register("latent", "gaussian-sigma", options=GaussianOptions)
 def gaussian_sigma(config: ModelConfig) -> nn.Module:
     """Seed 000's VAE head: mean and sigma (KL with log(sigma^2 + 1e-10)), else as gaussian."""
-    return GaussianLatent(config.beta, sigma_head=True, iw_train=config.iw_train)
+    options: GaussianOptions = config.part_options("latent")
+    return GaussianLatent(options.beta, sigma_head=True, iw_train=options.iw_train)
 
 
 def build_latent(config: ModelConfig, code_size: int) -> nn.Module:
@@ -160,9 +177,6 @@ def build_latent(config: ModelConfig, code_size: int) -> nn.Module:
         raise AekitError("model.latent (--latent): k-sparse codes are set with --k-sparse K or "
                          "--k-sparse-lifetime P")
     variational = name.startswith("gaussian")
-    if config.iw_train > 1 and not variational:
-        raise AekitError("model.iw_train (--iw-train): the importance-weighted bound needs a "
-                         "gaussian latent (--model vae or --latent gaussian)")
     if variational and sparse:
         raise AekitError("model.latent (--latent): a gaussian latent cannot also be k-sparse")
     if variational and not config.hidden:

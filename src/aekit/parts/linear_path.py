@@ -12,10 +12,32 @@ Padded steps (NaN, see data/ts.py) enter every path as 0, the training mean afte
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
+
+from aekit.config import PartOptions, opt
+
+SERIES_MODEL_DEFAULTS: dict[str, Any] = {"hidden": [64, 4], "output": "none",
+                                         "linear_path": True}
+SERIES_TRAIN_DEFAULTS: dict[str, Any] = {"lr": 0.003, "batch_size": 8, "clip_grad": 1.0,
+                                         "schedule": "cosine", "restore_best": True}
+"""The sequence models' recipe, what `aekit train --model lstm` (or conv1d) uses for options
+not given: code 4 after a 64-wide layer, PCA plus the network, gradient clipping, warm-up +
+cosine learning rate, and the weights of the best validation epoch. Measured in
+benchmarks/series.py."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class LinearPathOptions(PartOptions):
+    """A sequence model's choice of a linear path beside its network."""
+
+    linear_path: bool = opt(False, "the model is PCA of the training data plus the network, "
+                            "which learns what PCA misses (default for lstm and conv1d: on)",
+                            negatable=True)
 
 
 def fill_padding(x: torch.Tensor) -> torch.Tensor:

@@ -15,14 +15,23 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from aekit.config import ModelConfig
+from aekit.config import ModelConfig, opt, positive
 from aekit.errors import AekitError
-from aekit.parts.linear_path import LinearDecoder, LinearEncoder, fill_padding, zero_last
+from aekit.parts.linear_path import (
+    SERIES_MODEL_DEFAULTS,
+    SERIES_TRAIN_DEFAULTS,
+    LinearDecoder,
+    LinearEncoder,
+    LinearPathOptions,
+    fill_padding,
+    zero_last,
+)
 from aekit.registry import register
 
 MAX_STEPS = 64
@@ -36,6 +45,17 @@ def default_patch(steps: int) -> int:
 CLOCK = 8
 """Sine and cosine features of the step index the decoder reads beside the repeated code, so
 it need not count steps itself to know where in the series it is."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class LSTMOptions(LinearPathOptions):
+    """How many series steps one LSTM step reads, and the linear path."""
+
+    patch: int | None = opt(None, "series steps read per LSTM step (default: ceil(steps / 64))")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        positive("model", "patch", self.patch)
 
 
 def _clock(steps: int) -> torch.Tensor:
@@ -90,7 +110,8 @@ class LSTMDecoder(nn.Module):
         return out.reshape(out.shape[0], -1, out.shape[2] // self.patch)[:, :self.steps]
 
 
-@register("arch", "lstm")
+@register("arch", "lstm", options=LSTMOptions, model_defaults=SERIES_MODEL_DEFAULTS,
+          train_defaults=SERIES_TRAIN_DEFAULTS)
 def lstm(config: ModelConfig) -> tuple[nn.Module, nn.Module]:
     """Seq2seq LSTM autoencoder for series (T, C): LSTM, code, repeat, LSTM (seed 004)."""
     if len(config.input_shape) != 2:
@@ -99,13 +120,14 @@ def lstm(config: ModelConfig) -> tuple[nn.Module, nn.Module]:
     if not config.hidden:
         raise AekitError("model.hidden (--hidden): an lstm model needs its LSTM size, e.g. 16")
     steps, channels = config.input_shape
-    patch = config.patch or default_patch(steps)
+    options: LSTMOptions = config.part_options("arch")
+    patch = options.patch or default_patch(steps)
     *lstms, last = config.hidden
     code = last if lstms else None
     lstms = lstms or [last]
     encoder = LSTMEncoder([channels, *lstms], code, patch)
     decoder = LSTMDecoder(code, [lstms[-1], *lstms[::-1]], steps, channels, patch)
-    if not config.linear_path:
+    if not options.linear_path:
         return encoder, decoder
     shape = tuple(config.input_shape)
     return (LinearEncoder(zero_last(encoder), shape, last),

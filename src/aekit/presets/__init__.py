@@ -1,7 +1,8 @@
 """Presets: one TOML per seed system, shipped in the package and read into the config sections.
 
 A preset has `description`, `seed`, `data`, and `[model]`, `[train]` tables whose keys are
-config fields; command-line options override them. Its `[reproduce.NAME]` tables are the seed
+config fields (a part's options among them, e.g. a conv's `kernel`); command-line options
+override them. Its `[reproduce.NAME]` tables are the seed
 systems built on it (what `aekit reproduce NAME` runs, the figures the seed drew, the number
 it reports): the one home of each, read by the gallery and the examples.
 """
@@ -15,6 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import aekit.parts  # noqa: F401  (registers every part, with its options and defaults)
+from aekit import registry
 from aekit.config import DataConfig, ModelConfig, TrainConfig, from_dict
 from aekit.errors import AekitError
 
@@ -70,16 +73,10 @@ class Recipe:
 
 
 def arch_defaults(arch: str) -> Recipe:
-    """`presets/arch/ARCH.toml` when the architecture has one (the sequence models do), else
-    nothing: what `aekit train --model ARCH` uses for options not given."""
-    path = resources.files(__package__) / "arch" / f"{arch}.toml"
-    if not path.is_file():
-        return Recipe({}, {})
-    raw = tomllib.loads(path.read_text())
-    recipe = Recipe(raw.get("model", {}), raw.get("train", {}))
-    from_dict(ModelConfig, {"arch": arch, **recipe.model}, f"presets/arch/{arch}.toml: model")
-    from_dict(TrainConfig, recipe.train, f"presets/arch/{arch}.toml: train")
-    return recipe
+    """What `aekit train --model ARCH` uses for options not given: the defaults the
+    architecture registered with (the sequence models have some), else nothing."""
+    entry = registry.entry("arch", arch)
+    return Recipe(entry.model_defaults, entry.train_defaults)
 
 
 def resolve(preset: str | None, model: dict[str, Any], train: dict[str, Any],

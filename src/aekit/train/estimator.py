@@ -20,7 +20,7 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from aekit.config import SCALINGS, ModelConfig, TrainConfig, from_dict, to_dict
+from aekit.config import SCALINGS, ModelConfig, TrainConfig, from_dict, model_keys, to_dict
 from aekit.data.images import image_full_scale
 from aekit.data.prepare import prepare_data
 from aekit.data.scaling import Scaling
@@ -31,7 +31,7 @@ from aekit.presets import resolve
 from aekit.train.trainer import Trainer
 
 _KINDS = {1: "tabular", 2: "series", 3: "image"}  # sample rank -> how aekit scales the data
-_MODEL_FIELDS = {f.name for f in fields(ModelConfig)} - {"arch", "input_shape"}
+_MODEL_FIELDS = set(model_keys()) - {"arch", "input_shape"}  # the parts' options among them
 _TRAIN_FIELDS = {f.name for f in fields(TrainConfig)} - {"seed"}
 _PARAMETERS = ("model", "hidden", "epochs", "lr", "batch_size", "options")  # `defaults` keys
 
