@@ -42,8 +42,9 @@ def main() -> None:
             trainer.fit(x)
             history = trainer.history
         else:
-            history = greedy_pretrain(model, x, x_test[:0],
-                                      aekit.config.replace(config, greedy=way), "cpu")
+            trainer = aekit.Trainer(model, aekit.config.replace(config, greedy=way),
+                                    device="cpu")
+            history = greedy_pretrain(trainer, x, x_test[:0])
         mse = recon_errors(x_test, reconstruct(model, x_test))["mse"]
         phase2 = [r["seconds"] for r in history if r.get("phase", "").startswith("greedy 2")]
         rows.append((way, mse, statistics.median(phase2) if phase2 else None,

@@ -27,7 +27,6 @@ def _version() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser().parse_args(argv)
     shown = warnings.showwarning
 
     def warn_on_one_line(message: Warning | str, category: type[Warning], *rest: Any,
@@ -39,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
 
     warnings.showwarning = warn_on_one_line
     try:
-        return _run(args, argv)
+        # parsing `train` imports the parts (and torch) for their options' flags
+        return _run(build_parser().parse_args(argv), argv)
     except KeyboardInterrupt:  # while torch and the commands load, before any work
         print("aekit: interrupted while starting; nothing was written", file=sys.stderr)
         return 130
