@@ -29,6 +29,8 @@ import yaml
 
 from aekit.cli.main import build_parser, main
 
+pytestmark = pytest.mark.subprocess  # every test here starts other programs
+
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 NOT_RUN = {
@@ -36,8 +38,8 @@ NOT_RUN = {
     ". .venv/bin/activate": "activates that environment",
     "pip install": "installs packages (the test extra has them all)",
     "python -m pytest": "this test suite itself",
-    "tensorboard --logdir": "starts a web server; tests/test_tensorboard.py reads the logs",
-    "torchrun": "DDP across machines; tests/test_distributed.py runs torchrun on this one",
+    "tensorboard --logdir": "starts a web server; tests/train/test_tensorboard.py reads the logs",
+    "torchrun": "DDP across machines; tests/train/test_distributed.py runs torchrun on this one",
     "python -m benchmarks": "on-demand measurements that take minutes",
 }
 SLOW = ("--compile",)

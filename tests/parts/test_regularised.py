@@ -14,7 +14,7 @@ from aekit.cli.main import main
 from aekit.parts.noise import corrupt, parse_noise
 from aekit.parts.penalty import jacobian_frobenius_sq, sigmoid_dense_frobenius_sq
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
 def _mnist(split: str, n: int) -> np.ndarray:

@@ -79,7 +79,7 @@ def test_a_missing_data_file_names_data_dir(tmp_path: Path, monkeypatch: pytest.
     assert len(err.splitlines()) == 1
     assert "timeseries/GunPoint_TRAIN.ts" in err and "--data-dir" in err
     assert not (tmp_path / "out").exists()
-    data = Path(__file__).resolve().parents[2] / "shared" / "data"
+    data = Path(__file__).resolve().parents[3] / "shared" / "data"
     monkeypatch.setenv("AEKIT_DATA", str(data))
     source, _ = gallery.pick_source(gallery.get("keras-lstm").data, None)
     assert Path(source) == data / "timeseries" / "GunPoint_TRAIN.ts"

@@ -99,6 +99,7 @@ def test_train_help_is_grouped_with_examples_and_every_option_placed() -> None:
     assert train.epilog.count("aekit train") == 2
 
 
+@pytest.mark.subprocess
 def test_help_and_version_do_not_import_torch() -> None:
     code = ("import sys; from aekit.cli.main import main\n"
             "try: main(['--help'])\nexcept SystemExit: pass\n"

@@ -26,7 +26,7 @@ from aekit.data import formats, ts
 from aekit.errors import AekitError
 from aekit.train.callbacks import Callback
 
-SRC = str(Path(__file__).resolve().parents[1] / "src")
+SRC = str(Path(__file__).resolve().parents[2] / "src")
 
 
 def _run_dir(tmp_path: Path) -> Path:
@@ -93,6 +93,7 @@ def test_atomic_writes_get_the_users_umask_not_tempfiles_0600(tmp_path: Path) ->
     assert path.stat().st_mode & 0o777 == 0o644
 
 
+@pytest.mark.subprocess
 def test_sigkill_during_checkpointing_leaves_a_whole_file(tmp_path: Path) -> None:
     target = tmp_path / "big.safetensors"
     script = (f"import sys, torch; sys.path.insert(0, {SRC!r})\n"
@@ -121,6 +122,7 @@ def _cli_train(out: Path) -> subprocess.Popen:
          "--device", "cpu"], env=env, stderr=subprocess.PIPE, text=True)
 
 
+@pytest.mark.subprocess
 def test_sigint_then_resume_matches_uninterrupted_run(tmp_path: Path) -> None:
     full = _cli_train(tmp_path / "full")
     assert full.wait(timeout=300) == 0, full.stderr.read()

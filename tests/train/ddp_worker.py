@@ -4,7 +4,7 @@ Trains through the real pipeline (`fit_run`) and leaves, beside the run, what th
 this rank's final weights (`rank{R}.safetensors`) and every path under the run directory this
 rank created or renamed (`writes-rank{R}.json`), recorded with a Python audit hook.
 
-usage: torchrun ... tests/ddp_worker.py OUT DUMP EPOCHS [RESUME]
+usage: torchrun ... tests/train/ddp_worker.py OUT DUMP EPOCHS [RESUME]
 """
 
 from __future__ import annotations

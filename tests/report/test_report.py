@@ -149,6 +149,8 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Any:
         process.wait(timeout=30)
 
 
+@pytest.mark.browser
+@pytest.mark.subprocess
 @pytest.mark.parametrize(("width", "height", "mobile"), [(390, 844, True), (1280, 900, False)])
 def test_report_renders_in_headless_chromium(browser: Any, run_dir: Path, tmp_path: Path,
                                              width: int, height: int, mobile: bool) -> None:

@@ -10,7 +10,7 @@ import pytest
 import aekit
 from aekit.data.ts import read_ts
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 GUNPOINT = DATA / "timeseries" / "GunPoint_TRAIN.ts"
 ECG = DATA / "timeseries" / "ecg-diff-count-3_TEST.csv"
 

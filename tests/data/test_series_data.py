@@ -18,7 +18,7 @@ from aekit.cli.main import main
 from aekit.data.ts import padded_steps, read_ts
 from aekit.parts.losses import masked_mse
 
-SERIES = Path(__file__).resolve().parents[2] / "shared" / "data" / "timeseries"
+SERIES = Path(__file__).resolve().parents[3] / "shared" / "data" / "timeseries"
 MOTIONS, VOWELS = (str(SERIES / f"{name}_TRAIN.ts") for name in ("BasicMotions",
                                                                   "JapaneseVowels"))
 

@@ -19,7 +19,7 @@ import aekit
 from aekit.config import ModelConfig, TrainConfig, from_dict, to_dict
 from aekit.gallery import reproduce as gallery
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 FORBIDDEN = ("aekit.gallery", "aekit.cli", "subprocess")
 
 
@@ -117,6 +117,7 @@ def test_example_runs_quick(name: str, example: Any, data_dir: Path, tmp_path: P
         assert found["nn1_accuracy"] > 0.2
 
 
+@pytest.mark.subprocess
 def test_runs_as_a_script_from_anywhere(data_dir: Path, tmp_path: Path) -> None:
     """`python examples/X.py` from another folder: `from common import` resolves."""
     env = {**os.environ, "PYTHONPATH": str(Path(aekit.__file__).parents[1]),

@@ -21,7 +21,7 @@ from aekit.errors import AekitError
 from aekit.runs import lock
 from aekit.train import checkpoint
 
-SRC = str(Path(__file__).resolve().parents[1] / "src")
+SRC = str(Path(__file__).resolve().parents[2] / "src")
 TRAIN = ["train", "--data", "digits", "--limit", "300", "--hidden", "16,4", "--batch-size", "50",
          "--seed", "5", "--quiet", "--device", "cpu"]
 
@@ -94,6 +94,7 @@ def test_two_writers_one_is_refused_every_time(tmp_path: Path) -> None:
         assert "another aekit process (pid" in outcome[0] and "is writing this run" in outcome[0]
 
 
+@pytest.mark.subprocess
 def test_a_second_train_into_a_running_run_is_refused(tmp_path: Path,
                                                       capsys: pytest.CaptureFixture) -> None:
     out = tmp_path / "run"

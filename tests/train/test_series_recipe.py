@@ -19,7 +19,7 @@ from aekit.parts.linear_path import fit_pca, shrink_network
 from aekit.presets import arch_defaults
 from aekit.train.recipe import cosine_factor
 
-GUNPOINT = str(Path(__file__).resolve().parents[2] / "shared" / "data" / "timeseries"
+GUNPOINT = str(Path(__file__).resolve().parents[3] / "shared" / "data" / "timeseries"
                / "GunPoint_TRAIN.ts")
 
 

@@ -1,7 +1,7 @@
 """DDP through torchrun on CPU (gloo): 2 local processes, 2 "nodes" on 127.0.0.1, and the CLI.
 
 Each run trains stacked 64-32-8-32-64 on digits through the real pipeline
-(tests/ddp_worker.py); the single-process reference runs the same settings in this process.
+(tests/train/ddp_worker.py); the single-process reference runs the same settings in this process.
 With the global batch split by `rank_share` and its loss weights, 2 ranks compute the same
 gradient as one process up to float summation order, so losses agree to 1e-4 and weights to
 1e-4 after one epoch (observed: ~1e-6).
@@ -26,10 +26,12 @@ from aekit.config import TrainConfig
 from aekit.runs.fit import fit_run, resume_run
 from aekit.train.callbacks import Callback
 
-ROOT = Path(__file__).resolve().parents[1]
-WORKER = ROOT / "tests" / "ddp_worker.py"
+ROOT = Path(__file__).resolve().parents[2]
+WORKER = ROOT / "tests" / "train" / "ddp_worker.py"
 sys.path.insert(0, str(ROOT / "tests"))
 from ddp_worker import SETTINGS  # noqa: E402
+
+pytestmark = pytest.mark.subprocess  # every test here starts other programs
 
 TORCHRUN = [sys.executable, "-m", "torch.distributed.run"]
 RUN_FILES = {"config.json", "model.safetensors", "metrics.json", "report.html",

@@ -14,7 +14,7 @@ import aekit
 from aekit import metrics
 from aekit.cli.main import main
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 GUNPOINT_TRAIN = str(DATA / "timeseries" / "GunPoint_TRAIN.ts")
 GUNPOINT_TEST = str(DATA / "timeseries" / "GunPoint_TEST.ts")
 
