@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -12,19 +13,6 @@ import torch
 import aekit
 from aekit.cli.main import main
 from aekit.config import DataConfig, ModelConfig, TrainConfig
-from aekit.train.callbacks import Callback
-
-
-class _Interrupt(Callback):
-    """Simulates Ctrl-C after a given epoch, once the checkpoint of that epoch is written."""
-
-    def __init__(self, after_epoch: int):
-        self.after_epoch = after_epoch
-
-    def on_epoch_end(self, *, trainer: aekit.Trainer, **kwargs: object) -> None:
-        if trainer.epoch == self.after_epoch:
-            raise KeyboardInterrupt
-
 
 CONFIGS = (ModelConfig(arch="stacked", hidden=(24, 6), activation="elu", output="sigmoid",
                        l2=1e-4),
@@ -52,11 +40,12 @@ def test_load_round_trip_is_bit_identical(tmp_path: Path) -> None:
         assert torch.equal(aekit.load(tmp_path / "run")(x).recon, expected.recon)
 
 
-def test_resume_after_interrupt_matches_uninterrupted_run(tmp_path: Path) -> None:
+def test_resume_after_interrupt_matches_uninterrupted_run(tmp_path: Path,
+                                                          ctrl_c_after: Any) -> None:
     full = aekit.fit_run(*CONFIGS, tmp_path / "full", device="cpu")
     torch.manual_seed(0)
     with pytest.raises(KeyboardInterrupt):
-        aekit.fit_run(*CONFIGS, tmp_path / "cut", device="cpu", callbacks=[_Interrupt(2)])
+        aekit.fit_run(*CONFIGS, tmp_path / "cut", device="cpu", callbacks=[ctrl_c_after(2)])
     assert not (tmp_path / "cut" / "model.safetensors").exists()
     resumed = aekit.resume_run(tmp_path / "cut", device="cpu")
     for (name, a), (_, b) in zip(full.model.state_dict().items(),

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
-import torch
 from sklearn.exceptions import NotFittedError
 
 import aekit
@@ -21,8 +21,6 @@ from aekit.tasks.classify import (
     linear_probe_accuracy,
 )
 from aekit.tasks.classify_run import fit_classifier_run
-from aekit.tensors import load_tensors
-from aekit.train.callbacks import Callback
 
 
 @pytest.fixture(scope="module")
@@ -92,22 +90,12 @@ def test_pretrain_bad_input(pretrained: aekit.Run, tmp_path: Path,
     assert "has no labels" in capsys.readouterr().err
 
 
-class _Interrupt(Callback):
-    """Ctrl-C at the end of the `after`-th epoch the run trains, over both of its fits."""
-
-    def __init__(self, after: int):
-        self.left = after
-
-    def on_epoch_end(self, **kwargs: object) -> None:
-        self.left -= 1
-        if self.left == 0:
-            raise KeyboardInterrupt
-
 
 @pytest.mark.parametrize("after", [2, 6], ids=["fine-tuning", "from-scratch"])
 def test_interrupted_classifier_run_resumes_bit_exact(pretrained: aekit.Run, tmp_path: Path,
                                                       capsys: pytest.CaptureFixture[str],
-                                                      after: int) -> None:
+                                                      after: int, ctrl_c_after: Any,
+                                                      same_run: Any) -> None:
     """A classifier run checkpoints every epoch of both its fits (fine-tuning, then the
     from-scratch baseline): interrupted in either and resumed with aekit train --resume, it
     ends with the weights, history and accuracies of the same run left alone."""
@@ -116,7 +104,7 @@ def test_interrupted_classifier_run_resumes_bit_exact(pretrained: aekit.Run, tmp
     expected = fit_classifier_run(pretrained, train, full, labels=50, device="cpu")
     with pytest.raises(KeyboardInterrupt):
         fit_classifier_run(pretrained, train, cut, labels=50, device="cpu",
-                           callbacks=[_Interrupt(after)])
+                           callbacks=[ctrl_c_after(after)])
     assert (cut / "checkpoints" / "last.safetensors").exists()
     assert not (cut / "model.safetensors").exists()
     capsys.readouterr()
@@ -124,17 +112,7 @@ def test_interrupted_classifier_run_resumes_bit_exact(pretrained: aekit.Run, tmp
     resumed_results = json.loads(capsys.readouterr().out)
     assert {k: v for k, v in resumed_results.items() if k != "run"} == \
         {k: v for k, v in expected.items() if k != "run"}
-    weights, _ = load_tensors(full / "model.safetensors")
-    resumed, _ = load_tensors(cut / "model.safetensors")
-    assert weights.keys() == resumed.keys()
-    for name, tensor in weights.items():
-        assert torch.equal(tensor, resumed[name]), name
-
-    def history(run: Path) -> list[dict[str, object]]:
-        records = json.loads((run / "metrics.json").read_text())["history"]
-        return [{k: v for k, v in r.items() if k != "seconds"} for r in records]
-
-    assert history(cut) == history(full) and len(history(full)) == 4
+    same_run(full, cut, epochs=4)
     config = json.loads((cut / "config.json").read_text())
     assert config["kind"] == "classifier" and config["labels"] == 50
     assert config["train"]["epochs"] == 4 and config["train"]["lr"] == 1e-3

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -18,8 +19,6 @@ from aekit.data.mixed_batches import MixedBatches
 from aekit.errors import AekitError
 from aekit.tasks.semisup import SemiSupervisedClassifier, partial_labels
 from aekit.tasks.semisup_run import fit_semisup_run
-from aekit.tensors import load_tensors
-from aekit.train.callbacks import Callback
 
 EPOCHS = 20
 """Passes over digits' ~1,450 unlabelled rows: enough for the gain to show in a few seconds."""
@@ -180,18 +179,9 @@ def test_cli_train_evaluate_encode(tmp_path: Path, capsys: pytest.CaptureFixture
     assert np.load(codes, allow_pickle=False).shape == (297, 10)
 
 
-class _Interrupt(Callback):
-    """Ctrl-C at the end of epoch `after_epoch`, as a user stopping a long run."""
 
-    def __init__(self, after_epoch: int):
-        self.after_epoch = after_epoch
-
-    def on_epoch_end(self, *, trainer: aekit.Trainer, **kwargs: object) -> None:
-        if trainer.epoch == self.after_epoch:
-            raise KeyboardInterrupt
-
-
-def test_interrupted_run_resumes_bit_exact(tmp_path: Path) -> None:
+def test_interrupted_run_resumes_bit_exact(tmp_path: Path, ctrl_c_after: Any,
+                                           same_run: Any) -> None:
     """A semi-supervised run checkpoints every epoch like every run kind: interrupted after 2
     of 4 epochs and resumed with aekit train --resume, it ends with the weights and history of
     the same run left alone."""
@@ -201,20 +191,10 @@ def test_interrupted_run_resumes_bit_exact(tmp_path: Path) -> None:
     full, cut = tmp_path / "full", tmp_path / "cut"
     fit_semisup_run(*configs, full, 50, device="cpu")
     with pytest.raises(KeyboardInterrupt):
-        fit_semisup_run(*configs, cut, 50, device="cpu", callbacks=[_Interrupt(2)])
+        fit_semisup_run(*configs, cut, 50, device="cpu", callbacks=[ctrl_c_after(2)])
     assert (cut / "checkpoints" / "last.safetensors").exists()
     assert not (cut / "model.safetensors").exists()
     assert main(["train", "--resume", str(cut), "--device", "cpu", "--quiet"]) == 0
-    expected, _ = load_tensors(full / "model.safetensors")
-    resumed, _ = load_tensors(cut / "model.safetensors")
-    assert expected.keys() == resumed.keys()
-    for name, tensor in expected.items():
-        assert torch.equal(tensor, resumed[name]), name
-
-    def history(run: Path) -> list[dict[str, object]]:
-        records = json.loads((run / "metrics.json").read_text())["history"]
-        return [{k: v for k, v in r.items() if k != "seconds"} for r in records]
-
-    assert history(cut) == history(full) and len(history(full)) == 4
+    same_run(full, cut, epochs=4)
     assert json.loads((cut / "config.json").read_text())["kind"] == "semi-supervised"
     assert aekit.load_run(cut).model_config == aekit.load_run(full).model_config
