@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import aekit
-from aekit.cli.main import main
+from aekit.cli.main import _ctrl_c_held, main
 
 SMALL = ["--limit", "300", "--epochs", "1", "--quiet"]
 
@@ -127,3 +127,16 @@ def test_ctrl_c_during_start_up_ends_without_a_traceback(tmp_path: Path) -> None
     _, err = proc.communicate(timeout=120)
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
     assert proc.returncode == 130 and err.strip().startswith("aekit: interrupted")
+
+
+def test_ctrl_c_while_libraries_load_is_held_until_they_have_loaded() -> None:
+    """An import cut by KeyboardInterrupt leaves numpy half-initialised; so SIGINT during the
+    start-up imports is recorded, not raised, and Python's handler is back afterwards."""
+    with _ctrl_c_held() as held:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)  # the handler runs between bytecodes: this is where it would raise
+    assert held == [signal.SIGINT]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    with pytest.raises(KeyboardInterrupt):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from aekit.cli import arguments
@@ -38,18 +43,39 @@ def main(argv: list[str] | None = None) -> int:
 
     warnings.showwarning = warn_on_one_line
     try:
-        # parsing `train` imports the parts (and torch) for their options' flags
-        return _run(build_parser().parse_args(argv), argv)
-    except KeyboardInterrupt:  # while torch and the commands load, before any work
-        print("aekit: interrupted while starting; nothing was written", file=sys.stderr)
-        return 130
+        with _ctrl_c_held() as held:
+            # parsing `train` imports the parts (and torch) for their options' flags; the
+            # commands pull in torch too (seconds)
+            args = build_parser().parse_args(argv)
+            from aekit.cli import commands
+        if held:
+            print("aekit: interrupted while starting; nothing was written", file=sys.stderr)
+            return 130
+        return _run(commands, args, argv)
     finally:
         warnings.showwarning = shown
 
 
-def _run(args: argparse.Namespace, argv: list[str]) -> int:
-    # imported here, after parsing: these pull in torch (seconds)
-    from aekit.cli import commands
+@contextmanager
+def _ctrl_c_held() -> Iterator[list[int]]:
+    """Hold Ctrl-C while the libraries load, and say afterwards (a non-empty list) whether it
+    came. An import cut by KeyboardInterrupt leaves a C extension half-initialised (numpy's),
+    and the libraries that catch the error either fail later in a confusing way or go on as if
+    no Ctrl-C had come. Where SIGINT is not Python's to handle (ignored by a background shell,
+    or not the main thread), it is left alone."""
+    held: list[int] = []
+    ours = threading.current_thread() is threading.main_thread() \
+        and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    if ours:
+        signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    try:
+        yield held
+    finally:
+        if ours:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _run(commands: ModuleType, args: argparse.Namespace, argv: list[str]) -> int:
     from aekit.train import distributed
     from aekit.train.trainer import TrainingInterrupted
 
