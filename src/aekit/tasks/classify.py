@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import confusion_matrix
 from sklearn.model_selection import train_test_split
@@ -33,6 +33,7 @@ from aekit.runs.kinds import CLASSIFIER
 from aekit.runs.run import load, load_run, read_config, run_kind
 from aekit.tensors import load_tensors
 from aekit.train.callbacks import Callback
+from aekit.train.estimator import Estimator
 from aekit.train.trainer import Trainer
 
 
@@ -58,7 +59,7 @@ class EncoderClassifier(nn.Module):
         return ClassifierOutput(loss, logits, {"cross_entropy": loss})
 
 
-class PretrainedClassifier(ClassifierMixin, BaseEstimator):
+class PretrainedClassifier(ClassifierMixin, Estimator):
     """scikit-learn classifier on an aekit encoder: `fit(X, y)`, `predict`, `predict_proba`.
 
     Parameters

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
 from aekit.config import ModelConfig, TrainConfig
@@ -28,6 +28,7 @@ from aekit.runs.run import load_run, read_config, run_kind
 from aekit.tasks.classify import few_labels
 from aekit.tensors import load_tensors
 from aekit.train.callbacks import Callback, Progress
+from aekit.train.estimator import Estimator
 from aekit.train.recipe import CosineSchedule
 from aekit.train.trainer import Trainer
 
@@ -83,7 +84,7 @@ class HeldOutAccuracy(Callback):
         trainer.model.train()
 
 
-class SemiSupervisedClassifier(ClassifierMixin, BaseEstimator):
+class SemiSupervisedClassifier(ClassifierMixin, Estimator):
     """A ladder network fitted on labelled and unlabelled rows together (`y == -1`).
 
     Parameters
