@@ -180,8 +180,8 @@ def test_cli_train_evaluate_encode(tmp_path: Path, capsys: pytest.CaptureFixture
 
 
 
-def test_interrupted_run_resumes_bit_exact(tmp_path: Path, ctrl_c_after: Any,
-                                           same_run: Any) -> None:
+def test_interrupted_run_resumes_bit_exact(tmp_path: Path, ctrl_c_after: Any, same_run: Any,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
     """A semi-supervised run checkpoints every epoch like every run kind: interrupted after 2
     of 4 epochs and resumed with aekit train --resume, it ends with the weights and history of
     the same run left alone."""
@@ -194,6 +194,14 @@ def test_interrupted_run_resumes_bit_exact(tmp_path: Path, ctrl_c_after: Any,
         fit_semisup_run(*configs, cut, 50, device="cpu", callbacks=[ctrl_c_after(2)])
     assert (cut / "checkpoints" / "last.safetensors").exists()
     assert not (cut / "model.safetensors").exists()
+    written = (cut / "config.json").read_text()
+    tampered = json.loads(written)
+    tampered["semisup"]["labels"] = "fifty"  # what a resume needs, as a hand edit may leave it
+    (cut / "config.json").write_text(json.dumps(tampered))
+    assert main(["train", "--resume", str(cut), "--device", "cpu", "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "'semisup.labels' must be int" in err
+    (cut / "config.json").write_text(written)
     assert main(["train", "--resume", str(cut), "--device", "cpu", "--quiet"]) == 0
     same_run(full, cut, epochs=4)
     assert json.loads((cut / "config.json").read_text())["kind"] == "semi-supervised"

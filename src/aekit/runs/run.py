@@ -126,6 +126,18 @@ def read_config(run_dir: str | Path) -> dict[str, Any]:
     return config
 
 
+def recorded(config: dict[str, Any], run_dir: Path, key: str, kind: type) -> Any:
+    """A run kind's own entry of its config.json (`key`; dots reach into objects, as in
+    `semisup.labels`), checked to be a `kind` as aekit writes it, else a one-line error."""
+    value: Any = config
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise AekitError(f"{run_dir / 'config.json'}: {key!r} must be {kind.__name__}, as aekit "
+                         "writes it (a run written before it kept this cannot be resumed)")
+    return value
+
+
 def read_json(path: Path, max_bytes: int) -> Any:
     """A run's JSON file, or a one-line error: missing, not a regular file, too big, binary,
     invalid or nested too deeply."""

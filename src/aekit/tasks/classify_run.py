@@ -26,7 +26,7 @@ from aekit.runs import guards
 from aekit.runs.finish import finish_run
 from aekit.runs.inputs import labelled, read_options, scaled, test_split
 from aekit.runs.kinds import CLASSIFIER
-from aekit.runs.run import Run, RunConfig, load_run
+from aekit.runs.run import Run, RunConfig, load_run, recorded
 from aekit.runs.training import Training, checkpoint_dir, restore, resume_training, start_run
 from aekit.tasks.classify import (
     PretrainedClassifier,
@@ -73,26 +73,16 @@ def resume_classifier_run(run_dir: str | Path, *, epochs: int | None = None,
     run_dir = Path(run_dir)
 
     def build(setup: RunConfig, config: dict[str, Any], extra: list[Callback]) -> Training:
-        source = load_run(_recorded(config, run_dir, "pretrained_from", str),
+        source = load_run(recorded(config, run_dir, "pretrained_from", str),
                           resolve_device(device))
         x, y = _labelled_rows(source, setup.data)
-        test_data = _recorded(config, run_dir, "test_data", str)
+        test_data = recorded(config, run_dir, "test_data", str)
         test = labelled(source, test_data, dataclasses.asdict(setup.data), "--test-data")
         return _training(source, setup, x, y, test, run_dir, device, callbacks, extra,
-                         labels=_recorded(config, run_dir, "labels", int),
-                         freeze=_recorded(config, run_dir, "freeze", bool), test_data=test_data)
+                         labels=recorded(config, run_dir, "labels", int),
+                         freeze=recorded(config, run_dir, "freeze", bool), test_data=test_data)
 
     return _results(resume_training(run_dir, CLASSIFIER, {"epochs": epochs, **changes}, build))
-
-
-def _recorded(config: dict[str, Any], run_dir: Path, key: str, kind: type) -> Any:
-    """A classifier run's own entry of its config.json, checked."""
-    value = config.get(key)
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise AekitError(f"{run_dir / 'config.json'}: {key!r} must be {kind.__name__}, as aekit "
-                         "writes it (a classifier run written before it kept its options cannot "
-                         "be resumed)")
-    return value
 
 
 def _labelled_rows(source: Run, data: DataConfig) -> tuple[np.ndarray, np.ndarray]:

@@ -24,7 +24,7 @@ from aekit.report import plots
 from aekit.runs import guards
 from aekit.runs.finish import finish_run
 from aekit.runs.kinds import SEMISUPERVISED
-from aekit.runs.run import Run, RunConfig
+from aekit.runs.run import Run, RunConfig, recorded
 from aekit.runs.training import Training, checkpoint_dir, resume_training, start_run
 from aekit.tasks.semisup import HeldOutAccuracy, ladder_trainer, partial_labels
 from aekit.train.callbacks import Callback, Progress
@@ -64,11 +64,7 @@ def resume_semisup_run(run_dir: str | Path, *, epochs: int | None = None, quiet:
     run_dir = Path(run_dir)
 
     def build(setup: RunConfig, config: dict[str, Any], extra: list[Callback]) -> Training:
-        labels = config.get("semisup", {}).get("labels") if isinstance(
-            config.get("semisup"), dict) else None
-        if isinstance(labels, bool) or not isinstance(labels, int):
-            raise AekitError(f"{run_dir / 'config.json'}: 'semisup' must say how many labels "
-                             "the run kept, as aekit writes it")
+        labels = recorded(config, run_dir, "semisup.labels", int)
         data = read_data(setup.data)
         prepared = prepare_data(data, setup.model, setup.train, setup.data.scaling)
         return _training(dataclasses.replace(setup, scaling=prepared.scaling), prepared.train,

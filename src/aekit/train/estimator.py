@@ -33,7 +33,7 @@ from aekit.train.trainer import Trainer
 _KINDS = {1: "tabular", 2: "series", 3: "image"}  # sample rank -> how aekit scales the data
 _MODEL_FIELDS = set(model_keys()) - {"arch", "input_shape"}  # the parts' options among them
 _TRAIN_FIELDS = {f.name for f in fields(TrainConfig)} - {"seed"}
-_PARAMETERS = ("model", "hidden", "epochs", "lr", "batch_size", "options")  # `defaults` keys
+_PARAMETERS = ("model", "hidden", "epochs", "lr", "batch_size", "options")  # choose a model
 
 
 class Estimator(BaseEstimator):
