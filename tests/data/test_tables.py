@@ -53,7 +53,7 @@ def _detect(capsys: pytest.CaptureFixture[str], *args: str) -> dict:
 
 
 def test_delimiters_tsv_and_parquet_read_alike(pima: pd.DataFrame, tmp_path: Path) -> None:
-    numbers = pima[NAMES + ["outcome"]]
+    numbers = pima[[*NAMES, "outcome"]]
     numbers.to_csv(tmp_path / "comma.csv", index=False)
     numbers.to_csv(tmp_path / "semicolon.csv", sep=";", index=False)
     numbers.to_csv(tmp_path / "pipe.csv", sep="|", index=False)
@@ -112,7 +112,7 @@ def test_columns_and_drop_columns_choose_the_features(
 
 def test_a_pandas_index_column_is_left_out_with_one_line(
         pima: pd.DataFrame, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    pima[NAMES + ["outcome"]].to_csv(tmp_path / "indexed.csv")  # pandas' unnamed index first
+    pima[[*NAMES, "outcome"]].to_csv(tmp_path / "indexed.csv")  # pandas' unnamed index first
     with pytest.warns(AekitWarning, match="index"):
         data = aekit.load_source(str(tmp_path / "indexed.csv"), label_column="outcome")
     assert data.features == NAMES
@@ -148,7 +148,7 @@ def test_python_api_takes_frames_as_the_cli_does(pima: pd.DataFrame) -> None:
 
 def test_detect_without_a_run_matches_train_and_data_by_name(
         pima: pd.DataFrame, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    numbers = pima[NAMES + ["outcome"]]
+    numbers = pima[[*NAMES, "outcome"]]
     numbers.to_csv(tmp_path / "train.csv", index=False)
     numbers.to_csv(tmp_path / "data.csv", index=False)
     numbers[list(reversed(numbers.columns))].to_csv(tmp_path / "moved.csv", index=False)

@@ -84,6 +84,8 @@ def open_stream(config: DataConfig) -> Streamed:
     kind = "series" if windowed else kind or ("image" if len(rows.shape) >= 3 else "tabular")
     data = Streamed(rows.map(lazy.layout_for(kind, path)), y, str(path), kind,
                     255.0 if rows.dtype == np.uint8 else 1.0)
+    if rows.table is not None:
+        data.features, data.encoding = rows.table
     return _limited(data, config.limit)
 
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from aekit import metrics
 from aekit.data.labels import anomaly_labels
+from aekit.data.lazy import Rows
 from aekit.data.sources import Dataset
 from aekit.detect.base import BaseDetector
 from aekit.detect.detector import AnomalyDetector
@@ -17,6 +18,8 @@ from aekit.detect.series import series_scores
 from aekit.errors import AekitError
 from aekit.io import atomic_write_bytes
 from aekit.report import plots
+
+CHUNK = 65_536  # rows scored at a time when the data stays on disk
 
 
 @dataclass
@@ -45,6 +48,27 @@ def score_samples(detector: BaseDetector, x: np.ndarray, labels: np.ndarray | No
                      detector.threshold_, labels,
                      list(times) if timed else [str(i) for i in range(len(x))],
                      "time" if timed else "index")
+
+
+def score_rows(detector: BaseDetector, rows: Rows, labels: np.ndarray | None, name: str
+               ) -> Detection:
+    """Scores of rows left on disk, read part by part (a Parquet table's row groups, else
+    `CHUNK` rows), so only one part is in memory at a time."""
+    starts = rows.shard_starts if rows.shard_starts is not None \
+        else np.arange(0, len(rows), CHUNK)
+    ends = [*starts[1:], len(rows)]
+    parts = []
+    for start, end in zip(starts, ends, strict=True):
+        x = np.asarray(rows[np.arange(start, end)])
+        if not np.isfinite(x).all():
+            first = start + int(np.argmin(np.isfinite(x).all(axis=1)))
+            raise AekitError(f"{name}: row {first} holds NaN or infinite values; data larger "
+                             "than --max-memory must be finite (--nan-policy needs in-memory "
+                             "data)")
+        parts.append(detector.anomaly_scores(x))
+    scores = np.concatenate(parts)
+    return Detection(scores, (scores > detector.threshold_).astype(np.int64),
+                     detector.threshold_, labels, [str(i) for i in range(len(scores))], "index")
 
 
 def fit_and_score(data: Dataset, train: Dataset | None = None, device: str = "cpu",
