@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -39,6 +40,7 @@ def read_table(path: Path, label_column: str | None = None, time_column: str | N
     so a file with its columns in another order is read the same; `encoding` (a run's) is
     applied instead of one fitted on this file.
     """
+    tables.check_names(str(path), tables.header(path), label_column, time_column, drop_columns)
     if path.suffix == ".parquet":
         table = tables.read_parquet(path, limit)
     else:
@@ -71,6 +73,20 @@ def parquet_features(path: Path, label_column: str | None = None,
         groups = list(range(pf.metadata.num_row_groups))
         encoding = fit_encoding(tables.parquet_groups(path, text, groups), text)
     return features, encoding
+
+
+def read_frame(frame: Any, columns: tuple[str, ...] | None = None,
+               encoding: Encoding | None = None) -> tuple[np.ndarray, list[str], Encoding]:
+    """A pandas DataFrame's features as `read_table` reads a file: (float64 values, feature
+    names, encoding), matched by name to `columns` and encoded by `encoding` when given (an
+    estimator's fitted ones), else chosen and fitted here, with the index and label warnings."""
+    table = tables.frame_table(frame)
+    names = tables.feature_names(table, columns=columns)
+    if columns is None:
+        tables.warn_label_like(table, names, "drop column {name!r} from X")
+    if encoding is None:
+        encoding = fit_encoding(table.columns, names)
+    return encode(table.columns, names, encoding, table.source), names, encoding
 
 
 def read_column(path: Path, name: str) -> np.ndarray:

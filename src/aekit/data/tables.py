@@ -30,8 +30,8 @@ TABLE_SUFFIXES = (".csv", ".tsv", ".parquet")
 TIME_COLUMNS = ("timestamp", "time", "date")
 MISSING = frozenset({"", "na", "n/a", "nan", "-nan", "null", "none", "?", "#n/a", "nat", "-"})
 """Cell spellings read as a missing value (NaN, then --nan-policy applies), as pandas does."""
-LABEL_NAMES = frozenset({"label", "labels", "is_anomaly", "anomaly", "outlier", "target", "y",
-                         "class"})
+LABEL_NAMES = frozenset({"label", "labels", "is_anomaly", "anomaly", "outlier", "outcome",
+                         "target", "y", "class"})
 """Column names that usually hold labels: trained on as a feature only with a warning."""
 INDEX_NAMES = frozenset({"", "unnamed: 0", "index"})
 DELIMITERS = (",", ";", "\t", "|")
@@ -231,18 +231,30 @@ def is_index(name: str, column: np.ndarray) -> bool:
         and bool(np.array_equal(column, np.arange(len(column))))
 
 
+def check_names(source: str, names: list[str], label_column: str | None = None,
+                time_column: str | None = None, drop_columns: tuple[str, ...] | None = None
+                ) -> None:
+    """Refuse, in one line naming it and the file, a column an option names that the table
+    lacks (checked on the header, before any cell is read)."""
+    for option, given in (("--label-column", (label_column,)), ("--time-column", (time_column,)),
+                          ("--drop-columns", drop_columns)):
+        missing = [c for c in given or () if c is not None and c not in names]
+        if missing:
+            raise AekitError(f"{source}: no column {', '.join(map(repr, missing))} "
+                             f"({option}); columns: {one_line(', '.join(names), 300)}")
+
+
 def feature_names(table: Table, label_column: str | None = None,
                   time_column: str | None = None, columns: tuple[str, ...] | None = None,
                   drop_columns: tuple[str, ...] | None = None) -> list[str]:
     """The feature columns, by the rule in the module docstring; names that are not columns
     of the table are refused in one line naming them and the file."""
     names = table.names
-    for option, given in (("--label-column", (label_column,)), ("--time-column", (time_column,)),
-                          ("--columns", columns), ("--drop-columns", drop_columns)):
-        missing = [c for c in given or () if c is not None and c not in names]
-        if missing:
-            raise AekitError(f"{table.source}: no column {', '.join(map(repr, missing))} "
-                             f"({option}); columns: {one_line(', '.join(names), 300)}")
+    check_names(table.source, names, label_column, time_column, drop_columns)
+    if missing := [c for c in columns or () if c not in names]:
+        raise AekitError(f"{table.source}: no column {', '.join(map(repr, missing))}; the "
+                         f"features are {one_line(', '.join(columns or ()), 300)} (--columns, "
+                         "or those a model was trained on: matched by name)")
     if columns is not None:
         if both := [c for c in columns if c in (drop_columns or ())]:
             raise AekitError(f"--drop-columns: {both[0]!r} is also in --columns")
