@@ -100,6 +100,10 @@ def test_columns_and_drop_columns_choose_the_features(
     loaded = aekit.load_run(run)
     assert loaded.data_config.columns == ("glucose", "bmi", "band")
     assert loaded.model_config.input_shape == (5,)
+    for option, names in (("--columns", "glucose"), ("--drop-columns", "bmi")):
+        assert main(["detect", str(run), "--data", str(tmp_path / "train.parquet"), option,
+                     names, "--out", str(tmp_path / "r.csv")]) == 2  # the run's features stand
+        assert option in capsys.readouterr().err
     pima.to_csv(tmp_path / "all.csv", sep=";", index=False)
     found = _detect(capsys, "--data", str(tmp_path / "all.csv"), "--label-column", "outcome",
                     "--drop-columns", "clinic,band", "--out", str(tmp_path / "s.csv"))
@@ -207,3 +211,10 @@ def test_a_parquet_larger_than_max_memory_is_scored_by_row_group(
     a = pd.read_csv(tmp_path / "a.csv")["score"].to_numpy()
     b = pd.read_csv(tmp_path / "b.csv")["score"].to_numpy()
     np.testing.assert_allclose(a, b, rtol=1e-5)
+    streamed_run = tmp_path / "streamed"  # training streams it too, fitting the same encoding
+    assert main(["train", "--data", str(tmp_path / "big.parquet"), "--label-column", "outcome",
+                 "--max-memory", cap, "--hidden", "8,3", "--epochs", "1", "--quiet", "--out",
+                 str(streamed_run)]) == 0
+    trained = aekit.load_run(streamed_run).data_config
+    assert trained.encoding == aekit.load_run(run).data_config.encoding
+    assert trained.columns == aekit.load_run(run).data_config.columns
