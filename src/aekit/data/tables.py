@@ -40,7 +40,7 @@ PARQUET_EXTRA = "pip install 'aekit[tables]'"
 
 @dataclass
 class Table:
-    """Named columns: float64 numbers (NaN where missing) or text (str, None where missing)."""
+    """Named columns: float numbers (NaN where missing) or text (str, None where missing)."""
 
     names: list[str]
     columns: dict[str, np.ndarray]
@@ -154,7 +154,8 @@ def parquet_file(path: Path) -> Any:
 
 
 def parquet_groups(path: Path, names: list[str], groups: list[int]) -> dict[str, np.ndarray]:
-    """Columns `names` of row groups `groups`: numbers as float64, strings as text."""
+    """Columns `names` of row groups `groups`: numbers as floats (NaN where missing), strings
+    as text."""
     pf = parquet_file(path)
     try:
         part = pf.read_row_groups(groups, columns=names)
@@ -170,8 +171,9 @@ def _arrow_column(column: Any, path: Path, name: str) -> np.ndarray:
     if pa.types.is_dictionary(kind):
         kind = kind.value_type
         column = column.cast(kind)
-    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind) \
-            or pa.types.is_decimal(kind):
+    if pa.types.is_floating(kind):  # float32 stays float32: a streamed row group is no larger
+        return column.to_numpy(zero_copy_only=False)
+    if pa.types.is_integer(kind) or pa.types.is_boolean(kind) or pa.types.is_decimal(kind):
         return column.cast(pa.float64()).to_numpy(zero_copy_only=False)
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         return np.array(column.to_pylist(), object)

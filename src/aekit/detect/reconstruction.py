@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 
-from aekit.data.encoding import output_names
 from aekit.detect.base import DEFAULT_CONTAMINATION, BaseDetector
 from aekit.registry import lookup
 from aekit.runs.run import Run, load_run
@@ -71,8 +70,6 @@ class ReconstructionDetector(BaseDetector, AutoencoderEstimator):
         if loaded.data_config.columns is not None:  # DataFrames matched by name, as the CLI does
             detector.columns_ = list(loaded.data_config.columns)
             detector.encoding_ = loaded.data_config.encoding or {}
-            detector.feature_names_in_ = np.array(
-                output_names(detector.columns_, detector.encoding_), object)
         return detector._fitted(scores)
 
     def _fit(self, x: np.ndarray) -> np.ndarray:

@@ -76,6 +76,8 @@ class Estimator(BaseEstimator):
                                         None if reset else getattr(self, "encoding_", {}))
         if reset:
             self.columns_, self.encoding_ = names, encoding
+        elif not hasattr(self, "feature_names_in_"):  # fitted on an array, or taken from a run
+            return x
         return type(X)(x, columns=output_names(names, encoding), index=X.index)
 
 
