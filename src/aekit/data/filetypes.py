@@ -9,7 +9,7 @@ is added in one place.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,10 +18,12 @@ import numpy as np
 from aekit.config import DataConfig
 from aekit.data import formats, lazy, tables, ts
 from aekit.data.arrays import Budget
-from aekit.data.encoding import Encoding
+from aekit.data.encoding import Encoding, output_names
 from aekit.errors import AekitError
 
 Shard = Callable[[Path, str | None], lazy.Rows]
+Batches = Callable[[Path, DataConfig, int], tuple[tuple[int, ...], Iterator[np.ndarray]]]
+"""(sample shape, the samples in order, N at a time)."""
 Raw = tuple[np.ndarray, np.ndarray | None, list[str] | None, Encoding | None]
 """A file's samples in their storage dtype, its labels, and a table's feature names and the
 encoding of its text columns."""
@@ -38,6 +40,7 @@ class FileFormat:
     open_lazy: Callable[[Path, DataConfig], lazy.Rows] | None = None  # samples left on disk
     lazy_windows: bool = False  # `open_lazy` cuts --window itself
     shard: Shard | None = None  # one shard of a shard folder
+    in_batches: Batches | None = None  # samples in order, N at a time, without `open_lazy`
 
 
 def _read_npy(path: Path, config: DataConfig, budget: Budget, length: int | None) -> Raw:
@@ -86,6 +89,16 @@ def _open_parquet(path: Path, config: DataConfig) -> lazy.Rows:
     return lazy.open_parquet(path, names, encoding)
 
 
+def _parquet_in_batches(path: Path, config: DataConfig, rows: int
+                        ) -> tuple[tuple[int, ...], Iterator[np.ndarray]]:
+    """The features in order, read `rows` at a time however large the row groups are."""
+    names, encoding = formats.parquet_features(path, config.label_column, config.time_column,
+                                               config.columns, config.drop_columns,
+                                               config.encoding)
+    return ((len(output_names(names, encoding)),),
+            lazy.parquet_batches(path, names, encoding, rows))
+
+
 def _open_npy(path: Path, config: DataConfig) -> lazy.Rows:
     return lazy.open_npy(path)
 
@@ -110,7 +123,8 @@ FORMATS: dict[str, FileFormat] = {
     ".csv": FileFormat(_read_table, stream_bytes=_csv_bytes, open_lazy=_open_csv,
                        lazy_windows=True),
     ".tsv": FileFormat(_read_table),
-    ".parquet": FileFormat(_read_table, stream_bytes=_parquet_bytes, open_lazy=_open_parquet),
+    ".parquet": FileFormat(_read_table, stream_bytes=_parquet_bytes, open_lazy=_open_parquet,
+                           in_batches=_parquet_in_batches),
     ".gz": IDX,
     ".idx": IDX,
     ".ts": FileFormat(_read_ts, kind="series"),

@@ -60,11 +60,12 @@ def parquet_features(path: Path, label_column: str | None = None,
                      drop_columns: tuple[str, ...] | None = None,
                      encoding: Encoding | None = None) -> tuple[list[str], Encoding]:
     """The features of a Parquet table read by row group (`lazy.open_parquet`), and their
-    encoding: the index and label rules are judged on its first row group, and an encoding
-    not given is fitted on its text columns, read whole."""
+    encoding: given (a run's), nothing is read; else the index and label rules are judged on
+    its first rows, and an encoding not given is fitted on its text columns, read whole."""
+    if columns is not None and encoding is not None:
+        return list(columns), encoding
     pf = tables.parquet_file(path)
-    names = list(pf.schema_arrow.names)
-    first = tables.Table(names, tables.parquet_groups(path, names, [0]), str(path))
+    first = tables.first_rows(path)
     features = tables.feature_names(first, label_column, time_column, columns, drop_columns)
     if label_column is None and columns is None:
         tables.warn_label_like(first, features, "pass --label-column {name}")

@@ -17,7 +17,7 @@ import json
 import math
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -216,6 +216,21 @@ def _parquet_group(path: Path, names: tuple[str, ...], encoding_json: str, group
                    ) -> np.ndarray:
     columns = tables.parquet_groups(path, list(names), [group])
     return encode(columns, list(names), json.loads(encoding_json), str(path), np.float32)
+
+
+def parquet_batches(path: Path, names: list[str], encoding: Encoding, rows: int
+                    ) -> Iterator[np.ndarray]:
+    """A Parquet table's features in order, `rows` rows at a time (a row group may be larger),
+    text columns encoded by `encoding`."""
+    for batch in tables.parquet_file(path).iter_batches(batch_size=rows, columns=names):
+        columns = {n: tables.arrow_column(batch.column(i), path, n) for i, n in enumerate(names)}
+        yield encode(columns, names, encoding, str(path), np.float32)
+
+
+def row_batches(rows: Rows, size: int) -> Iterator[np.ndarray]:
+    """Rows left on disk in order, `size` at a time."""
+    for start in range(0, len(rows), size):
+        yield np.asarray(rows[np.arange(start, min(start + size, len(rows)))])
 
 
 def open_parquet(path: Path, names: list[str], encoding: Encoding) -> Rows:

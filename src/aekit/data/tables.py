@@ -161,10 +161,23 @@ def parquet_groups(path: Path, names: list[str], groups: list[int]) -> dict[str,
         part = pf.read_row_groups(groups, columns=names)
     except Exception as exc:
         raise AekitError(f"{path}: cannot read row groups ({one_line(exc, 120)})") from None
-    return {name: _arrow_column(part.column(name), path, name) for name in names}
+    return {name: arrow_column(part.column(name), path, name) for name in names}
 
 
-def _arrow_column(column: Any, path: Path, name: str) -> np.ndarray:
+def first_rows(path: Path, rows: int = 65_536) -> Table:
+    """The first `rows` rows of a Parquet table, read without its whole first row group (the
+    features are chosen on them when the table is read part by part)."""
+    pf = parquet_file(path)
+    names = list(pf.schema_arrow.names)
+    batch = next(pf.iter_batches(batch_size=rows), None)
+    if batch is None:
+        raise AekitError(f"{path}: the table has no rows")
+    return Table(names, {n: arrow_column(batch.column(i), path, n) for i, n in enumerate(names)},
+                 str(path))
+
+
+def arrow_column(column: Any, path: Path, name: str) -> np.ndarray:
+    """A pyarrow column or array as numbers (float) or text (str, None where missing)."""
     import pyarrow as pa
 
     kind = column.type

@@ -4,6 +4,7 @@ and windows), or, without a run, a table the default detector is fitted on first
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 from typing import Any
 
@@ -58,17 +59,26 @@ def detect_with_run(loaded: Run, spec: str | None, given: dict[str, Any], *, sco
     return found, data.name
 
 
+BATCH_BYTES = 32 * 2**20
+"""The most data scored at a time (as float32) when it stays on disk."""
+
+
 def _score_streamed(loaded: Run, detector: ReconstructionDetector, reading: DataConfig
                     ) -> detection.Detection:
-    """A source larger than --max-memory scored part by part (a Parquet table by row group),
-    read as the run reads data; only the scores and labels are kept whole."""
-    data = stream.open_stream(reading)
-    if tuple(data.x.shape[1:]) != tuple(loaded.model_config.input_shape):
-        raise AekitError(f"--data: samples of {data.name} have shape {data.x.shape[1:]}, the "
-                         f"model expects {loaded.model_config.input_shape}")
+    """A source larger than --max-memory scored a batch at a time (as float32, an eighth of
+    --max-memory, at most `BATCH_BYTES`: the scoring's own copies fit beside it), read as the
+    run reads data; only the scores and labels are kept whole."""
+    expected = tuple(loaded.model_config.input_shape)
+    batch = min(BATCH_BYTES, stream.memory_limit_gib(reading) * 2**30 / 8)
+    shape, batches = stream.in_batches(reading, max(1, int(batch / (4 * math.prod(expected)))))
+    if shape != expected:
+        raise AekitError(f"--data: samples of {reading.source} have shape {shape}, the model "
+                         f"expects {expected}")
+    labels = None
     if reading.label_column is not None:
-        data.y = formats.read_column(Path(reading.source), reading.label_column)
-    return detection.score_rows(detector, data.x, anomaly_labels(data), data.name)
+        y = formats.read_column(Path(reading.source), reading.label_column)
+        labels = anomaly_labels(Dataset(y, y, reading.source, "tabular"))
+    return detection.score_batches(detector, batches, labels, reading.source)
 
 
 def _check_names(train: Dataset, data: Dataset) -> None:
