@@ -59,7 +59,7 @@ def detect_with_run(loaded: Run, spec: str | None, given: dict[str, Any], *, sco
     return found, data.name
 
 
-BATCH_BYTES = 32 * 2**20
+BATCH_BYTES = 8 * 2**20
 """The most data scored at a time (as float32) when it stays on disk."""
 
 
