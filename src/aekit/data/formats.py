@@ -45,7 +45,8 @@ def read_table(path: Path, label_column: str | None = None, time_column: str | N
         table = tables.read_parquet(path, limit)
     else:
         table = tables.read_text_table(path, limit, frozenset(encoding or {}))
-    names = tables.feature_names(table, label_column, time_column, columns, drop_columns)
+    names = tables.feature_names(table, label_column, time_column, columns, drop_columns,
+                                 trained=encoding is not None)
     if label_column is None and columns is None:
         tables.warn_label_like(table, names, "pass --label-column {name}")
     if encoding is None:
@@ -82,7 +83,7 @@ def read_frame(frame: Any, columns: tuple[str, ...] | None = None,
     names, encoding), matched by name to `columns` and encoded by `encoding` when given (an
     estimator's fitted ones), else chosen and fitted here, with the index and label warnings."""
     table = tables.frame_table(frame)
-    names = tables.feature_names(table, columns=columns)
+    names = tables.feature_names(table, columns=columns, trained=True)
     if columns is None:
         tables.warn_label_like(table, names, "drop column {name!r} from X")
     if encoding is None:

@@ -261,15 +261,20 @@ def check_names(source: str, names: list[str], label_column: str | None = None,
 
 def feature_names(table: Table, label_column: str | None = None,
                   time_column: str | None = None, columns: tuple[str, ...] | None = None,
-                  drop_columns: tuple[str, ...] | None = None) -> list[str]:
+                  drop_columns: tuple[str, ...] | None = None, trained: bool = False
+                  ) -> list[str]:
     """The feature columns, by the rule in the module docstring; names that are not columns
-    of the table are refused in one line naming them and the file."""
+    of the table are refused in one line naming them and the file (`trained`: `columns` are
+    those a model was trained on, not --columns)."""
     names = table.names
     check_names(table.source, names, label_column, time_column, drop_columns)
-    if missing := [c for c in columns or () if c not in names]:
-        raise AekitError(f"{table.source}: no column {', '.join(map(repr, missing))}; the "
-                         f"features are {one_line(', '.join(columns or ()), 300)} (--columns, "
-                         "or those a model was trained on: matched by name)")
+    if (missing := [c for c in columns or () if c not in names]) and trained:
+        raise AekitError(f"{table.source}: no column {', '.join(map(repr, missing))}; the model "
+                         f"was trained on columns {one_line(', '.join(columns or ()), 300)} "
+                         "(matched by name)")
+    if missing:
+        raise AekitError(f"{table.source}: no column {', '.join(map(repr, missing))} "
+                         f"(--columns); columns: {one_line(', '.join(names), 300)}")
     if columns is not None:
         if both := [c for c in columns if c in (drop_columns or ())]:
             raise AekitError(f"--drop-columns: {both[0]!r} is also in --columns")
