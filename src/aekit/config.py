@@ -341,8 +341,14 @@ class DataConfig(_Section):
     binarize: str | None = opt(None, "make [0, 1] images binary: threshold at 0.5, static (one "
                                "seeded Bernoulli draw) or dynamic (a fresh draw every training "
                                "batch)", choices=BINARIZE)
-    columns: tuple[str, ...] | None = opt(None, "a CSV's feature names, matched by name later",
-                                          flag=None)
+    columns: tuple[str, ...] | None = opt(
+        None, "the table columns to use as features, by name (default: all but the label, "
+        "time and index columns); a run keeps them and matches later data by name",
+        metavar="A,B")
+    drop_columns: tuple[str, ...] | None = opt(None, "table columns to leave out of the "
+                                               "features", metavar="A,B")
+    encoding: dict[str, dict[str, Any]] | None = dataclasses.field(default=None, metadata={
+        "help": "how a table's text columns became numbers (aekit.data.encoding)", "flag": None})
 
     def __post_init__(self) -> None:
         self._check_choices("data")

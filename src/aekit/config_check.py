@@ -40,6 +40,8 @@ def coerce(section: str, name: str, value: Any, tp: Any) -> Any:
             fail(section, name, f"expected a table/object, got {value!r}")
         item = typing.get_args(tp)[1]
         return {str(k): coerce(section, name, v, item) for k, v in value.items()}
+    if tp is Any:  # free-form JSON, checked by the code that reads it
+        return value
     if tp in _SCALARS:
         what, ok = _SCALARS[tp]
         if not ok(value):

@@ -15,7 +15,7 @@ from aekit.cli.options import SECTIONS, flag, values
 from aekit.cli.parser import build_parser
 from aekit.config import DataConfig, ModelConfig, TrainConfig, from_dict
 
-FROM_THE_DATA = {"input_shape", "columns", "options"}
+FROM_THE_DATA = {"input_shape", "encoding", "options"}
 """Fields a run fills in from its data, never from a flag (and the model's part options, whose
 flags are their parts' fields)."""
 

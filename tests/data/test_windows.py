@@ -55,6 +55,7 @@ def test_load_source_takes_one_data_config(tmp_path: Path) -> None:
 def test_format_table_names_unsupported_files(tmp_path: Path) -> None:
     (tmp_path / "x.txt").write_text("1,2\n")
     with pytest.raises(AekitError, match=r"x.txt: unsupported file type; expected one of "
-                                         r"\.npy, \.npz, \.csv, \.gz, \.idx, \.ts"):
+                                         r"\.npy, \.npz, \.csv, \.tsv, \.parquet, \.gz, \.idx, "
+                                         r"\.ts"):
         aekit.load_source(str(tmp_path / "x.txt"))
     assert filetypes.format_of(Path("train-images-idx3-ubyte")) is filetypes.IDX

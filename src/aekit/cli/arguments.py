@@ -161,6 +161,15 @@ def sizes(text: str) -> list[int]:
     return sizes
 
 
+def names(text: str) -> list[str]:
+    """An argparse type: comma-separated column names, like glucose,bmi."""
+    found = [part.strip() for part in text.split(",") if part.strip()]
+    if not found:
+        raise argparse.ArgumentTypeError(f"expected comma-separated column names like A,B, "
+                                         f"got {text!r}")
+    return found
+
+
 def without_nproc(argv: list[str]) -> list[str]:
     """The command line torchrun passes on to each rank: the same, minus --nproc N."""
     kept: list[str] = []

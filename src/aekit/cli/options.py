@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aekit import registry
-from aekit.cli.arguments import sizes
+from aekit.cli.arguments import names, sizes
 from aekit.config import PART_KINDS, DataConfig, ModelConfig, TrainConfig
 from aekit.errors import option_name
 
@@ -26,7 +26,8 @@ SECTIONS: dict[type, str] = {ModelConfig: "model", TrainConfig: "training", Data
 its own group)."""
 
 READ_FIELDS = ("source", "data_dir", "limit", "array", "label_column", "time_column",
-               "nan_policy", "max_memory", "kind", "window", "stride", "image_size")
+               "nan_policy", "max_memory", "kind", "window", "stride", "image_size", "columns",
+               "drop_columns")
 """How a source is read: the data flags of every command that reads data with a run."""
 
 
@@ -93,7 +94,9 @@ def _add_flag(where: Any, field: dataclasses.Field, kind: Any, suffix: str) -> N
     else:
         if typing.get_origin(kind) in (typing.Union, types.UnionType):  # X | None: X
             kind = next(t for t in typing.get_args(kind) if t is not type(None))
-        options["type"] = sizes if typing.get_origin(kind) is tuple else kind
+        if typing.get_origin(kind) is tuple:
+            kind = names if typing.get_args(kind)[0] is str else sizes
+        options["type"] = kind
         options.update({k: meta[k] for k in ("choices", "metavar") if k in meta})
     where.add_argument(flag(field), **options)
 

@@ -9,20 +9,24 @@ is added in one place.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from aekit.config import DataConfig
-from aekit.data import formats, lazy, ts
+from aekit.data import formats, lazy, tables, ts
 from aekit.data.arrays import Budget
+from aekit.data.encoding import Encoding, output_names
 from aekit.errors import AekitError
 
 Shard = Callable[[Path, str | None], lazy.Rows]
-Raw = tuple[np.ndarray, np.ndarray | None, list[str] | None]
-"""A file's samples in their storage dtype, its labels, and a CSV's feature names."""
+Batches = Callable[[Path, DataConfig, int], tuple[tuple[int, ...], Iterator[np.ndarray]]]
+"""(sample shape, the samples in order, N at a time)."""
+Raw = tuple[np.ndarray, np.ndarray | None, list[str] | None, Encoding | None]
+"""A file's samples in their storage dtype, its labels, and a table's feature names and the
+encoding of its text columns."""
 
 
 @dataclass(frozen=True)
@@ -36,28 +40,30 @@ class FileFormat:
     open_lazy: Callable[[Path, DataConfig], lazy.Rows] | None = None  # samples left on disk
     lazy_windows: bool = False  # `open_lazy` cuts --window itself
     shard: Shard | None = None  # one shard of a shard folder
+    in_batches: Batches | None = None  # samples in order, N at a time, without `open_lazy`
 
 
 def _read_npy(path: Path, config: DataConfig, budget: Budget, length: int | None) -> Raw:
-    return formats.read_npy(path, budget), None, None
+    return formats.read_npy(path, budget), None, None, None
 
 
 def _read_npz(path: Path, config: DataConfig, budget: Budget, length: int | None) -> Raw:
     x, y = formats.read_npz(path, config.array, budget)
-    return x, y, None
+    return x, y, None, None
 
 
-def _read_csv(path: Path, config: DataConfig, budget: Budget, length: int | None) -> Raw:
-    return formats.read_csv(path, config.label_column, config.time_column, config.columns)
+def _read_table(path: Path, config: DataConfig, budget: Budget, length: int | None) -> Raw:
+    return formats.read_table(path, config.label_column, config.time_column, config.columns,
+                              config.drop_columns, config.encoding, budget.limit)
 
 
 def _read_idx(path: Path, config: DataConfig, budget: Budget, length: int | None) -> Raw:
-    return formats.read_idx(path, budget), None, None
+    return formats.read_idx(path, budget), None, None, None
 
 
 def _read_ts(path: Path, config: DataConfig, budget: Budget, length: int | None) -> Raw:
     x, y = ts.read_ts(path, config.pad, length)
-    return x, y, None
+    return x, y, None, None
 
 
 def _npy_bytes(path: Path) -> int:
@@ -69,13 +75,37 @@ def _csv_bytes(path: Path) -> int:
     return path.stat().st_size
 
 
+def _parquet_bytes(path: Path) -> int:
+    """A Parquet table's float32 size from its footer: rows times columns."""
+    meta = tables.parquet_file(path).metadata
+    return meta.num_rows * meta.num_columns * 4
+
+
+def _open_parquet(path: Path, config: DataConfig) -> lazy.Rows:
+    """The table's features read row group by row group, as the run (or this file) says."""
+    names, encoding = formats.parquet_features(path, config.label_column, config.time_column,
+                                               config.columns, config.drop_columns,
+                                               config.encoding)
+    return lazy.open_parquet(path, names, encoding)
+
+
+def _parquet_in_batches(path: Path, config: DataConfig, rows: int
+                        ) -> tuple[tuple[int, ...], Iterator[np.ndarray]]:
+    """The features in order, read `rows` at a time however large the row groups are."""
+    names, encoding = formats.parquet_features(path, config.label_column, config.time_column,
+                                               config.columns, config.drop_columns,
+                                               config.encoding)
+    return ((len(output_names(names, encoding)),),
+            lazy.parquet_batches(path, names, encoding, rows))
+
+
 def _open_npy(path: Path, config: DataConfig) -> lazy.Rows:
     return lazy.open_npy(path)
 
 
 def _open_csv(path: Path, config: DataConfig) -> lazy.Rows:
     """The CSV parsed once into a memory-mapped .npy; its rows, or its --window windows."""
-    series_npy = lazy.csv_to_npy(path, config.label_column, config.time_column)
+    series_npy = lazy.csv_to_npy(path, config.label_column, config.time_column, config.columns)
     if config.window is None:
         return lazy.open_npy(series_npy)
     return lazy.windows(series_npy, config.window, config.stride or 1, str(path))
@@ -90,8 +120,11 @@ IDX = FileFormat(_read_idx)
 FORMATS: dict[str, FileFormat] = {
     ".npy": NPY,
     ".npz": FileFormat(_read_npz, shard=lazy.open_npz),
-    ".csv": FileFormat(_read_csv, stream_bytes=_csv_bytes, open_lazy=_open_csv,
+    ".csv": FileFormat(_read_table, stream_bytes=_csv_bytes, open_lazy=_open_csv,
                        lazy_windows=True),
+    ".tsv": FileFormat(_read_table),
+    ".parquet": FileFormat(_read_table, stream_bytes=_parquet_bytes, open_lazy=_open_parquet,
+                           in_batches=_parquet_in_batches),
     ".gz": IDX,
     ".idx": IDX,
     ".ts": FileFormat(_read_ts, kind="series"),

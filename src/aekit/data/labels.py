@@ -11,7 +11,7 @@ import numpy as np
 from aekit.data.sources import Dataset
 from aekit.errors import AekitError
 
-LABELLED_SUFFIXES = (".npz", ".csv")
+LABELLED_SUFFIXES = (".npz", ".csv", ".tsv", ".parquet")
 
 
 def anomaly_labels(data: Dataset, option: str = "--data") -> np.ndarray | None:

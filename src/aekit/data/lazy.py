@@ -1,5 +1,5 @@
 """Samples read from disk on demand: a memory-mapped .npy, a folder of .npy/.npz shards, a
-folder of images, one long CSV series.
+folder of images, one long CSV series, a Parquet table by row group.
 
 `Rows` behaves like the (N, *shape) array it stands for where the data pipeline needs it:
 `len`, `shape`, `dtype`, `rows[a:b]` (fewer rows, still lazy) and `rows[sorted_indices]` (those
@@ -13,15 +13,17 @@ from __future__ import annotations
 import atexit
 import csv
 import functools
+import json
 import math
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 
-from aekit.data import arrays, formats, images, ts
+from aekit.data import arrays, formats, images, tables, ts
+from aekit.data.encoding import Encoding, encode, output_names
 from aekit.data.windows import sliding_windows, window_count
 from aekit.errors import AekitError, one_line
 
@@ -35,6 +37,7 @@ class Rows:
                  shard_starts: np.ndarray | None = None):
         self.n, self.sample_shape, self.dtype, self.read = n, sample_shape, np.dtype(dtype), read
         self.shard_starts = shard_starts  # first index of each shard (shard folders only)
+        self.table: tuple[list[str], Encoding] | None = None  # a table's features, encoding
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -140,7 +143,8 @@ def open_image_folder(folder: Path, image_size: int | None) -> tuple[Rows, np.nd
     return Rows(len(files), first.shape[1:], first.dtype, read), labels
 
 
-def csv_to_npy(path: Path, label_column: str | None, time_column: str | None) -> Path:
+def csv_to_npy(path: Path, label_column: str | None, time_column: str | None,
+               columns: tuple[str, ...] | None = None) -> Path:
     """Parse a long CSV once, row by row, into a float32 .npy in a temp folder (removed at
     exit), so the series is then memory-mapped instead of held in memory. Labels are not kept:
     training does not need them."""
@@ -148,20 +152,23 @@ def csv_to_npy(path: Path, label_column: str | None, time_column: str | None) ->
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     try:
         with path.open(newline="") as handle:
+            sep = tables.delimiter(path, handle.readline())
+            handle.seek(0)
             n_rows = sum(1 for _ in handle) - 1
             handle.seek(0)
-            reader = csv.reader(handle)
+            reader = csv.reader(handle, delimiter=sep)
             header = [h.strip() for h in next(reader, [])]
             if n_rows < 1 or not header:
                 raise AekitError(f"{path}: expected a header line and at least one data row")
-            features, _ = formats.csv_columns(path, header, label_column, time_column)
+            features, _ = formats.csv_columns(path, header, label_column, time_column,
+                                              columns)
             out = np.lib.format.open_memmap(folder / "series.npy", "w+", np.float32,
                                             (n_rows, len(features)))
             for r, row in enumerate(reader):
                 if len(row) != len(header):
                     raise AekitError(f"{path}: line {r + 2} has {len(row)} fields, header "
                                      f"has {len(header)}")
-                out[r] = [formats.number(row[i], path, r + 2, header[i]) for i in features]
+                out[r] = [tables.number(row[i], path, r + 2, header[i]) for i in features]
             out.flush()
             del out
     except FileNotFoundError:
@@ -194,3 +201,46 @@ def layout_for(kind: str, path: Path) -> Callable[[np.ndarray], np.ndarray]:
 
 def _identity(x: np.ndarray) -> np.ndarray:
     return x
+
+
+def _read_parquet(path: Path, names: tuple[str, ...], encoding_json: str, starts: np.ndarray,
+                  idx: np.ndarray) -> np.ndarray:
+    group = np.searchsorted(starts, idx, side="right") - 1
+    # idx is sorted, so each row group's rows are contiguous
+    return np.concatenate([_parquet_group(path, names, encoding_json, int(g))
+                           [idx[group == g] - starts[g]] for g in np.unique(group)])
+
+
+@functools.lru_cache(maxsize=1)  # per worker: consecutive reads mostly fall in one row group
+def _parquet_group(path: Path, names: tuple[str, ...], encoding_json: str, group: int
+                   ) -> np.ndarray:
+    columns = tables.parquet_groups(path, list(names), [group])
+    return encode(columns, list(names), json.loads(encoding_json), str(path), np.float32)
+
+
+def parquet_batches(path: Path, names: list[str], encoding: Encoding, rows: int
+                    ) -> Iterator[np.ndarray]:
+    """A Parquet table's features in order, `rows` rows at a time (a row group may be larger),
+    text columns encoded by `encoding`."""
+    for batch in tables.parquet_file(path).iter_batches(batch_size=rows, columns=names):
+        columns = {n: tables.arrow_column(batch.column(i), path, n) for i, n in enumerate(names)}
+        yield encode(columns, names, encoding, str(path), np.float32)
+
+
+def row_batches(rows: Rows, size: int) -> Iterator[np.ndarray]:
+    """Rows left on disk in order, `size` at a time."""
+    for start in range(0, len(rows), size):
+        yield np.asarray(rows[np.arange(start, min(start + size, len(rows)))])
+
+
+def open_parquet(path: Path, names: list[str], encoding: Encoding) -> Rows:
+    """A Parquet table read one row group at a time: the features `names`, text columns
+    encoded by `encoding`; its row groups are the shards a training epoch shuffles within."""
+    meta = tables.parquet_file(path).metadata
+    sizes = [meta.row_group(g).num_rows for g in range(meta.num_row_groups)]
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    read = functools.partial(_read_parquet, path, tuple(names),
+                             json.dumps(encoding, sort_keys=True), starts)
+    rows = Rows(int(sum(sizes)), (len(output_names(names, encoding)),), np.float32, read, starts)
+    rows.table = (names, encoding)
+    return rows

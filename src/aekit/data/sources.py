@@ -17,6 +17,7 @@ import numpy as np
 
 from aekit.config import DataConfig
 from aekit.data import filetypes, formats, images, ts
+from aekit.data.encoding import Encoding, output_names
 from aekit.data.idx_sets import IDX_SETS, ensure_files
 from aekit.data.windows import series_windows
 from aekit.errors import AekitError
@@ -31,7 +32,8 @@ class Dataset:
     name: str
     kind: str  # "image": scaled by full_scale into [0, 1]; "tabular"/"series": standardised
     full_scale: float = 1.0
-    features: list[str] | None = None  # a CSV's feature column names, in order
+    features: list[str] | None = None  # a table's feature column names, in order
+    encoding: Encoding | None = None  # how its text columns became numbers
 
     def __len__(self) -> int:
         return len(self.x)
@@ -89,6 +91,7 @@ def load_source(spec: str, config: DataConfig | None = None, *, length: int | No
                          f"{allowed:.2f} GiB allowed (--max-memory); use --limit, a bigger "
                          "--max-memory, or a .npy, CSV or folder source that `aekit train` "
                          "streams")
+    _check_float32_range(data, spec)
     data.x = data.x.astype(np.float32, copy=False)
     return _apply_nan_policy(data, config.nan_policy, spec)
 
@@ -114,13 +117,13 @@ def read_raw(spec: str, config: DataConfig | None = None, *,
         path = Path(spec)
         formats.regular_file(path)
         fmt = filetypes.format_of(path)
-        x, y, names = fmt.read(path, config, budget, length)
+        x, y, names, encoding = fmt.read(path, config, budget, length)
         kind = config.kind or fmt.kind
         if config.window is not None:
             x, y = series_windows(x, y, config.window, config.stride or 1, spec)
             kind = "series"
         data = _as_dataset(x, y, path, kind)
-        data.features = names
+        data.features, data.encoding = names, encoding
     else:
         raise AekitError(f"--data: unknown source {spec!r}; expected a file path or one of "
                          + ", ".join(known_sources()))
@@ -129,6 +132,26 @@ def read_raw(spec: str, config: DataConfig | None = None, *,
 
 def ram_gib() -> float:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+
+
+def _check_float32_range(data: Dataset, spec: str) -> None:
+    """Refuse finite values that float32 cannot hold: cast, they would become inf, and then be
+    zeroed or dropped by --nan-policy as if missing, though they are the most extreme values."""
+    x = data.x
+    if x.dtype.kind != "f" or x.dtype.itemsize <= 4:
+        return
+    limit = np.finfo(np.float32).max
+    finite = np.isfinite(x)
+    beyond = finite & (np.abs(np.where(finite, x, 0.0)) > limit)
+    if not beyond.any():
+        return
+    sample, *at = np.unravel_index(int(np.argmax(beyond)), x.shape)
+    names = output_names(data.features, data.encoding or {}) if data.features else None
+    where = (f"column {names[at[0]]!r}" if names and len(at) == 1
+             else f"value {tuple(int(i) for i in at)}")
+    raise AekitError(f"{spec}: sample {int(sample)}, {where} holds {float(x[(sample, *at)]):g}, "
+                     f"beyond float32's range (+-{limit:.3g}); rescale it (aekit computes in "
+                     "float32)")
 
 
 def _apply_nan_policy(data: Dataset, policy: str, spec: str) -> Dataset:

@@ -84,7 +84,22 @@ def open_stream(config: DataConfig) -> Streamed:
     kind = "series" if windowed else kind or ("image" if len(rows.shape) >= 3 else "tabular")
     data = Streamed(rows.map(lazy.layout_for(kind, path)), y, str(path), kind,
                     255.0 if rows.dtype == np.uint8 else 1.0)
+    if rows.table is not None:
+        data.features, data.encoding = rows.table
     return _limited(data, config.limit)
+
+
+def in_batches(config: DataConfig, rows: int
+               ) -> tuple[tuple[int, ...], Iterator[np.ndarray]]:
+    """The source's sample shape and its samples in order, `rows` at a time, never all in
+    memory: a Parquet table read batch by batch within its row groups, other sources through
+    `open_stream`."""
+    path = Path(config.source)
+    fmt = filetypes.streamable(path)
+    if fmt is not None and fmt.in_batches is not None:
+        return fmt.in_batches(path, config, rows)
+    data = open_stream(config)
+    return tuple(data.x.shape[1:]), lazy.row_batches(data.x, rows)
 
 
 def _limited(data: Streamed, limit: int | None) -> Streamed:

@@ -3,6 +3,7 @@ with the labels where known; written as scores.csv, a figure and a summary."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,8 +16,10 @@ from aekit.detect.base import BaseDetector
 from aekit.detect.detector import AnomalyDetector
 from aekit.detect.series import series_scores
 from aekit.errors import AekitError
-from aekit.io import atomic_write_bytes
+from aekit.io import atomic_write
 from aekit.report import plots
+
+CHUNK = 65_536  # rows of scores.csv formatted at a time
 
 
 @dataclass
@@ -45,6 +48,25 @@ def score_samples(detector: BaseDetector, x: np.ndarray, labels: np.ndarray | No
                      detector.threshold_, labels,
                      list(times) if timed else [str(i) for i in range(len(x))],
                      "time" if timed else "index")
+
+
+def score_batches(detector: BaseDetector, batches: Iterable[np.ndarray],
+                  labels: np.ndarray | None, name: str) -> Detection:
+    """Scores of samples read a batch at a time (data left on disk), so only one batch is in
+    memory at a time."""
+    parts: list[np.ndarray] = []
+    start = 0
+    for x in batches:
+        if not np.isfinite(x).all():
+            first = start + int(np.argmin(np.isfinite(x).reshape(len(x), -1).all(axis=1)))
+            raise AekitError(f"{name}: row {first} holds NaN or infinite values; data larger "
+                             "than --max-memory must be finite (--nan-policy needs in-memory "
+                             "data)")
+        parts.append(detector.anomaly_scores(x))
+        start += len(x)
+    scores = np.concatenate(parts)
+    return Detection(scores, (scores > detector.threshold_).astype(np.int64),
+                     detector.threshold_, labels, [str(i) for i in range(len(scores))], "index")
 
 
 def fit_and_score(data: Dataset, train: Dataset | None = None, device: str = "cpu",
@@ -95,15 +117,25 @@ def score_series(detector: BaseDetector, series: np.ndarray, labels: np.ndarray 
 
 def write_scores(path: str | Path, detection: Detection) -> Path:
     """scores.csv: the index (time stamp or sample number), score and flag (1 = anomaly), and
-    the label where known, one row per sample or point in input order."""
+    the label where known, one row per sample or point in input order; written `CHUNK` rows at
+    a time, so a table scored part by part is never held as text."""
     header = [detection.index_name, "score", "flag"]
-    columns = [detection.index, [f"{s:.9g}" for s in detection.scores],
-               [str(f) for f in detection.flags]]
     if detection.labels is not None:
         header.append("label")
-        columns.append([str(v) for v in detection.labels])
-    lines = [",".join(header), *(",".join(row) for row in zip(*columns, strict=True))]
-    return atomic_write_bytes(path, ("\n".join(lines) + "\n").encode())
+
+    def write(tmp: Path) -> None:
+        with tmp.open("w") as handle:
+            handle.write(",".join(header) + "\n")
+            for start in range(0, len(detection.scores), CHUNK):
+                part = slice(start, start + CHUNK)
+                columns = [detection.index[part], [f"{s:.9g}" for s in detection.scores[part]],
+                           [str(f) for f in detection.flags[part]]]
+                if detection.labels is not None:
+                    columns.append([str(v) for v in detection.labels[part]])
+                handle.write("".join(",".join(row) + "\n"
+                                     for row in zip(*columns, strict=True)))
+
+    return atomic_write(path, write)
 
 
 def figure(path: str | Path, detection: Detection, title: str) -> Path:

@@ -3,13 +3,17 @@ and windows), or, without a run, a table the default detector is fitted on first
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from pathlib import Path
 from typing import Any
 
 from aekit.config import DataConfig
-from aekit.data.formats import csv_header, read_time_column
+from aekit.data import filetypes, formats, stream, tables
+from aekit.data.formats import read_time_column
 from aekit.data.labels import anomaly_labels
-from aekit.data.sources import load_source
+from aekit.data.sources import Dataset, load_source
+from aekit.data.tables import TABLE_SUFFIXES
 from aekit.detect import detection
 from aekit.detect.reconstruction import ReconstructionDetector
 from aekit.errors import AekitError
@@ -17,7 +21,7 @@ from aekit.runs.inputs import load_for_run, read_options
 from aekit.runs.run import Run
 
 DEFAULT_READING = ("data_dir", "array", "label_column", "nan_policy", "max_memory", "kind",
-                   "image_size")
+                   "image_size", "columns", "drop_columns")
 """The reading options the default detector takes (it has no run to inherit them from)."""
 
 
@@ -30,14 +34,17 @@ def detect_with_run(loaded: Run, spec: str | None, given: dict[str, Any], *, sco
     spec = spec or loaded.data_config.source
     options = read_options(loaded, given)
     labels = options.label_column
-    if "label_column" not in given and labels and spec.endswith(".csv") \
-            and labels not in csv_header(Path(spec)):
+    if "label_column" not in given and labels and spec.endswith(TABLE_SUFFIXES) \
+            and labels not in tables.header(Path(spec)):
         labels = None  # unlabelled data to score, in the training file's format
     limit = given.get("limit")
-    times = read_time_column(Path(spec), options.time_column) if spec.endswith(".csv") \
-        else None
+    times = read_time_column(Path(spec), options.time_column)
     times = times and times[:limit]  # the rows --limit keeps
     window = loaded.data_config.window
+    reading = dataclasses.replace(options, source=spec, label_column=labels, stream=False)
+    if window is None and limit is None and stream.wants_stream(reading) \
+            and filetypes.streamable(Path(spec)):
+        return _score_streamed(loaded, detector, reading), spec
     if window is None:
         data = load_for_run(loaded, spec, given, label_column=labels)
         return detection.score_samples(detector, data.x, anomaly_labels(data), times), data.name
@@ -52,6 +59,38 @@ def detect_with_run(loaded: Run, spec: str | None, given: dict[str, Any], *, sco
     return found, data.name
 
 
+BATCH_BYTES = 8 * 2**20
+"""The most data scored at a time (as float32) when it stays on disk."""
+
+
+def _score_streamed(loaded: Run, detector: ReconstructionDetector, reading: DataConfig
+                    ) -> detection.Detection:
+    """A source larger than --max-memory scored a batch at a time (as float32, an eighth of
+    --max-memory, at most `BATCH_BYTES`: the scoring's own copies fit beside it), read as the
+    run reads data; only the scores and labels are kept whole."""
+    expected = tuple(loaded.model_config.input_shape)
+    batch = min(BATCH_BYTES, stream.memory_limit_gib(reading) * 2**30 / 8)
+    shape, batches = stream.in_batches(reading, max(1, int(batch / (4 * math.prod(expected)))))
+    if shape != expected:
+        raise AekitError(f"--data: samples of {reading.source} have shape {shape}, the model "
+                         f"expects {expected}")
+    labels = None
+    if reading.label_column is not None:
+        y = formats.read_column(Path(reading.source), reading.label_column)
+        labels = anomaly_labels(Dataset(y, y, reading.source, "tabular"))
+    return detection.score_batches(detector, batches, labels, reading.source)
+
+
+def _check_names(train: Dataset, data: Dataset) -> None:
+    """Columns are matched by name; a table (named columns) and an array (none) are never
+    paired, since an array's columns cannot be matched."""
+    if (train.features is None) != (data.features is None):
+        named, unnamed = (train, data) if train.features is not None else (data, train)
+        raise AekitError(f"{unnamed.name}: an array without column names cannot be matched "
+                         f"with the table {named.name} (columns are matched by name); give "
+                         "both --train and --data as tables, or both as arrays")
+
+
 def detect_default(spec: str | None, train_spec: str | None, given: dict[str, Any], *,
                    device: str, **params: float) -> tuple[detection.Detection, str, str]:
     """The default detector fitted on `train_spec` (default: `spec` itself) scores `spec`;
@@ -60,7 +99,11 @@ def detect_default(spec: str | None, train_spec: str | None, given: dict[str, An
         raise AekitError("--data: required without RUN (the table to score)")
     options = DataConfig(limit=given.get("limit"),
                          **{k: v for k, v in given.items() if k in DEFAULT_READING})
-    data = load_source(spec, options)
-    train = None if train_spec is None else load_source(train_spec, options)
+    if train_spec is None:
+        data, train = load_source(spec, options), None
+    else:
+        train = load_source(train_spec, options)
+        data = load_source(spec, options, columns=train.features, encoding=train.encoding)
+        _check_names(train, data)
     found = detection.fit_and_score(data, train, device, **params)
     return found, data.name, train.name if train else data.name

@@ -67,6 +67,9 @@ class ReconstructionDetector(BaseDetector, AutoencoderEstimator):
         scores, detector.score_state_ = train_scores(loaded, anomaly_score)
         detector._set_input_shape(detector.input_shape)
         detector._set_model(loaded.model, loaded.scaling)
+        if loaded.data_config.columns is not None:  # DataFrames matched by name, as the CLI does
+            detector.columns_ = list(loaded.data_config.columns)
+            detector.encoding_ = loaded.data_config.encoding or {}
         return detector._fitted(scores)
 
     def _fit(self, x: np.ndarray) -> np.ndarray:

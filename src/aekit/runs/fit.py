@@ -45,7 +45,8 @@ def fit_run(model_config: ModelConfig, train_config: TrainConfig, data_config: D
     """Train a new run into `out` and return it loaded.
 
     Under torchrun every rank reads the data and trains its share; rank 0 alone writes `out`.
-    A CSV's feature names are kept in the run, so later commands match columns by name.
+    A table's feature names and the encoding of its text columns are kept in the run, so
+    later commands match columns by name and encode text the same way.
     """
     resolve_device(device)  # an unavailable --device fails before --out is touched
     train_config, data_config = guards.clamp_resources(train_config,
@@ -53,6 +54,8 @@ def fit_run(model_config: ModelConfig, train_config: TrainConfig, data_config: D
     data = read_data(data_config)
     if data.features and data_config.columns is None:
         data_config = replace(data_config, columns=list(data.features))
+    if data.encoding is not None and data_config.encoding is None:
+        data_config = replace(data_config, encoding=data.encoding)
     prepared = _prepare(data, model_config, train_config, data_config, device)
     if train_config.greedy:
         if prepared.fit_train is not None:

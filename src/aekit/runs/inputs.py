@@ -17,14 +17,28 @@ from aekit.io import atomic_write
 from aekit.runs.run import Run
 
 READING = ("data_dir", "array", "label_column", "time_column", "nan_policy", "max_memory",
-           "kind", "window", "stride", "image_size", "columns", "pad")
+           "kind", "window", "stride", "image_size", "columns", "drop_columns", "encoding",
+           "pad")
 """The run's data options that say how a source is read."""
 
 
 def read_options(loaded: Run, given: dict[str, Any]) -> DataConfig:
     """How the run reads data: its own reading options, overridden by those `given`; only a
-    given --limit (not the training one) keeps fewer samples."""
-    chosen = {name: given[name] for name in READING if name in given}
+    given --limit (not the training one) keeps fewer samples. The features are the run's, by
+    name: --columns and --drop-columns may only say the same."""
+    trained = loaded.data_config.columns
+    if trained is None and (option := next((o for o in ("columns", "drop_columns")
+                                            if given.get(o)), None)):
+        raise AekitError(f"--{option.replace('_', '-')}: the run was trained on a source without "
+                         "column names (an array), so its features cannot be chosen by name")
+    chosen = {name: given[name] for name in READING
+              if name in given and name not in ("columns", "drop_columns")}
+    if trained is not None and tuple(given.get("columns") or trained) != tuple(trained):
+        raise AekitError(f"--columns: the run was trained on columns {', '.join(trained)} "
+                         "(matched by name in later data)")
+    if trained is not None and (kept := set(given.get("drop_columns") or ()) & set(trained)):
+        raise AekitError(f"--drop-columns: the run was trained on {sorted(kept)[0]!r}; its "
+                         f"features are {', '.join(trained)}")
     return dataclasses.replace(loaded.data_config, limit=given.get("limit"), **chosen)
 
 

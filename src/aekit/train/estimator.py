@@ -21,6 +21,8 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from aekit.config import SCALINGS, ModelConfig, TrainConfig, from_dict, model_keys, to_dict
+from aekit.data.encoding import output_names
+from aekit.data.formats import read_frame
 from aekit.data.images import image_full_scale
 from aekit.data.prepare import prepare_data
 from aekit.data.scaling import Scaling
@@ -49,6 +51,8 @@ class Estimator(BaseEstimator):
                   ) -> np.ndarray:
         """X as float (N, *input_shape_); N-D arrays are flattened for scikit-learn's checks.
         On reset the layout is `input_shape`, else the N-D array's sample shape, else a row."""
+        if _is_frame(X):
+            X = self._frame_features(X, reset)
         nd = getattr(X, "ndim", 2) > 2  # an image or series array; sparse matrices are 2-D
         sample_shape = tuple(X.shape[1:]) if nd else None
         X = validate_data(self, np.reshape(np.asarray(X), (len(X), -1)) if nd else X,
@@ -60,6 +64,26 @@ class Estimator(BaseEstimator):
                                  f"values, the data has {X.shape[1]} features")
             self._set_input_shape(sample)
         return X.reshape(len(X), *self.input_shape_)
+
+    def _frame_features(self, X: Any, reset: bool) -> Any:
+        """A DataFrame read as the CLI reads a table (`formats.read_frame`): on fit, its
+        features and the encoding of its text columns become `columns_` and `encoding_`;
+        later frames are matched to them by name (any column order) and encoded the same. The
+        result is a frame of the encoded columns (`band=low` for a one-hot value), so
+        scikit-learn's `feature_names_in_` names what the model sees."""
+        fitted = None if reset else getattr(self, "columns_", None)
+        x, names, encoding = read_frame(X, fitted and tuple(fitted),
+                                        None if reset else getattr(self, "encoding_", {}))
+        if reset:
+            self.columns_, self.encoding_ = names, encoding
+        elif not hasattr(self, "feature_names_in_"):  # fitted on an array, or taken from a run
+            return x
+        return type(X)(x, columns=output_names(names, encoding), index=X.index)
+
+
+def _is_frame(X: Any) -> bool:
+    """A pandas DataFrame (duck-typed: pandas is optional)."""
+    return hasattr(X, "columns") and hasattr(X, "dtypes") and hasattr(X, "index")
 
 
 class AutoencoderEstimator(Estimator):
