@@ -65,11 +65,15 @@ def test_a_given_count_then_omp_num_threads_win(monkeypatch: pytest.MonkeyPatch)
                                                                    "a step")
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
     assert threads.chosen(None, lambda: 2e6) == threads.Threads(3, "OMP_NUM_THREADS")
-    threads.request(2)
-    assert threads.chosen(None, lambda: 2e6) == threads.Threads(2, "--threads")
-    assert threads.chosen(4, lambda: 2e6) == threads.Threads(4, "--threads")
+    count = torch.get_num_threads()
+    with threads.requested(2) as command:
+        assert command == threads.Threads(2, "--threads") and torch.get_num_threads() == 2
+        assert threads.chosen(None, lambda: 2e6) == threads.Threads(2, "--threads")
+        assert threads.chosen(4, lambda: 2e6) == threads.Threads(4, "--threads")
+    assert threads.chosen(None, lambda: 2e6).why == "OMP_NUM_THREADS"
+    assert torch.get_num_threads() == count
     with pytest.raises(AekitError, match=r"--threads: expected a number of threads >= 1, got 0"):
-        threads.request(0)
+        threads.requested(0).__enter__()
 
 
 def test_the_machine_reading_is_a_load_and_a_core_count() -> None:

@@ -12,18 +12,22 @@ machine: its operations are too short to pay for the meeting.
 The rule (`rule`, a pure function of its inputs): as many threads as cores are free now, and no
 more than the step's FLOPs allow, one thread per `FLOPS_PER_THREAD`; at least one. Precedence:
 a count given (`--threads`, `TrainConfig.threads`, an estimator's `n_jobs`), then the
-`OMP_NUM_THREADS` environment variable, then the rule. `machine_load` reads the machine.
+`OMP_NUM_THREADS` environment variable, then the rule. `machine_load` reads the machine;
+`requested` holds a command's `--threads` for the whole command.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import torch
 
 from aekit.errors import AekitError
 
@@ -96,12 +100,23 @@ def _running_threads(tasks: Path) -> int:
 _requested: int | None = None
 
 
-def request(count: int | None) -> None:
-    """The process's `--threads`: what every later choice in it honours (None: none given)."""
+@contextlib.contextmanager
+def requested(count: int | None) -> Iterator[Threads]:
+    """A command's threads: its `--threads` (None: none given) for every choice made while it
+    runs, and torch's count set to `chosen(None)` (the work's size is not known yet: training
+    refines it); both are restored at the end."""
     global _requested
     if count is not None and count < 1:
         raise AekitError(f"--threads: expected a number of threads >= 1, got {count}")
+    before, count_before = _requested, torch.get_num_threads()
     _requested = count
+    try:
+        choice = chosen(None)
+        torch.set_num_threads(choice.count)
+        yield choice
+    finally:
+        _requested = before
+        torch.set_num_threads(count_before)
 
 
 def chosen(given: int | None, step_flops: Callable[[], float | None] | None = None

@@ -1,0 +1,111 @@
+"""aekit's default threads on a busy machine: each command with default settings against the
+best of `--threads 1` and `--threads 2`, while one CPU-bound process competes for the cores.
+
+    python -m benchmarks.busy [--quiet] [--repeats 1] [--data-dir DIR]
+
+The competitor is a Python busy loop in a subprocess, started before the first command and
+stopped after the last (`--quiet`: none, the same table on a quiet machine). Each command runs
+as a user would run it, a fresh `python -m aekit` process timed from start to exit, in the
+order default, 1, 2 threads, then the next command. The target: default within 1.25x of the
+best. The load (/proc/loadavg) is printed beside the table; on a shared machine it says how
+much other work the figures ran beside.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+DATA = Path(os.environ.get("AEKIT_DATA") or
+            Path(__file__).resolve().parents[2] / "shared" / "data")
+TARGET = 1.25
+SPIN = "while True:\n    pass\n"
+
+
+def commands(data: Path, out: Path) -> dict[str, list[str]]:
+    """What each row runs (after `python -m aekit`): short versions of a new user's first
+    commands."""
+    series = data / "timeseries"
+    return {
+        "demo (50 epochs)": ["demo", "--epochs", "50", "--quiet", "--overwrite",
+                             "--out", str(out / "demo")],
+        "conv1d on ECG (2 epochs)": [
+            "train", "--model", "conv1d", "--data",
+            str(series / "ecg-diff-count-3_TRAIN_NA.csv"), "--label-column", "is_anomaly",
+            "--window", "64", "--stride", "4", "--epochs", "2", "--quiet", "--overwrite",
+            "--out", str(out / "ecg")],
+        "LSTM on GunPoint (20 epochs)": [
+            "train", "--model", "lstm", "--data", str(series / "GunPoint_TRAIN.ts"),
+            "--epochs", "20", "--quiet", "--overwrite", "--out", str(out / "lstm")],
+        "detect --data mammography": [
+            "detect", "--data", str(data / "adbench" / "23_mammography.npz"),
+            "--out", str(out / "scores.csv")],
+        "stacked MNIST (1 epoch)": [
+            "train", "--preset", "stacked-mnist", "--data-dir", str(data), "--epochs", "1",
+            "--quiet", "--overwrite", "--out", str(out / "stacked")],
+    }
+
+
+def timed(args: list[str], threads: int | None) -> tuple[float, str]:
+    """Seconds of one command, and the threads its run recorded (train runs) or '-'."""
+    extra = [] if threads is None else ["--threads", str(threads)]
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "aekit", *args, *extra], check=True, env=env,
+                   stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - start
+    metrics = Path(args[args.index("--out") + 1]) / "metrics.json"
+    used = "-"
+    if metrics.is_file() and (found := json.loads(metrics.read_text())["final"].get("threads")):
+        used = f"{found['count']} ({found['why']})"
+    return seconds, used
+
+
+def load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quiet", action="store_true", help="no competing process")
+    parser.add_argument("--repeats", type=int, default=1, help="runs per setting (the best "
+                                                               "is kept)")
+    parser.add_argument("--data-dir", type=Path, default=DATA)
+    args = parser.parse_args()
+    competitor = None if args.quiet else subprocess.Popen([sys.executable, "-c", SPIN])
+    print(f"{'no competing process' if args.quiet else 'one competing busy loop'}; "
+          f"{os.cpu_count()} cores; load before: {load()}", flush=True)
+    rows = []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, command in commands(args.data_dir, Path(tmp)).items():
+                seconds, used = {}, "-"
+                for threads in (None, 1, 2):
+                    runs = [timed(command, threads) for _ in range(args.repeats)]
+                    seconds[threads] = min(s for s, _ in runs)
+                    used = runs[0][1] if threads is None else used
+                best = min(seconds[1], seconds[2])
+                rows.append((name, seconds, best, used))
+                print(f"  {name}: default {seconds[None]:.1f} s, 1 thread {seconds[1]:.1f} s, "
+                      f"2 threads {seconds[2]:.1f} s", flush=True)
+    finally:
+        if competitor is not None:
+            competitor.kill()
+            competitor.wait()
+    print(f"\nload after: {load()} (1, 5, 15 min)\n")
+    print("| command | default s | --threads 1 s | --threads 2 s | default / best | within "
+          f"{TARGET}x | default's threads |\n|---|---|---|---|---|---|---|")
+    for name, seconds, best, used in rows:
+        ratio = seconds[None] / best
+        print(f"| {name} | {seconds[None]:.1f} | {seconds[1]:.1f} | {seconds[2]:.1f} | "
+              f"{ratio:.2f} | {'yes' if ratio <= TARGET else 'NO'} | {used} |")
+
+
+if __name__ == "__main__":
+    main()
