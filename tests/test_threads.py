@@ -109,3 +109,14 @@ def test_an_estimator_trains_with_its_n_jobs() -> None:
     assert detector.detector_.threads_ == threads.Threads(2, "--threads")
     config = TrainConfig(threads=threads.from_n_jobs(-1))
     assert config.threads == threads.machine_cores()
+
+
+def test_a_resume_takes_threads_without_changing_the_run(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert cli(["train", "--data", "digits", "--hidden", "16,4", "--epochs", "1", "--quiet",
+                "--out", str(out)]) == 0
+    assert cli(["train", "--resume", str(out), "--epochs", "2", "--threads", "1",
+                "--quiet"]) == 0
+    final = json.loads((out / "metrics.json").read_text())["final"]
+    assert (final["epochs"], final["threads"]) == (2, {"count": 1, "why": "--threads"})
+    assert json.loads((out / "config.json").read_text())["train"]["threads"] is None
