@@ -18,6 +18,7 @@ from aekit.config import TrainConfig
 from aekit.errors import AekitError
 from aekit.estimators import AnomalyDetector
 from aekit.report.summary import summary
+from aekit.tasks.classify import PretrainedClassifier
 from aekit.train.speed import step_flops
 
 
@@ -104,9 +105,15 @@ def test_a_run_records_the_threads_it_trained_with(tmp_path: Path) -> None:
 
 
 def test_an_estimator_trains_with_its_n_jobs() -> None:
-    x = aekit.load_source("digits").x.reshape(-1, 64)[:256].astype(np.float64)
+    digits = aekit.load_source("digits")
+    x = digits.x.reshape(-1, 64)[:256].astype(np.float64)
     detector = AnomalyDetector("stacked", hidden=(8,), epochs=1, n_jobs=2).fit(x)
     assert detector.detector_.threads_ == threads.Threads(2, "--threads")
+    table = AnomalyDetector(n_jobs=1).fit(x).detector_  # the ensemble of the table default
+    assert table.threads_ == threads.Threads(1, "--threads")
+    encoder = aekit.create_model("stacked", input_shape=(64,), hidden=(8,))
+    classifier = PretrainedClassifier(encoder, epochs=1, n_jobs=1).fit(x / 16, digits.y[:256])
+    assert classifier.threads_ == threads.Threads(1, "--threads")
     config = TrainConfig(threads=threads.from_n_jobs(-1))
     assert config.threads == threads.machine_cores()
 
