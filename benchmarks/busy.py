@@ -81,6 +81,8 @@ def main() -> None:
     competitor = None if args.quiet else subprocess.Popen([sys.executable, "-c", SPIN])
     print(f"{'no competing process' if args.quiet else 'one competing busy loop'}; "
           f"{os.cpu_count()} cores; load before: {load()}", flush=True)
+    # untimed: the first process to import torch reads it from disk, the rest from the cache
+    subprocess.run([sys.executable, "-c", "import aekit.cli.commands"], check=True)
     rows = []
     try:
         with tempfile.TemporaryDirectory() as tmp:

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from threadpoolctl import threadpool_info
 
 import aekit
 from aekit import threads
@@ -35,6 +36,10 @@ def _flops(preset: str) -> float:
     model = aekit.Autoencoder(aekit.ModelConfig(**{**found.model, "input_shape": [1, 28, 28]}))
     x = torch.rand(found.train["batch_size"], 1, 28, 28)
     return step_flops(model, x, None)
+
+
+def _blas_threads() -> set[int]:
+    return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
 
 
 @pytest.mark.parametrize(("step", "cores", "busy", "count", "why"), [
@@ -73,6 +78,10 @@ def test_a_given_count_then_omp_num_threads_win(monkeypatch: pytest.MonkeyPatch)
         assert threads.chosen(4, lambda: 2e6) == threads.Threads(4, "--threads")
     assert threads.chosen(None, lambda: 2e6).why == "OMP_NUM_THREADS"
     assert torch.get_num_threads() == count
+    blas_before = _blas_threads()
+    with threads.requested(1):  # numpy's and scipy's BLAS follow the command's count too
+        assert torch.get_num_threads() == 1 and _blas_threads() == {1}
+    assert _blas_threads() == blas_before
     with pytest.raises(AekitError, match=r"--threads: expected a number of threads >= 1, got 0"):
         threads.requested(0).__enter__()
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from threadpoolctl import threadpool_limits
 
 from aekit.errors import AekitError
 
@@ -103,8 +104,9 @@ _requested: int | None = None
 @contextlib.contextmanager
 def requested(count: int | None) -> Iterator[Threads]:
     """A command's threads: its `--threads` (None: none given) for every choice made while it
-    runs, and torch's count set to `chosen(None)` (the work's size is not known yet: training
-    refines it); both are restored at the end."""
+    runs, and torch's count and the BLAS libraries' (numpy's and scipy's OpenBLAS, which meet
+    at every call as torch's threads do: PCA, neighbour distances) set to `chosen(None)` (the
+    work's size is not known yet: training refines torch's); all are restored at the end."""
     global _requested
     if count is not None and count < 1:
         raise AekitError(f"--threads: expected a number of threads >= 1, got {count}")
@@ -113,7 +115,8 @@ def requested(count: int | None) -> Iterator[Threads]:
     try:
         choice = chosen(None)
         torch.set_num_threads(choice.count)
-        yield choice
+        with threadpool_limits(choice.count, user_api="blas"):
+            yield choice
     finally:
         _requested = before
         torch.set_num_threads(count_before)
