@@ -5,10 +5,12 @@ best of `--threads 1` and `--threads 2`, while one CPU-bound process competes fo
 
 The competitor is a Python busy loop in a subprocess, started before the first command and
 stopped after the last (`--quiet`: none, the same table on a quiet machine). Each command runs
-as a user would run it, a fresh `python -m aekit` process timed from start to exit, in the
-order default, 1, 2 threads, then the next command. The target: default within 1.25x of the
-best. The load (/proc/loadavg) is printed beside the table; on a shared machine it says how
-much other work the figures ran beside.
+as a user would run it, a fresh `python -m aekit` process timed from start to exit, in the order
+default, 1, 2 threads, then the next command. A run past `CUT` times the fastest so far of its
+command cannot be the best and is stopped there (shown as `>N`; a collapsing setting on a busy
+machine would otherwise take minutes). The target: default within 1.25x of the best. The load
+(/proc/loadavg) is printed beside the table; on a shared machine it says how much other work the
+figures ran beside.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pathlib import Path
 DATA = Path(os.environ.get("AEKIT_DATA") or
             Path(__file__).resolve().parents[2] / "shared" / "data")
 TARGET = 1.25
+CUT = 3.0
 SPIN = "while True:\n    pass\n"
 
 
@@ -52,19 +55,28 @@ def commands(data: Path, out: Path) -> dict[str, list[str]]:
     }
 
 
-def timed(args: list[str], threads: int | None) -> tuple[float, str]:
-    """Seconds of one command, and the threads its run recorded (train runs) or '-'."""
+def timed(args: list[str], threads: int | None, limit: float | None) -> tuple[float, str]:
+    """Seconds of one command (`limit` when stopped there), and the threads its run recorded
+    (train runs) or '-'."""
     extra = [] if threads is None else ["--threads", str(threads)]
     env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "aekit", *args, *extra], check=True, env=env,
-                   stdout=subprocess.DEVNULL)
-    seconds = time.perf_counter() - start
     metrics = Path(args[args.index("--out") + 1]) / "metrics.json"
+    metrics.unlink(missing_ok=True)
+    start = time.perf_counter()
+    try:
+        subprocess.run([sys.executable, "-m", "aekit", *args, *extra], check=True, env=env,
+                       stdout=subprocess.DEVNULL, timeout=limit)
+    except subprocess.TimeoutExpired:
+        return float(limit or 0), "-"
+    seconds = time.perf_counter() - start
     used = "-"
     if metrics.is_file() and (found := json.loads(metrics.read_text())["final"].get("threads")):
         used = f"{found['count']} ({found['why']})"
     return seconds, used
+
+
+def shown(seconds: float, cut: bool) -> str:
+    return f">{seconds:.1f}" if cut else f"{seconds:.1f}"
 
 
 def load() -> str:
@@ -87,15 +99,18 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             for name, command in commands(args.data_dir, Path(tmp)).items():
-                seconds, used = {}, "-"
+                seconds: dict[int | None, float] = {}
+                cut: dict[int | None, bool] = {}
+                used = "-"
                 for threads in (None, 1, 2):
-                    runs = [timed(command, threads) for _ in range(args.repeats)]
+                    limit = CUT * min(seconds.values()) if seconds else None
+                    runs = [timed(command, threads, limit) for _ in range(args.repeats)]
                     seconds[threads] = min(s for s, _ in runs)
+                    cut[threads] = limit is not None and seconds[threads] >= limit
                     used = runs[0][1] if threads is None else used
-                best = min(seconds[1], seconds[2])
-                rows.append((name, seconds, best, used))
-                print(f"  {name}: default {seconds[None]:.1f} s, 1 thread {seconds[1]:.1f} s, "
-                      f"2 threads {seconds[2]:.1f} s", flush=True)
+                    print(f"  {name}, {threads or 'default'} thread(s): "
+                          f"{shown(seconds[threads], cut[threads])} s", flush=True)
+                rows.append((name, seconds, cut, used))
     finally:
         if competitor is not None:
             competitor.kill()
@@ -103,10 +118,11 @@ def main() -> None:
     print(f"\nload after: {load()} (1, 5, 15 min)\n")
     print("| command | default s | --threads 1 s | --threads 2 s | default / best | within "
           f"{TARGET}x | default's threads |\n|---|---|---|---|---|---|---|")
-    for name, seconds, best, used in rows:
-        ratio = seconds[None] / best
-        print(f"| {name} | {seconds[None]:.1f} | {seconds[1]:.1f} | {seconds[2]:.1f} | "
-              f"{ratio:.2f} | {'yes' if ratio <= TARGET else 'NO'} | {used} |")
+    for name, seconds, cut, used in rows:
+        ratio = seconds[None] / min(seconds[1], seconds[2])
+        print(f"| {name} | {shown(seconds[None], cut[None])} | {shown(seconds[1], cut[1])} | "
+              f"{shown(seconds[2], cut[2])} | {'>' if cut[None] else ''}{ratio:.2f} | "
+              f"{'yes' if ratio <= TARGET and not cut[None] else 'NO'} | {used} |")
 
 
 if __name__ == "__main__":
