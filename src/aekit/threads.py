@@ -6,7 +6,7 @@ end of every parallel operation. When another process holds one of the cores, th
 lost its core is descheduled for a time slice and every other thread waits for it, at every
 operation; a small model makes thousands of short operations a second and runs many times
 slower than on one thread (conv1d on an ECG series, 2 cores, two other jobs: 36.9 s on two
-threads against 14.5 s on one). A small model also gains nothing from a second thread on a quiet
+threads against 14.5 s on one). A small model gains little from a second thread even on a quiet
 machine: its operations are too short to pay for the meeting.
 
 The rule (`rule`, a pure function of its inputs): as many threads as cores are free now, and no
@@ -33,11 +33,12 @@ from threadpoolctl import threadpool_limits
 from aekit.errors import AekitError
 
 FLOPS_PER_THREAD = 50e6
-"""FLOPs of one training step (forward and backward) below which another thread does not pay
-for its synchronisation: the dense models under it (keras-simple, 38 MFLOP a step; the
-digits demo, 2 MFLOP; the default LSTM and conv1d series models, 6-8 MFLOP) train as fast or
-faster on one thread, those well above it (stacked-mnist, 500 MFLOP; keras-conv, 570 MFLOP)
-faster on two."""
+"""FLOPs of one training step (forward and backward) each thread needs to pay for meeting the
+others at every operation. It lies between the models whose collapse under load the rule is
+for (the digits demo, 2 MFLOP a step; the default conv1d and LSTM series models, 2-8 MFLOP; the
+table detector's members, 2 MFLOP) and the MNIST models the speed suite runs on two threads
+on a quiet machine (stacked-mnist, 500 MFLOP; keras-conv, 570 MFLOP). keras-simple, 38 MFLOP,
+falls under it: on one thread it trained at 0.98x the plain loop's time (load 9)."""
 
 LOAD_SAMPLES = 5
 """Readings of the run queue taken (1 ms apart) to judge the load; their median ignores a
