@@ -31,27 +31,27 @@ CUT = 3.0
 SPIN = "while True:\n    pass\n"
 
 
-def commands(data: Path, out: Path) -> dict[str, list[str]]:
-    """What each row runs (after `python -m aekit`): short versions of a new user's first
-    commands."""
+def commands(data: Path, out: Path) -> dict[str, tuple[str, list[str]]]:
+    """Each row's key, name and what it runs (after `python -m aekit`): short versions of a new
+    user's first commands."""
     series = data / "timeseries"
     return {
-        "demo (50 epochs)": ["demo", "--epochs", "50", "--quiet", "--overwrite",
-                             "--out", str(out / "demo")],
-        "conv1d on ECG (2 epochs)": [
+        "demo": ("demo (50 epochs)", ["demo", "--epochs", "50", "--quiet", "--overwrite",
+                                       "--out", str(out / "demo")]),
+        "ecg": ("conv1d on ECG (2 epochs)", [
             "train", "--model", "conv1d", "--data",
             str(series / "ecg-diff-count-3_TRAIN_NA.csv"), "--label-column", "is_anomaly",
             "--window", "64", "--stride", "4", "--epochs", "2", "--quiet", "--overwrite",
-            "--out", str(out / "ecg")],
-        "LSTM on GunPoint (20 epochs)": [
+            "--out", str(out / "ecg")]),
+        "lstm": ("LSTM on GunPoint (20 epochs)", [
             "train", "--model", "lstm", "--data", str(series / "GunPoint_TRAIN.ts"),
-            "--epochs", "20", "--quiet", "--overwrite", "--out", str(out / "lstm")],
-        "detect --data mammography": [
+            "--epochs", "20", "--quiet", "--overwrite", "--out", str(out / "lstm")]),
+        "detect": ("detect --data mammography", [
             "detect", "--data", str(data / "adbench" / "23_mammography.npz"),
-            "--out", str(out / "scores.csv")],
-        "stacked MNIST (1 epoch)": [
+            "--out", str(out / "scores.csv")]),
+        "stacked": ("stacked MNIST (1 epoch)", [
             "train", "--preset", "stacked-mnist", "--data-dir", str(data), "--epochs", "1",
-            "--quiet", "--overwrite", "--out", str(out / "stacked")],
+            "--quiet", "--overwrite", "--out", str(out / "stacked")]),
     }
 
 
@@ -60,8 +60,10 @@ def timed(args: list[str], threads: int | None, limit: float | None) -> tuple[fl
     (train runs) or '-'."""
     extra = [] if threads is None else ["--threads", str(threads)]
     env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
-    metrics = Path(args[args.index("--out") + 1]) / "metrics.json"
-    metrics.unlink(missing_ok=True)
+    out = Path(args[args.index("--out") + 1])  # a run directory, or detect's CSV
+    metrics = out / "metrics.json" if args[0] in ("train", "demo") else None
+    if metrics is not None:
+        metrics.unlink(missing_ok=True)
     start = time.perf_counter()
     try:
         subprocess.run([sys.executable, "-m", "aekit", *args, *extra], check=True, env=env,
@@ -70,8 +72,9 @@ def timed(args: list[str], threads: int | None, limit: float | None) -> tuple[fl
         return float(limit or 0), "-"
     seconds = time.perf_counter() - start
     used = "-"
-    if metrics.is_file() and (found := json.loads(metrics.read_text())["final"].get("threads")):
-        used = f"{found['count']} ({found['why']})"
+    if metrics is not None and metrics.is_file():
+        found = json.loads(metrics.read_text())["final"].get("threads")
+        used = f"{found['count']} ({found['why']})" if found else "-"
     return seconds, used
 
 
@@ -89,6 +92,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=1, help="runs per setting (the best "
                                                                "is kept)")
     parser.add_argument("--data-dir", type=Path, default=DATA)
+    parser.add_argument("--only", help="comma-separated rows to run: demo, ecg, lstm, detect, "
+                                       "stacked (default: all)")
     args = parser.parse_args()
     competitor = None if args.quiet else subprocess.Popen([sys.executable, "-c", SPIN])
     print(f"{'no competing process' if args.quiet else 'one competing busy loop'}; "
@@ -98,7 +103,9 @@ def main() -> None:
     rows = []
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            for name, command in commands(args.data_dir, Path(tmp)).items():
+            for key, (name, command) in commands(args.data_dir, Path(tmp)).items():
+                if args.only and key not in args.only.split(","):
+                    continue
                 seconds: dict[int | None, float] = {}
                 cut: dict[int | None, bool] = {}
                 used = "-"
