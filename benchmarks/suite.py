@@ -195,6 +195,7 @@ def measure(name: str, variants: list[str], epochs: int, data_dir: Path, limit: 
             "first_epoch_s": first[variant],
             "test_mse": metrics.recon_errors(x_test, recon)["mse"],
             "train_per_s": len(x) / s, "gflop_epoch": flops / 1e9, "gflops": flops / s / 1e9,
+            "threads": str(trainer.threads),  # aekit's default: the thread rule's choice
         })
     rows[0]["inference"] = inference(first_model, x_test, rows[0]["train_per_s"],
                                      encode_flops, flops / len(x))
@@ -295,7 +296,8 @@ def main() -> None:
         args.json.write_text(json.dumps(result))
         return
     peak, peak_bf16 = matmul_peak(), matmul_peak(torch.bfloat16)
-    print(f"{torch.get_num_threads()} threads, torch {torch.__version__}; matmul peak fp32 "
+    print(f"{torch.get_num_threads()} threads (the plain loop's; aekit's: its thread rule), "
+          f"torch {torch.__version__}; matmul peak fp32 "
           f"{peak:.0f} GFLOP/s, bf16 {peak_bf16:.0f} GFLOP/s", flush=True)
     rows: list[dict[str, Any]] = []
     shared = ["--variants", args.variants, "--epochs", str(args.epochs), "--data-dir",
@@ -306,7 +308,8 @@ def main() -> None:
             print(f"{name}: skipped (no preset {name!r} yet)", flush=True)
         for r in got:
             print(f"{name:13s} {r['variant']:12s} aekit {r['aekit_s']:.3f} s/epoch, plain "
-                  f"{r['plain_s']:.3f}, ratio {r['ratio']:.2f}, test MSE {r['test_mse']:.5f}",
+                  f"{r['plain_s']:.3f}, ratio {r['ratio']:.2f}, test MSE {r['test_mse']:.5f}, "
+                  f"threads {r['threads']}",
                   flush=True)
         rows += got
     peak = max(peak, matmul_peak())  # the machine is shared: the better of two peaks

@@ -272,7 +272,9 @@ class TrainConfig(_Section):
                          "GPUs and CPUs with AMX/AVX512-BF16)", choices=PRECISIONS)
     compile: bool = opt(False, "torch.compile the training step (compiling takes tens of "
                         "seconds; pays on long runs only)")
-    threads: int | None = opt(None, "torch threads for training (default: torch's, all cores)")
+    threads: int | None = opt(None, "torch threads (default: one per 50 MFLOP of a training "
+                              "step, at most the cores other processes leave free; "
+                              "OMP_NUM_THREADS if set)")
     kl_warmup: int = opt(0, "raise the KL weight linearly from 0 over this many epochs",
                          metavar="EPOCHS")
     schedule: str = opt("constant", "learning rate: constant, or cosine (warm-up over 5%% of "

@@ -56,7 +56,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     """Codes of an aekit autoencoder as features.
 
     Takes the parameters of `aekit.train.estimator.AutoencoderEstimator` (model, preset, hidden,
-    epochs, lr, batch_size, options, input_shape, scaling, random_state, device).
+    epochs, lr, batch_size, options, input_shape, scaling, random_state, device, n_jobs).
     `transform` gives (N, code_size) codes, `inverse_transform` decodes codes back to rows in
     the input's units, and `score` is the negative mean squared reconstruction error (in the
     scaled units), so GridSearchCV without `scoring` prefers the better reconstruction.

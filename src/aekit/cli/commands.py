@@ -49,6 +49,7 @@ def train(args: argparse.Namespace) -> str | dict[str, Any] | None:
     if args.resume:
         given = {**cli_options.given_flags(args),
                  **{k: getattr(args, k) for k in ("preset", "out") if getattr(args, k)}}
+        given.pop("threads", None)  # the command's threads (held for it), not the run's maths
         if run.run_kind(args.resume) is SEMISUPERVISED:
             found = semisup_run.resume_semisup_run(args.resume, quiet=quiet, device=args.device,
                                                    **given)

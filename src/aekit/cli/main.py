@@ -76,6 +76,7 @@ def _ctrl_c_held() -> Iterator[list[int]]:
 
 
 def _run(commands: ModuleType, args: argparse.Namespace, argv: list[str]) -> int:
+    from aekit import threads
     from aekit.train import distributed
     from aekit.train.trainer import TrainingInterrupted
 
@@ -86,7 +87,8 @@ def _run(commands: ModuleType, args: argparse.Namespace, argv: list[str]) -> int
                                  f"{args.nproc}")
             distributed.exec_torchrun(args.nproc, arguments.without_nproc(argv))
         name = commands.HANDLERS.get(args.command, args.command.replace("-", "_"))
-        result = getattr(commands, name)(args)
+        with threads.requested(getattr(args, "threads", None)):
+            result = getattr(commands, name)(args)
     except TrainingInterrupted as exc:
         print(f"aekit: {one_line(exc)}", file=sys.stderr)
         return 130

@@ -10,7 +10,7 @@ from aekit.cli import arguments
 from aekit.cli.arguments import CSV, NPY, ONNX, PNG
 from aekit.cli.catalog import import_parts
 from aekit.cli.options import READ_FIELDS, SECTIONS, add_flags, add_part_flags
-from aekit.config import BINARIZE, DataConfig
+from aekit.config import BINARIZE, DataConfig, TrainConfig
 
 
 def _run(p: argparse.ArgumentParser, data: bool = True) -> None:
@@ -23,6 +23,13 @@ def _run(p: argparse.ArgumentParser, data: bool = True) -> None:
 def _device(p: Any) -> None:
     p.add_argument("--device", default="auto", help="{device} (auto: a GPU when present; "
                                                     "cuda:N picks one)")
+
+
+def _compute(p: Any) -> None:
+    """Where and on how many threads a command runs its model: --device, and --threads as the
+    training config declares it."""
+    _device(p)
+    add_flags(p, TrainConfig, ("threads",))
 
 
 def _train(sub: Any) -> None:
@@ -82,7 +89,7 @@ def _apply(sub: Any) -> None:
                    help="VAE: importance samples per input for the NLL (default: 1000)")
     p.add_argument("--seed", type=int, default=0, help="seed of the VAE's draws and of a "
                                                        "static binarisation (default: 0)")
-    _device(p)
+    _compute(p)
     for name, what in (("encode", "write the codes of data as an (N, code) float32 .npy"),
                        ("reconstruct", "write reconstructions of data as a .npy shaped like "
                                        "the input, in its own units")):
@@ -95,7 +102,7 @@ def _apply(sub: Any) -> None:
         p.add_argument("--precision", default="fp32", help="fp32 (default) or bf16 autocast")
         p.add_argument("--compile", action="store_true",
                        help="torch.compile the model first (seconds; pays on large data)")
-        _device(p)
+        _compute(p)
     p = sub.add_parser("denoise", help="corrupt data with seeded noise, clean it with a run, "
                                        "write the cleaned (and noisy) arrays")
     _run(p)
@@ -105,7 +112,7 @@ def _apply(sub: Any) -> None:
     p.add_argument("--out", required=True, type=NPY, help="cleaned .npy, shaped like the input")
     p.add_argument("--noisy-out", type=NPY, help="also write the noisy inputs (.npy)")
     p.add_argument("--figure", type=PNG, help="also draw noisy / cleaned / original rows (PNG)")
-    _device(p)
+    _compute(p)
     p = sub.add_parser("features", help="draw first-layer weights and the inputs that "
                                         "activate a unit most")
     _run(p)
@@ -113,13 +120,13 @@ def _apply(sub: Any) -> None:
     p.add_argument("--units", type=int, default=30, help="weight images to draw (default: 30)")
     p.add_argument("--unit", type=int, default=0,
                    help="unit whose top inputs to draw (default: 0)")
-    _device(p)
+    _compute(p)
     p = sub.add_parser("map", help="scatter the codes of data in 2-D, coloured by label (PNG)")
     _run(p)
     p.add_argument("--out", required=True, type=PNG, help="output .png file")
     p.add_argument("--method", choices=("pca", "tsne"), default="pca",
                    help="how codes larger than 2-D are brought to 2-D (default: pca)")
-    _device(p)
+    _compute(p)
     p = sub.add_parser("pretrain", help="classify with few labels on a trained encoder, next to "
                                         "the same net from scratch and a linear probe")
     _run(p)
@@ -132,7 +139,7 @@ def _apply(sub: Any) -> None:
     p.add_argument("--batch-size", type=int, default=32, help="mini-batch size (default: 32)")
     p.add_argument("--seed", type=int, default=0, help="seed for the label choice and init")
     p.add_argument("--out", required=True, help="classifier run directory to write")
-    _device(p)
+    _compute(p)
 
 
 def _generate(sub: Any) -> None:
@@ -151,7 +158,7 @@ def _generate(sub: Any) -> None:
                    help="2-D codes: decode an N x N grid of the prior's quantiles (seed 004)")
     p.add_argument("--chain", type=int, metavar="STEPS",
                    help="denoising run: alternate its corruption and reconstruction from noise")
-    _device(p)
+    _compute(p)
 
 
 def _detect(sub: Any) -> None:
@@ -178,7 +185,7 @@ def _detect(sub: Any) -> None:
     p.add_argument("--figure", type=PNG, help="PNG: score histogram by class, or the series "
                                               "with its scores and flagged points (default with "
                                               "labels: --out with .png)")
-    _device(p)
+    _compute(p)
 
 
 def _ecosystem(sub: Any) -> None:
@@ -193,6 +200,7 @@ def _ecosystem(sub: Any) -> None:
     p.add_argument("--part", default="full", help="encoder (x -> code), decoder (code -> "
                                                   "reconstruction) or full (default)")
     p.add_argument("--out", required=True, type=ONNX, help="output file, e.g. model.onnx")
+    add_flags(p, TrainConfig, ("threads",))
     p.set_defaults(limit=64)  # check samples; --limit N checks on N
     p = sub.add_parser("reproduce", help="run one seed system end to end through its preset: "
                                          "its figures and reproduce.json (aekit's number beside "
@@ -205,8 +213,7 @@ def _ecosystem(sub: Any) -> None:
     p.add_argument("--data-dir", help="folder holding the data sets (mnist/, timeseries/)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run in --out")
     p.add_argument("--seed", type=int, help="training seed instead of the preset's")
-    p.add_argument("--threads", type=int, help="torch threads for training (default: torch's)")
-    _device(p)
+    _compute(p)
     sub.add_parser("models", help="list the registered architectures")
     sub.add_parser("presets", help="list the presets, one line each")
 
@@ -222,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=150, help="training epochs (default: 150)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run in --out")
-    _device(p)
+    _compute(p)
     for add in (_train, _apply, _generate, _ecosystem, _detect):
         add(sub)
     arguments.finish(sub)

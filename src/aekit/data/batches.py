@@ -57,7 +57,9 @@ class BatchSource(Protocol):
 
 class MemoryBatches:
     """Data held as one tensor: each batch is an index slice of the epoch's permutation, so
-    there is no per-sample Python and no worker process."""
+    there is no per-sample Python and no worker process. Rows are gathered with `index_select`,
+    which copies whole rows; `x[idx]` (advanced indexing) computes an offset per element and
+    took 2-3x as long for a batch of 128 MNIST images on one thread."""
 
     def __init__(self, x: torch.Tensor, y: torch.Tensor | None, batch_size: int, seed: int,
                  rank: int = 0, size: int = 1):
@@ -71,4 +73,5 @@ class MemoryBatches:
         for step in range(start, self.n_batches):
             idx, count, weight = rank_share(perm[step * self.batch:(step + 1) * self.batch],
                                             self.rank, self.size)
-            yield self.x[idx], None if self.y is None else self.y[idx], count, weight
+            yield (self.x.index_select(0, idx),
+                   None if self.y is None else self.y.index_select(0, idx), count, weight)

@@ -77,12 +77,14 @@ class AnomalyDetector(BaseDetector, AutoencoderEstimator):
                  lr: float | None = None, batch_size: int | None = None,
                  options: dict[str, Any] | None = None, input_shape: tuple[int, ...] | None = None,
                  scaling: str = "auto", random_state: int = 0, device: str = "cpu",
-                 anomaly_score: str = "auto", contamination: float = DEFAULT_CONTAMINATION,
+                 n_jobs: int | None = None, anomaly_score: str = "auto",
+                 contamination: float = DEFAULT_CONTAMINATION,
                  threshold: float | None = None):
         AutoencoderEstimator.__init__(self, model, preset=preset, hidden=hidden, epochs=epochs,
                                       lr=lr, batch_size=batch_size, options=options,
                                       input_shape=input_shape, scaling=scaling,
-                                      random_state=random_state, device=device)
+                                      random_state=random_state, device=device,
+                                      n_jobs=n_jobs)
         BaseDetector.__init__(self, contamination=contamination, threshold=threshold)
         self.anomaly_score = anomaly_score
 
@@ -91,7 +93,7 @@ class AnomalyDetector(BaseDetector, AutoencoderEstimator):
         score, the ensemble for a table, the image default for images (N, channels, height,
         width); else one autoencoder from the parameters, scored by `anomaly_score` (mse for
         "auto")."""
-        shared = {"random_state": self.random_state, "device": self.device,
+        shared = {"random_state": self.random_state, "device": self.device, "n_jobs": self.n_jobs,
                   "contamination": self.contamination, "threshold": self.threshold}
         if self.anomaly_score == "auto" and not self._chooses_model():
             if x.ndim == 2 and self.scaling in ("auto", "standard"):

@@ -39,6 +39,7 @@ from aekit.detect.base import DEFAULT_CONTAMINATION, BaseDetector
 from aekit.metrics import element_errors, flat_codes, spread, squared_errors
 from aekit.model import Autoencoder
 from aekit.scores.neighbours import neighbour_distance, reference_rows
+from aekit.threads import Threads, from_n_jobs
 from aekit.train.estimator import module_from_state, module_state
 from aekit.train.members import Members
 from aekit.train.trainer import Trainer
@@ -85,24 +86,26 @@ def default_plan(n_rows: int, n_features: int) -> Plan:
     return Plan((width, code), epochs=epochs, batch_size=batch)
 
 
-def train_members(x: np.ndarray, plan: Plan, seed: int, device: str = "cpu"
-                  ) -> list[Autoencoder]:
+def train_members(x: np.ndarray, plan: Plan, seed: int, device: str = "cpu",
+                  threads: int | None = None) -> tuple[list[Autoencoder], Threads | None]:
     """`plan.members` autoencoders on the scaled rows `x`, each initialised from its own seed,
-    trained side by side on the same batches (`train.members`) through the one Trainer;
-    returned in float64 eval mode for row-independent scores."""
+    trained side by side on the same batches (`train.members`) through the one Trainer with
+    `threads` (None: the rule); returned in float64 eval mode for row-independent scores, with
+    the threads training used."""
     model_config = ModelConfig(arch="stacked", input_shape=(x.shape[1],), hidden=plan.hidden,
                                activation="elu", code_activation="none", output="none",
                                loss="trimmed-mse")
     config = TrainConfig(epochs=plan.epochs, batch_size=plan.batch_size, lr=1e-3,
-                         seed=seed * 1000, val_split=0.0)
+                         seed=seed * 1000, val_split=0.0, threads=threads)
     with torch.random.fork_rng(devices=[]):
         models = []
         for k in range(plan.members):
             torch.manual_seed(seed * 1000 + k)
             models.append(Autoencoder(model_config))
         group = Members(models)
-        Trainer(group, config, device=device).fit(x)
-    return [model.double().eval() for model in group.unstack()]
+        trainer = Trainer(group, config, device=device)
+        trainer.fit(x)
+    return [model.double().eval() for model in group.unstack()], trainer.threads
 
 
 @dataclass(frozen=True)
@@ -206,25 +209,28 @@ class EnsembleDetector(BaseDetector):
     rows, `plan_.members` narrow autoencoders trained on them, their views of each row
     combined as `combine` says.
 
-    Parameters: random_state (the members' seeds and the reference rows), device, and the
-    base's contamination and threshold. Fitted: `plan_`, `scaling_`, `members_` and
+    Parameters: random_state (the members' seeds and the reference rows), device, n_jobs (torch
+    threads for training, scikit-learn's way: None the rule, -1 all cores), and the base's
+    contamination and threshold. Fitted: `plan_`, `scaling_`, `members_`, `threads_` and
     `score_state_`, besides the base's `decision_scores_`, `threshold_` and `labels_`. Samples
     of more than one axis are read as rows of their values.
     """
 
-    def __init__(self, *, random_state: int = 0, device: str = "cpu",
+    def __init__(self, *, random_state: int = 0, device: str = "cpu", n_jobs: int | None = None,
                  contamination: float = DEFAULT_CONTAMINATION, threshold: float | None = None):
         super().__init__(contamination=contamination, threshold=threshold)
         self.random_state = random_state
         self.device = device
+        self.n_jobs = n_jobs
 
     def _fit(self, x: np.ndarray) -> np.ndarray:
         rows = x.reshape(len(x), -1)
         self.plan_ = default_plan(*rows.shape)
         self.scaling_ = fit_scaling(Dataset(rows, None, "X", "tabular"), "standard")
         scaled = self.scaling_.apply(rows).astype(np.float64)
-        self.members_ = train_members(scaled.astype(np.float32), self.plan_, self.random_state,
-                                      self.device)
+        self.members_, self.threads_ = train_members(
+            scaled.astype(np.float32), self.plan_, self.random_state, self.device,
+            from_n_jobs(self.n_jobs))
         self.score_state_, scores = fit_state(self.members_, scaled, self.random_state)
         return scores
 

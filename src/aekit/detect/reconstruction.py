@@ -44,12 +44,14 @@ class ReconstructionDetector(BaseDetector, AutoencoderEstimator):
                  lr: float | None = None, batch_size: int | None = None,
                  options: dict[str, Any] | None = None, input_shape: tuple[int, ...] | None = None,
                  scaling: str = "auto", random_state: int = 0, device: str = "cpu",
-                 anomaly_score: str = "mse", contamination: float = DEFAULT_CONTAMINATION,
+                 n_jobs: int | None = None, anomaly_score: str = "mse",
+                 contamination: float = DEFAULT_CONTAMINATION,
                  threshold: float | None = None):
         AutoencoderEstimator.__init__(self, model, preset=preset, hidden=hidden, epochs=epochs,
                                       lr=lr, batch_size=batch_size, options=options,
                                       input_shape=input_shape, scaling=scaling,
-                                      random_state=random_state, device=device)
+                                      random_state=random_state, device=device,
+                                      n_jobs=n_jobs)
         BaseDetector.__init__(self, contamination=contamination, threshold=threshold)
         self.anomaly_score = anomaly_score
 

@@ -195,7 +195,7 @@ def reproduce(name: str, out: str | Path, *, data_dir: str | None = None, quick:
         "title": system.title, "quick": quick, "data": source, "test_data": ctx.test.name,
         "epochs": run.metrics["final"]["epochs"], "train_seconds": round(train_seconds, 2),
         "wall_seconds": round(time.perf_counter() - started, 2),
-        "machine": machine(train.get("threads")),
+        "machine": machine((run.metrics["final"].get("threads") or {}).get("count")),
         # other jobs on the machine stretch wall times: the 1/5/15-minute load averages say so
         "load_average": [round(v, 2) for v in os.getloadavg()],
         "metrics": found, "figures": figures, "note": system.note,

@@ -26,6 +26,8 @@ def summary(result: Any) -> str:
         (f"{split} MSE", fmt(final["mse"])),
         (f"PCA-{final['code_size']} {split} MSE", fmt(final["pca_mse"])),
         ("training time", f"{final['seconds']:.1f} s"),
+        *([("threads", f"{final['threads']['count']} ({final['threads']['why']})")]
+          if final.get("threads") else []),
         ("run directory", str(result.path)),
     ]
     width = max(len(k) for k, _ in rows)

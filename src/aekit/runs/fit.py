@@ -185,4 +185,5 @@ def final_metrics(trainer: Trainer, prepared: Prepared, seconds: float) -> dict[
                                    trainer.model.code_size),
         "code_size": trainer.model.code_size,
         "seconds": seconds,
+        "threads": dataclasses.asdict(trainer.threads) if trainer.threads else None,
     }

@@ -32,6 +32,7 @@ from aekit.report import plots
 from aekit.runs.kinds import CLASSIFIER
 from aekit.runs.run import load, load_run, read_config, run_kind
 from aekit.tensors import load_tensors
+from aekit.threads import from_n_jobs
 from aekit.train.callbacks import Callback
 from aekit.train.estimator import Estimator
 from aekit.train.trainer import Trainer
@@ -72,6 +73,9 @@ class PretrainedClassifier(ClassifierMixin, Estimator):
         Train only the softmax head.
     random_state : int
         Seeds the head's (and, from scratch, the encoder's) initial weights and the batches.
+    n_jobs : int or None
+        torch threads for training: None the rule of `aekit.threads`, -1 all cores, N that
+        many. Fitted: `threads_`, what training used.
 
     Examples
     --------
@@ -81,7 +85,7 @@ class PretrainedClassifier(ClassifierMixin, Estimator):
 
     def __init__(self, autoencoder: Autoencoder | str | None = None, *, from_scratch: bool = False,
                  freeze: bool = False, epochs: int = 200, lr: float = 1e-3, batch_size: int = 32,
-                 random_state: int = 0, device: str = "cpu"):
+                 random_state: int = 0, device: str = "cpu", n_jobs: int | None = None):
         self.autoencoder = autoencoder
         self.from_scratch = from_scratch
         self.freeze = freeze
@@ -90,15 +94,17 @@ class PretrainedClassifier(ClassifierMixin, Estimator):
         self.batch_size = batch_size
         self.random_state = random_state
         self.device = device
+        self.n_jobs = n_jobs
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> PretrainedClassifier:
         classes, y_index = np.unique(np.asarray(y), return_inverse=True)
         config = fine_tuning_config(epochs=self.epochs, lr=self.lr, batch_size=self.batch_size,
-                                    seed=self.random_state)
+                                    seed=self.random_state, threads=from_n_jobs(self.n_jobs))
         trainer = classifier_trainer(_autoencoder(self.autoencoder), len(classes), config,
                                      from_scratch=self.from_scratch, freeze=self.freeze,
                                      device=self.device)
         trainer.fit(X, y_train=y_index)
+        self.threads_ = trainer.threads
         return self._fitted(trainer.model, classes)
 
     @classmethod

@@ -30,6 +30,7 @@ from aekit.data.sources import Dataset
 from aekit.errors import AekitError
 from aekit.model import Autoencoder
 from aekit.presets import resolve
+from aekit.threads import from_n_jobs
 from aekit.train.trainer import Trainer
 
 _KINDS = {1: "tabular", 2: "series", 3: "image"}  # sample rank -> how aekit scales the data
@@ -111,13 +112,17 @@ class AutoencoderEstimator(Estimator):
         Seed of the weights, the batch order and any training noise.
     device : str
         "cpu", "cuda" or "auto".
+    n_jobs : int or None
+        torch threads for training: None the rule of `aekit.threads` (the model's size and the
+        cores free), -1 all cores, N that many. Fitted: `threads_`, what training used.
     """
 
     def __init__(self, model: str | None = None, *, preset: str | None = None,
                  hidden: tuple[int, ...] | None = None, epochs: int | None = None,
                  lr: float | None = None, batch_size: int | None = None,
                  options: dict[str, Any] | None = None, input_shape: tuple[int, ...] | None = None,
-                 scaling: str = "auto", random_state: int = 0, device: str = "cpu"):
+                 scaling: str = "auto", random_state: int = 0, device: str = "cpu",
+                 n_jobs: int | None = None):
         self.model = model
         self.preset = preset
         self.hidden = hidden
@@ -129,6 +134,7 @@ class AutoencoderEstimator(Estimator):
         self.scaling = scaling
         self.random_state = random_state
         self.device = device
+        self.n_jobs = n_jobs
 
     def _chooses_model(self) -> bool:
         """Whether any model or training parameter (or a preset) was set."""
@@ -154,6 +160,8 @@ class AutoencoderEstimator(Estimator):
         train.update({k: chosen[k] for k in ("epochs", "lr", "batch_size")
                       if chosen[k] is not None})
         train["seed"] = int(self.random_state)
+        if self.n_jobs is not None:
+            train["threads"] = from_n_jobs(self.n_jobs)
         model_config, train_config, _ = resolve(self.preset, model, train, {},
                                                 train_base={"val_split": 0.0})
         return model_config, train_config
@@ -176,7 +184,9 @@ class AutoencoderEstimator(Estimator):
         with torch.random.fork_rng(devices=[]):  # seeded without touching the caller's RNG
             torch.manual_seed(train_config.seed)
             model = Autoencoder(prepared.model_config)
-            Trainer(model, train_config, device=self.device).fit(prepared.train, prepared.val)
+            trainer = Trainer(model, train_config, device=self.device)
+            trainer.fit(prepared.train, prepared.val)
+        self.threads_ = trainer.threads
         # float64 inference: float32 results shift by ~1e-6 with the batch's composition, and
         # scikit-learn expects a row's output not to depend on the rows beside it
         self._set_model(model.double().eval(), prepared.scaling)

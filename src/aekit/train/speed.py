@@ -11,7 +11,9 @@ section):
 - `precision="bf16"`: autocast of the forward pass; on CPUs with AMX/AVX512-BF16 and on GPUs.
 - `compile=True`: torch.compile of the forward and backward; pays only for long runs (the
   first step compiles for tens of seconds).
-- `threads`: torch's intra-op thread count for the run.
+- `threads`: torch's intra-op thread count for the run; when none is given, `aekit.threads`'
+  rule chooses it from the FLOPs of a step (`step_flops`, counted on the first batch) and the
+  cores free.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
 
+from aekit import threads
 from aekit.config import TrainConfig
 from aekit.device import autocast
 
@@ -52,24 +56,48 @@ def param_groups(model: nn.Module, config: TrainConfig) -> list[dict[str, Any]]:
 
 
 @contextlib.contextmanager
-def applied(model: nn.Module, optimizer: torch.optim.Optimizer, config: TrainConfig
-            ) -> Iterator[None]:
+def applied(model: nn.Module, optimizer: torch.optim.Optimizer) -> Iterator[None]:
     """While training: the model leaves the folded penalties' gradients to the optimizer, and
-    torch uses `config.threads`; both are restored afterwards, so the model used outside `fit`
-    differentiates its whole loss."""
+    the thread count `use_threads` sets is in force; both are restored afterwards, so the model
+    used outside `fit` differentiates its whole loss, with the caller's threads."""
     folded = {g[FOLDED] for g in optimizer.param_groups if FOLDED in g}
-    threads = torch.get_num_threads()
-    if config.threads is not None:
-        torch.set_num_threads(config.threads)
+    count = torch.get_num_threads()
     switch = hasattr(model, "folded_penalties")
     if switch:
         model.folded_penalties = {name: name in folded for name in model.folded_penalties}
     try:
         yield
     finally:
-        torch.set_num_threads(threads)
+        torch.set_num_threads(count)
         if switch:
             model.folded_penalties = dict.fromkeys(model.folded_penalties, False)
+
+
+def use_threads(model: nn.Module, config: TrainConfig, xb: torch.Tensor,
+                yb: torch.Tensor | None) -> threads.Threads:
+    """Set torch's threads for training on batches like `xb`: `config.threads`, else the
+    process's choice, else the rule on the step's FLOPs (not counted when compiled: the
+    compiled graph is not what the counter sees)."""
+    measure = None if config.compile else (lambda: step_flops(model, xb, yb))
+    chosen = threads.chosen(config.threads, measure)
+    torch.set_num_threads(chosen.count)
+    return chosen
+
+
+def step_flops(model: nn.Module, xb: torch.Tensor, yb: torch.Tensor | None) -> float:
+    """FLOPs of one training step on the batch `xb` (and labels `yb`): three times those of
+    a forward pass (the backward pass costs about twice the forward). The pass runs in eval
+    mode, without gradients, on a forked random state, so training is left exactly as it was
+    (no batch-norm statistics updated, no random numbers drawn)."""
+    training = model.training
+    with torch.random.fork_rng(devices=[]), torch.no_grad(), \
+            FlopCounterMode(display=False) as counter:
+        model.eval()
+        try:
+            model(xb) if yb is None else model(xb, yb)
+        finally:
+            model.train(training)
+    return 3.0 * counter.get_total_flops()
 
 
 def forward_step(model: nn.Module, config: TrainConfig, device: torch.device

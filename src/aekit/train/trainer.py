@@ -26,11 +26,12 @@ from aekit.data.batches import BatchSource, MemoryBatches
 from aekit.device import resolve_device
 from aekit.errors import AekitError, one_line
 from aekit.metrics import loss_terms
+from aekit.threads import Threads
 from aekit.train import checkpoint as ckpt
 from aekit.train import distributed
 from aekit.train.callbacks import Callback, KLWarmup, Progress
 from aekit.train.optim import learning_rate, make_optimizer
-from aekit.train.speed import applied, forward_step, param_groups
+from aekit.train.speed import applied, forward_step, param_groups, use_threads
 
 CHECKPOINT = "last.safetensors"
 
@@ -75,6 +76,7 @@ class Trainer:
         self.history: list[dict[str, Any]] = []
         self.stop = False
         self._signal: str | None = None
+        self.threads: Threads | None = None  # what the last `fit` trained with
 
     def _emit(self, hook: str, **kwargs: Any) -> None:
         for callback in self.callbacks:
@@ -108,7 +110,8 @@ class Trainer:
         self.stop = False
         self._emit("on_fit_start", val=val)  # None when there is none
         with self._stop_on_signals(), torch.autograd.set_detect_anomaly(
-                self.config.detect_anomaly), applied(self.model, self.optimizer, self.config):
+                self.config.detect_anomaly), applied(self.model, self.optimizer):
+            self.threads = None  # chosen again on this fit's first batch: the load may differ
             while self.epoch < self.config.epochs and not self.stop:
                 self.model.train()
                 self._emit("on_epoch_start", n_batches=n_batches)
@@ -117,6 +120,8 @@ class Trainer:
                 for step, (xb, yb, count, weight) in enumerate(
                         source.epoch(self.epoch, self.step), self.step):
                     xb = xb if transform is None else transform(xb)
+                    if self.threads is None:
+                        self.threads = use_threads(self.model, self.config, xb, yb)
                     loss = (self._forward(xb) if yb is None else self._forward(xb, yb)).loss
                     value = loss.item()
                     if not math.isfinite(value):
