@@ -101,6 +101,11 @@ def squared_errors(model: Autoencoder, x: np.ndarray, weights: np.ndarray | None
                  ).astype(np.float64)
 
 
+def row_element_errors(model: Autoencoder, x: np.ndarray) -> np.ndarray:
+    """(N, elements) squared reconstruction errors of the scaled samples `x`, float64."""
+    return infer(model, x, lambda xb: _element_squares(model, xb)).astype(np.float64)
+
+
 def element_errors(model: Autoencoder, x: np.ndarray) -> np.ndarray:
     """Mean squared reconstruction error of each input element over the samples `x`, float64."""
     return infer(model, x, lambda xb: _element_squares(model, xb)).mean(0, dtype=np.float64)

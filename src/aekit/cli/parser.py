@@ -169,9 +169,14 @@ def _detect(sub: Any) -> None:
                    help="scores CSV: one row per sample or time point")
     how = p.add_mutually_exclusive_group()
     how.add_argument("--threshold", type=float, help="flag scores above this value")
-    how.add_argument("--contamination", type=float,
+    how.add_argument("--contamination", metavar="FRACTION|auto",
                      help="flag this fraction of the training data, in (0, 0.5] (default 0.05); "
-                          "the threshold is a quantile of the training scores kept in the run")
+                          "the threshold is a quantile of the training scores kept in the run; "
+                          "auto: median + 3 robust standard deviations (1.4826 * MAD) of the "
+                          "training scores, when the fraction is unknown")
+    p.add_argument("--explain", type=int, metavar="K",
+                   help="tables: add, per row, the K columns that contribute most to its score "
+                        "and their shares (explain_1, explain_1_share, ...)")
     p.add_argument("--score", help="with RUN, the anomaly score: {score} (default: mse; l1, l2, "
                                    "linf: reconstruction errors; code: distance of the code "
                                    "from the training codes)")

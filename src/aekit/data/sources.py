@@ -32,6 +32,8 @@ class Dataset:
     kind: str  # "image": scaled by full_scale into [0, 1]; "tabular"/"series": standardised
     full_scale: float = 1.0
     features: list[str] | None = None  # a CSV's feature column names, in order
+    paths: list[str] | None = None  # an image folder's files, relative to it, in sample order
+    anomaly_labels: bool = False  # y is 0 = normal / 1 = anomaly (class folders named so)
 
     def __len__(self) -> int:
         return len(self.x)
@@ -108,8 +110,11 @@ def read_raw(spec: str, config: DataConfig | None = None, *,
     elif name == "synthetic-3d":
         data = _synthetic_3d(split or "train")
     elif Path(spec).is_dir():
-        x, y = images.read_image_folder(Path(spec), config.image_size, budget.max_bytes)
+        x, y, paths = images.read_image_folder(Path(spec), config.image_size,
+                                               budget.max_bytes)
         data = _as_dataset(x, y, Path(spec), "image")
+        data.paths = paths
+        data.anomaly_labels = y is not None and images.anomaly_classes(Path(spec))
     elif filetypes.is_file_source(spec):
         path = Path(spec)
         formats.regular_file(path)
