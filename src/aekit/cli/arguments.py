@@ -57,32 +57,35 @@ class Parser(argparse.ArgumentParser):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self._later: list[Callable[[], None]] = []
+        self._later: list[tuple[Callable[[], None], Callable[[], None]]] = []
 
-    def add_later(self, add: Callable[[], None]) -> None:
-        """Run `add` (which adds flags) before this parser first parses or shows its help:
-        `train`'s part options need the parts imported (torch), which no other command's help
-        should pay for."""
-        self._later.append(add)
+    def add_later(self, add: Callable[[], None], add_for_help: Callable[[], None]) -> None:
+        """Run `add` (which adds flags) before this parser first parses, or `add_for_help`
+        (the same flags as the help lists them) when it only shows its help: `train`'s part
+        options need the parts imported (torch) to parse, not to be listed."""
+        self._later.append((add, add_for_help))
 
-    def complete(self) -> Parser:
-        """This parser with every flag added later in place."""
+    def complete(self, for_help: bool = False) -> Parser:
+        """This parser with every flag added later in place (for its help alone: as listed)."""
         while self._later:
-            self._later.pop(0)()
+            add, add_for_help = self._later.pop(0)
+            (add_for_help if for_help else add)()
         return self
 
     def parse_known_args(self, args: Any = None, namespace: Any = None
                          ) -> tuple[argparse.Namespace, list[str]]:
-        self.complete()
+        given = list(args) if args is not None else []
+        shown = given[:given.index("--")] if "--" in given else given
+        self.complete(for_help=bool({"-h", "--help"} & set(shown)))
         return super().parse_known_args(args, namespace)
 
     def format_help(self) -> str:
         """The help, with each `{kind}` in an option's text replaced by the names registered
-        under that kind (which imports the parts, so only a sub-command's help pays for it)."""
-        self.complete()
+        under that kind (from the catalog: no part is imported)."""
+        self.complete(for_help=True)
         kinds = catalog.wanted([action.help or "" for action in self._actions])
         if kinds:
-            names = catalog.registered(kinds)  # imports the parts: only when help is shown
+            names = catalog.registered(kinds)
             for action in self._actions:
                 action.help = action.help and action.help.format_map(names)
         return super().format_help()

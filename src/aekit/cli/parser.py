@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 from typing import Any
 
-from aekit.cli import arguments
+from aekit.cli import arguments, catalog
 from aekit.cli.arguments import CSV, NPY, ONNX, PNG
-from aekit.cli.catalog import import_parts
-from aekit.cli.options import READ_FIELDS, SECTIONS, add_flags, add_part_flags
+from aekit.cli.options import READ_FIELDS, SECTIONS, add_flags, add_listed_flags, add_part_flags
 from aekit.config import BINARIZE, DataConfig
 
 
@@ -46,10 +46,10 @@ def _train(sub: Any) -> None:
         return groups[title]
 
     def part_flags() -> None:
-        import_parts()
+        importlib.import_module("aekit.parts")  # registers every part with its options
         add_part_flags(part_group)
 
-    p.add_later(part_flags)
+    p.add_later(part_flags, lambda: add_listed_flags(part_group, catalog.part_flags()))
     training = groups["training"]
     _device(training)
     training.add_argument("--nproc", type=int, metavar="N",
