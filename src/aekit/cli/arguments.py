@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -75,8 +76,8 @@ class Parser(argparse.ArgumentParser):
     def parse_known_args(self, args: Any = None, namespace: Any = None
                          ) -> tuple[argparse.Namespace, list[str]]:
         given = list(args) if args is not None else []
-        shown = given[:given.index("--")] if "--" in given else given
-        self.complete(for_help=bool({"-h", "--help"} & set(shown)))
+        self._given = given[:given.index("--")] if "--" in given else given
+        self.complete(for_help=bool({"-h", "--help"} & set(self._given)))
         return super().parse_known_args(args, namespace)
 
     def format_help(self) -> str:
@@ -89,6 +90,17 @@ class Parser(argparse.ArgumentParser):
             for action in self._actions:
                 action.help = action.help and action.help.format_map(names)
         return super().format_help()
+
+    def error(self, message: str) -> Any:
+        """argparse's error; a missing required option is reported after any option it does
+        not know on the same line, which argparse's required check would hide."""
+        unknown = [arg for arg in getattr(self, "_given", []) if arg.startswith("-")
+                   and not self._negative_number_matcher.match(arg)
+                   and arg.split("=")[0] not in self._option_string_actions]
+        if unknown and message.startswith("the following arguments are required"):
+            message = (f"unrecognized arguments: {' '.join(self.hints(self, unknown))}; "
+                       f"{message.replace('the following arguments are', 'also')}")
+        super().error(message)
 
     def parse_args(self, args: Any = None, namespace: Any = None) -> argparse.Namespace:
         parsed, extra = self.parse_known_args(args, namespace)
@@ -104,14 +116,19 @@ class Parser(argparse.ArgumentParser):
         return None
 
     @staticmethod
-    def error_unknown(parser: argparse.ArgumentParser, extra: list[str]) -> None:
+    def hints(parser: argparse.ArgumentParser, extra: list[str]) -> list[str]:
+        """The unknown options among `extra`, each with the nearest real one."""
         known = [s for s in parser._option_string_actions if s.startswith("--")]
         hints = []
         for arg in extra:
             if arg.startswith("-"):
                 close = difflib.get_close_matches(arg.split("=")[0], known, n=1, cutoff=0.6)
                 hints += [f"{arg} (did you mean {close[0]}?)" if close else arg]
-        parser.error(f"unrecognized arguments: {' '.join(hints or extra)}")
+        return hints
+
+    @staticmethod
+    def error_unknown(parser: argparse.ArgumentParser, extra: list[str]) -> None:
+        parser.error(f"unrecognized arguments: {' '.join(Parser.hints(parser, extra) or extra)}")
 
 
 def finish(sub: argparse._SubParsersAction) -> None:
@@ -179,8 +196,13 @@ def without_nproc(argv: list[str]) -> list[str]:
 
 
 def print_result(result: Any) -> None:
+    """A dict as indented JSON, each list of plain values on one line (a confusion matrix's
+    rows one per line, not one number per line)."""
     if isinstance(result, dict):
-        print(json.dumps(result, indent=2, default=_json_default))
+        text = json.dumps(result, indent=2, default=_json_default)
+        print(re.sub(r"\[(\n[^\[\]{}\"]*)\]",  # json.dumps breaks lines in lists, never in strings
+                     lambda m: "[" + ", ".join(v.strip() for v in m.group(1).split(",")) + "]",
+                     text))
     else:
         print(result)
 
