@@ -17,13 +17,12 @@ from typing import Any
 import numpy as np
 
 from aekit.config import DataConfig, TrainConfig, replace
-from aekit.data.sources import known_sources, ram_gib
+from aekit.data.sources import known_sources
 from aekit.errors import AekitError
 from aekit.train.callbacks import Callback
 from aekit.train.optim import learning_rate
 
 RESUMABLE = ("epochs", "lr", "clip_grad")  # options a resume may change
-BYTES_PER_PARAMETER = 16  # float32 weights, gradients and two Adam moments
 
 
 def note(message: str) -> None:
@@ -42,17 +41,6 @@ def clamp_resources(train: TrainConfig, data: DataConfig) -> tuple[TrainConfig, 
         note(f"workers {data.workers} is more than this machine's {cores} cores; using {cores}")
         data = replace(data, workers=cores)
     return train, data
-
-
-def check_model_memory(shapes: dict[str, list[int]], option: str) -> None:
-    """Refuse a model whose weights, gradients and optimizer state exceed 80% of the RAM,
-    found from its shapes before a byte is allocated."""
-    params = sum(math.prod(shape) for shape in shapes.values())
-    needed, limit = params * BYTES_PER_PARAMETER / 2**30, 0.8 * ram_gib()
-    if needed > limit:
-        raise AekitError(f"{option}: the model has {params:,} parameters, {needed:.2f} GiB with "
-                         f"gradients and optimizer state, more than the {limit:.2f} GiB (80% of "
-                         "this machine's memory) it may use; choose smaller sizes")
 
 
 def resume_config(stored: TrainConfig, meta: dict[str, Any], given: dict[str, Any]
