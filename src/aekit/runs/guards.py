@@ -45,7 +45,11 @@ def clamp_resources(train: TrainConfig, data: DataConfig) -> tuple[TrainConfig, 
 
 def resume_config(stored: TrainConfig, meta: dict[str, Any], given: dict[str, Any]
                   ) -> tuple[TrainConfig, TrainConfig]:
-    """(the options in effect at the checkpoint, the options to continue with)."""
+    """(the options in effect at the checkpoint, the options to continue with). An option
+    given with the value the run already has (`--threads 1` on a one-thread run) is no
+    change, so it is accepted."""
+    unset = object()  # an option outside the training config is always a change
+    given = {k: v for k, v in given.items() if k in RESUMABLE or getattr(stored, k, unset) != v}
     unknown = sorted(set(given) - set(RESUMABLE))
     if unknown:
         names = ", ".join("--" + n.replace("_", "-") for n in unknown)
