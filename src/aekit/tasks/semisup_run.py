@@ -118,10 +118,10 @@ def summary(finished: Run) -> str:
             f"unlabelled rows, {found['train_seconds']} s ({found['seconds_per_epoch']} s per "
             f"epoch); accuracy on the rows whose labels were hidden: "
             f"{found['hidden_label_accuracy']:.4f}\n"
-            f"  aekit evaluate {where} --data {test_source(finished.data_config.source)}")
+            f"  aekit evaluate {where} --data {evaluation_source(finished.data_config.source)}")
 
 
-def test_source(source: str) -> str:
+def evaluation_source(source: str) -> str:
     """What to evaluate a run trained on `source` with: a named set's test split, else a
     labelled file like the training one."""
     name = source.partition(":")[0]
