@@ -85,6 +85,7 @@ def load_source(spec: str, config: DataConfig | None = None, *, length: int | No
     if config.limit is not None:
         data.x = data.x[:config.limit]
         data.y = None if data.y is None else data.y[:config.limit]
+        data.paths = None if data.paths is None else data.paths[:config.limit]
     needed = data.x.size * 4 / 2**30
     if needed > allowed:
         raise AekitError(f"{spec}: needs {needed:.2f} GiB as float32, more than the "

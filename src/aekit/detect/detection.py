@@ -89,7 +89,7 @@ def fit_and_score(data: Dataset, train: Dataset | None = None, device: str = "cp
     if train is None:
         detector.fit(rows)
         return Detection(detector.decision_scores_, detector.labels_, detector.threshold_,
-                         labels, *_index(data),
+                         labels, *sample_index(data),
                          explained=_explained(detector, rows, explain, data.features))
     fitted_on = _samples(train)
     if fitted_on.shape[1:] != rows.shape[1:]:
@@ -97,11 +97,11 @@ def fit_and_score(data: Dataset, train: Dataset | None = None, device: str = "cp
                          f"has {_layout(rows)}")
     found = score_samples(detector.fit(fitted_on), rows, labels, explain=explain,
                           columns=data.features)
-    found.index, found.index_name = _index(data)
+    found.index, found.index_name = sample_index(data)
     return found
 
 
-def _index(data: Dataset) -> tuple[list[str], str]:
+def sample_index(data: Dataset) -> tuple[list[str], str]:
     """What names a sample in scores.csv: an image's path in its folder, else its number."""
     if data.paths is not None:
         return data.paths, "path"

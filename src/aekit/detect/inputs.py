@@ -41,8 +41,11 @@ def detect_with_run(loaded: Run, spec: str | None, given: dict[str, Any], *, sco
     window = loaded.data_config.window
     if window is None:
         data = load_for_run(loaded, spec, given, label_column=labels)
-        return detection.score_samples(detector, data.x, anomaly_labels(data), times,
-                                       explain, data.features), data.name
+        found = detection.score_samples(detector, data.x, anomaly_labels(data), times,
+                                        explain, data.features)
+        if data.paths is not None:
+            found.index, found.index_name = detection.sample_index(data)
+        return found, data.name
     if explain is not None:
         raise AekitError("--explain: a series run scores points from windows, not columns; "
                          "--explain is for tables")
