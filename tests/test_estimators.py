@@ -16,7 +16,9 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from aekit.data.sources import load_source
 from aekit.detect.detector import AnomalyDetector
+from aekit.errors import AekitError
 from aekit.estimators import AutoencoderOutlierDetector, AutoencoderTransformer
 
 TINY = {"hidden": (4, 2), "epochs": 2, "batch_size": 64}
@@ -116,3 +118,11 @@ def test_bad_parameters_fail_at_fit_naming_them(digits) -> None:
         AutoencoderOutlierDetector(contamination=0.7).fit(x)
     with pytest.raises(ValueError, match="unknown score 'mae'"):
         AutoencoderOutlierDetector(anomaly_score="mae").fit(x)
+
+
+def test_estimators_check_the_model_size_before_allocating(data_dir) -> None:
+    """hidden=(10**9,) would ask for tens of GiB: refused in one line, as the CLI's --hidden
+    is, before a byte is allocated (seconds, not an allocator failure)."""
+    x = load_source(str(data_dir / "adbench" / "39_vertebral.npz")).x[:50]
+    with pytest.raises(AekitError, match=r"hidden: the model has [\d,]+ parameters, .* GiB"):
+        AutoencoderOutlierDetector(hidden=(10**9,)).fit(x)

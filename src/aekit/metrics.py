@@ -101,6 +101,11 @@ def squared_errors(model: Autoencoder, x: np.ndarray, weights: np.ndarray | None
                  ).astype(np.float64)
 
 
+def row_element_errors(model: Autoencoder, x: np.ndarray) -> np.ndarray:
+    """(N, elements) squared reconstruction errors of the scaled samples `x`, float64."""
+    return infer(model, x, lambda xb: _element_squares(model, xb)).astype(np.float64)
+
+
 def element_errors(model: Autoencoder, x: np.ndarray) -> np.ndarray:
     """Mean squared reconstruction error of each input element over the samples `x`, float64."""
     return infer(model, x, lambda xb: _element_squares(model, xb)).mean(0, dtype=np.float64)
@@ -127,6 +132,8 @@ def loss_terms(model: Autoencoder, x: np.ndarray | torch.Tensor | Any, batch_siz
     """Sample-weighted mean of the model's loss and each of its terms, in eval mode.
 
     `x` may also be streamed data: an object whose `sequential(batch_size)` yields batches.
+    A VAE's loss draws codes (the -ELBO); they come from a fixed seed on a forked random
+    state, so the figure is repeatable and validation leaves training's random stream alone.
     """
     device = next(model.parameters()).device
     if hasattr(x, "sequential"):
@@ -138,11 +145,13 @@ def loss_terms(model: Autoencoder, x: np.ndarray | torch.Tensor | Any, batch_siz
     model.eval()
     sums: dict[str, torch.Tensor] = {}
     n = 0
-    for xb in batches:
-        out = model(xb)
-        n += len(xb)
-        for name, value in {"loss": out.loss, **out.terms}.items():
-            sums[name] = sums.get(name, 0) + value * len(xb)
+    with torch.random.fork_rng(devices=[device.index or 0] if device.type == "cuda" else []):
+        torch.manual_seed(0)
+        for xb in batches:
+            out = model(xb)
+            n += len(xb)
+            for name, value in {"loss": out.loss, **out.terms}.items():
+                sums[name] = sums.get(name, 0) + value * len(xb)
     model.train(was_training)
     return {name: float(total) / max(n, 1) for name, total in sums.items()}
 

@@ -95,8 +95,8 @@ class Autoencoder(nn.Module):
         if self.training and self.iw_train > 1:  # the IWAE bound replaces recon + KL
             terms = {"iw_bound": self.latent.iw_bound(h, x, self.log_likelihood)}
         else:
-            recon_term = (lookup("nll", self.config.loss)(logits, recon, x).mean()
-                          if self.variational else self._loss(logits, recon, x))
+            recon_term = (self._expected_nll(h, logits, recon, x) if self.variational
+                          else self._loss(logits, recon, x))
             terms = {"recon": recon_term, **terms}
         if self.adversary is not None and self.training:
             terms["prior"] = self.adversary.prior_term(code)
@@ -107,6 +107,16 @@ class Autoencoder(nn.Module):
         first, *rest = terms.values()  # not sum(): 0 + term is one more op and node per step
         loss = sum(rest, first)
         return AEOutput(loss, code, terms, logits, self.output_activation, recon)
+
+    def _expected_nll(self, h: torch.Tensor, logits: torch.Tensor, recon: torch.Tensor | None,
+                      x: torch.Tensor) -> torch.Tensor:
+        """The -ELBO's reconstruction term, E_q[-log p(x | z)] by one drawn code: the training
+        code is one already; in eval mode the mean code's output is kept for reconstructions
+        and a draw is decoded for the loss."""
+        if not self.training:
+            logits = self.decoder(self.latent.draw(h))
+            recon = None if self.config.loss in ON_LOGITS else self.output_activation(logits)
+        return lookup("nll", self.config.loss)(logits, recon, x).mean()
 
     @property
     def can_generate(self) -> bool:

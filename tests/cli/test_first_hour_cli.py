@@ -119,3 +119,12 @@ def test_quick_reproduction_is_labelled_beside_the_gallery_full_run(
     assert printed["full_run"]["epochs"] == 25 and printed["full_run"]["test_mse"] < 0.02
     page = (out / "run" / "report.html").read_text()
     assert "QUICK SMOKE TEST" in page and "full_run_reconstructions.png" in page
+
+
+def test_a_missing_required_option_does_not_hide_a_typo(capsys) -> None:
+    """`detect` without --out and with a misspelt option names both, the typo first."""
+    with pytest.raises(SystemExit):
+        main(["detect", "--data", "digits", "--contaminaton", "0.1", "--threshold", "-1"])
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "unrecognized arguments: --contaminaton (did you mean --contamination?)" in err
+    assert "required: --out" in err and "-1" not in err.split("required")[0]

@@ -35,6 +35,8 @@ def test_folder_round_trips_pixels_and_labels(digit_folder: tuple[Path, np.ndarr
     order = np.argsort(labels, kind="stable")  # files are read class by class, then by name
     np.testing.assert_array_equal(data.x[:, 0], pixels[order])
     np.testing.assert_array_equal(data.y, np.searchsorted(np.unique(labels), labels[order]))
+    assert data.paths[0].startswith("class_") and data.paths[0].endswith(".png")
+    assert aekit.load_source(str(root), limit=5).paths == data.paths[:5]  # one per sample
 
 
 def test_mixed_sizes_need_image_size(tmp_path: Path) -> None:

@@ -65,6 +65,7 @@ def test_multivariate_ts(tmp_path: Path) -> None:
 
 def test_unequal_lengths_pad_or_resample(tmp_path: Path) -> None:
     path = _edited(tmp_path, "1.0,2.0,4.0:1")
+    path.write_text(path.read_text().replace("@equalLength true", "@equalLength false"))
     padded, resampled = (aekit.load_source(str(path), pad=pad).x for pad in ("mask", "resample"))
     assert padded.shape == resampled.shape == (3, 150, 1)
     assert padded[2, :3, 0].tolist() == [1, 2, 4] and np.isnan(padded[2, 3:]).all()
@@ -116,3 +117,67 @@ def test_npy_series_needs_kind(tmp_path: Path) -> None:
     np.save(path, x[:, :, 0], allow_pickle=False)
     assert aekit.load_source(str(path), kind="series").x.shape == (50, 150, 1)
     assert aekit.load_source(str(path)).kind == "tabular"
+
+
+def _regression_ts(path: Path, rows: slice) -> np.ndarray:
+    """A stand-in for Tecator (no UCR regression file is in the shared data): GunPoint's real
+    series, cut to Tecator's 100 steps, in Tecator's layout (`@targetLabel true`, a float
+    target after the last ':'); the target is each series' peak, a real property of it."""
+    lines = GUNPOINT.read_text().splitlines()
+    at = lines.index("@data") + 1
+    series = np.array([[float(v) for v in line.split(":")[0].split(",")[:100]]
+                       for line in lines[at:][rows]])
+    targets = series.max(1)
+    header = ["@problemName Tecator", "@timeStamps false", "@missing false",
+              "@univariate true", "@equalLength true", "@seriesLength 100",
+              "@targetLabel true", "@data"]
+    body = [",".join(f"{v:g}" for v in s) + f":{t:.4f}" for s, t in zip(series, targets,
+                                                                          strict=True)]
+    path.write_text("\n".join(header + body) + "\n")
+    return targets
+
+
+def test_regression_ts_reads_its_float_target_and_trains(tmp_path: Path, capsys) -> None:
+    """`@targetLabel true`: the last field is a float target, not a dimension; train and
+    evaluate read the file as series with that target."""
+    train, test = tmp_path / "tecator_TRAIN.ts", tmp_path / "tecator_TEST.ts"
+    targets = _regression_ts(train, slice(0, 40))
+    _regression_ts(test, slice(40, 50))
+    data = aekit.load_source(str(train))
+    assert data.x.shape == (40, 100, 1) and data.y.dtype == np.float32
+    np.testing.assert_allclose(data.y, targets, atol=1e-4)
+    from aekit.cli.main import main
+
+    run = tmp_path / "run"
+    assert main(["train", "--data", str(train), "--hidden", "16,4", "--epochs", "2",
+                 "--out", str(run), "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", str(run), "--data", str(test)]) == 0
+    assert "mse" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (("@univariate true", "@dimensions 3"), "@dimensions 3: the series have 1"),
+    (("@seriesLength 150", "@seriesLength 140"), "@seriesLength 140: the series have 150"),
+])
+def test_a_header_that_lies_is_refused_in_one_line(tmp_path: Path, edit, message) -> None:
+    path = tmp_path / "lying.ts"
+    path.write_text(GUNPOINT.read_text().replace(*edit, 1))
+    with pytest.raises(aekit.AekitError, match=message) as info:
+        aekit.load_source(str(path))
+    assert "\n" not in str(info.value)
+
+
+def test_equal_length_header_on_ragged_rows_is_refused(tmp_path: Path) -> None:
+    path = _edited(tmp_path, "1.0,2.0,4.0:1")
+    with pytest.raises(aekit.AekitError, match="@equalLength true, but the series have "
+                                               "lengths 3 to 150"):
+        aekit.load_source(str(path))
+
+
+def test_longer_equal_length_series_are_resampled_for_a_model(tmp_path: Path) -> None:
+    """GunPoint's 150 steps for a model of 115 are resampled down, as the data guide says."""
+    x, _ = read_ts(GUNPOINT, length=115)
+    full, _ = read_ts(GUNPOINT)
+    assert x.shape == (50, 115, 1)
+    assert x[:, [0, -1], 0] == pytest.approx(full[:, [0, -1], 0])

@@ -222,7 +222,7 @@ def test_detect_errors_name_the_problem(tmp_path, capsys) -> None:
         (["--data", _npz(tmp_path / "wide.npz", np.zeros((5, 6)))],
          r"wide.npz: samples have shape \(6,\), the model expects \(4,\)"),
         (["--data", _npz(tmp_path / "x.npz", x), "--contamination", "0.6"],
-         "--contamination: expected a fraction in \\(0, 0.5\\], got 0.6"),
+         "--contamination: expected a fraction in \\(0, 0.5\\] or auto, got 0.6"),
         (["--data", _npz(tmp_path / "y.npz", x, np.full(200, 2))],
          "labels of .*y.npz must be 0 \\(normal\\) or 1 \\(anomaly\\), found 2"),
         (["--data", _npz(tmp_path / "x.npz", x), "--score", "mae"], "unknown score 'mae'"),

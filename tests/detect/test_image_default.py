@@ -4,10 +4,12 @@
 
 from __future__ import annotations
 
+import csv
 import json
 
 import numpy as np
 import pytest
+from PIL import Image
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score
 
@@ -104,3 +106,30 @@ def test_detect_refuses_images_fitted_on_a_table(tmp_path, mnist, capsys) -> Non
     assert "--train: " in err[0] and "has 784 features, --data" in err[0]
     assert err[0].endswith("has images of 1x28x28")
     assert not (tmp_path / "scores.csv").exists()
+
+
+@pytest.mark.parametrize("classes", [("normal", "anomaly"), ("0", "1")])
+def test_detect_on_an_image_folder_names_files_and_labels_by_class_folder(tmp_path, mnist,
+                                                                          capsys, classes):
+    """PNGs of MNIST 1s in `normal/` (or `0/`) and other digits in `anomaly/` (or `1/`):
+    scores.csv has each image's path in the folder, the class folders give 0/1 labels (normal
+    is 0 whatever the sorted order), and the metrics follow."""
+    ones = mnist["x_train"][mnist["y_train"] == 1][:300]
+    others = mnist["x_train"][mnist["y_train"] != 1][:15]
+    root = tmp_path / "images"
+    for name, images in zip(classes, (ones, others), strict=True):
+        (root / name).mkdir(parents=True)
+        for i, image in enumerate(images):
+            Image.fromarray((image[0] * 255).astype(np.uint8)).save(root / name / f"{i:03d}.png")
+    out = tmp_path / "scores.csv"
+    capsys.readouterr()
+    assert main(["detect", "--data", str(root), "--out", str(out)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["n"] == 315 and result["n_anomalies"] == 15
+    assert result["roc_auc"] > 0.9
+    with out.open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == ["path", "score", "flag", "label"]
+    by_path = {row["path"]: row["label"] for row in rows}
+    assert by_path[f"{classes[0]}/000.png"] == "0" and by_path[f"{classes[1]}/014.png"] == "1"
+    assert len(by_path) == 315

@@ -248,3 +248,16 @@ def test_iwae_objective_is_the_elbo_at_k1_tighter_at_larger_k_and_trains(mnist):
     assert after < before - 200, (before, after)
     with pytest.raises(AekitError, match="iw_train"):
         create_model("stacked", input_shape=(4,), hidden=(2,), iw_train=5)
+
+
+def test_vae_validation_loss_is_the_sampled_neg_elbo_that_evaluate_reports(small_vae):
+    """The validation loss draws its code as training does, so it is the -ELBO: within 0.5
+    nats of `neg_elbo` on the same data (decoding the mean code would make it ~10 nats too
+    low); reconstructions stay those of the mean code, deterministic."""
+    model, x = small_vae
+    val_loss = metrics.loss_terms(model, x)["loss"]
+    neg_elbo = metrics.neg_elbo_per_sample(model, x).mean()
+    assert abs(val_loss - neg_elbo) < 0.5, (val_loss, neg_elbo)
+    assert metrics.loss_terms(model, x)["loss"] == val_loss  # repeatable draws
+    torch.testing.assert_close(metrics.reconstruct(model, x[:20]),
+                               metrics.reconstruct(model, x[:20]))

@@ -181,11 +181,11 @@ def test_resume_changes_only_what_can_change_and_records_it(tmp_path: Path,
                                                             capsys: pytest.CaptureFixture
                                                             ) -> None:
     run = tmp_path / "run"
-    assert _train(run, "--epochs", "2", "--lr", "0.003") == 0
+    assert _train(run, "--epochs", "2", "--lr", "0.003", "--threads", "1") == 0
     assert main(["train", "--resume", str(run), "--hidden", "10", "--epochs", "3"]) == 2
     assert "--hidden cannot change when resuming" in capsys.readouterr().err
     assert main(["train", "--resume", str(run), "--epochs", "3", "--lr", "0.0003",
-                 "--clip-grad", "1.0", "--quiet"]) == 0
+                 "--clip-grad", "1.0", "--threads", "1", "--quiet"]) == 0  # threads as run
     loaded = aekit.load_run(run)
     assert loaded.train_config.lr == 0.0003 and loaded.train_config.clip_grad == 1.0
     history = loaded.metrics["history"]

@@ -158,12 +158,15 @@ def test_cli_train_evaluate_encode(tmp_path: Path, capsys: pytest.CaptureFixture
     out = tmp_path / "semi"
     assert main(["train", "--preset", "semisup-mnist", "--hidden", "64,32", "--labels", "50",
                  "--seed", "1", "--epochs", "3", "--data", "digits:train", "--out", str(out),
-                 "--device", "cpu", "--quiet"]) == 0
-    capsys.readouterr()
+                 "--device", "cpu"]) == 0
+    assert f"aekit evaluate {out} --data digits:test" in capsys.readouterr().out  # the source
     assert main(["evaluate", str(out), "--data", "digits:test"]) == 0
-    result = json.loads(capsys.readouterr().out)
+    printed = capsys.readouterr().out
+    result = json.loads(printed)
     assert result["n"] == 297 and 0.3 < result["accuracy"] <= 1
     assert np.sum(result["confusion_matrix"]) == 297
+    rows = re.findall(r"^ +\[\d+(?:, \d+)+\],?$", printed, re.MULTILINE)
+    assert len(rows) == len(result["confusion_matrix"]) == 10  # printed as a matrix
     config = json.loads((out / "config.json").read_text())
     assert config["kind"] == "semi-supervised"
     del config["kind"]  # a run written before runs named their kind: inferred from its keys

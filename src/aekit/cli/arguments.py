@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -57,35 +58,49 @@ class Parser(argparse.ArgumentParser):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self._later: list[Callable[[], None]] = []
+        self._later: list[tuple[Callable[[], None], Callable[[], None]]] = []
 
-    def add_later(self, add: Callable[[], None]) -> None:
-        """Run `add` (which adds flags) before this parser first parses or shows its help:
-        `train`'s part options need the parts imported (torch), which no other command's help
-        should pay for."""
-        self._later.append(add)
+    def add_later(self, add: Callable[[], None], add_for_help: Callable[[], None]) -> None:
+        """Run `add` (which adds flags) before this parser first parses, or `add_for_help`
+        (the same flags as the help lists them) when it only shows its help: `train`'s part
+        options need the parts imported (torch) to parse, not to be listed."""
+        self._later.append((add, add_for_help))
 
-    def complete(self) -> Parser:
-        """This parser with every flag added later in place."""
+    def complete(self, for_help: bool = False) -> Parser:
+        """This parser with every flag added later in place (for its help alone: as listed)."""
         while self._later:
-            self._later.pop(0)()
+            add, add_for_help = self._later.pop(0)
+            (add_for_help if for_help else add)()
         return self
 
     def parse_known_args(self, args: Any = None, namespace: Any = None
                          ) -> tuple[argparse.Namespace, list[str]]:
-        self.complete()
+        given = list(args) if args is not None else []
+        self._given = given[:given.index("--")] if "--" in given else given
+        self.complete(for_help=bool({"-h", "--help"} & set(self._given)))
         return super().parse_known_args(args, namespace)
 
     def format_help(self) -> str:
         """The help, with each `{kind}` in an option's text replaced by the names registered
-        under that kind (which imports the parts, so only a sub-command's help pays for it)."""
-        self.complete()
+        under that kind (from the catalog: no part is imported)."""
+        self.complete(for_help=True)
         kinds = catalog.wanted([action.help or "" for action in self._actions])
         if kinds:
-            names = catalog.registered(kinds)  # imports the parts: only when help is shown
+            names = catalog.registered(kinds)
             for action in self._actions:
                 action.help = action.help and action.help.format_map(names)
         return super().format_help()
+
+    def error(self, message: str) -> Any:
+        """argparse's error; a missing required option is reported after any option it does
+        not know on the same line, which argparse's required check would hide."""
+        unknown = [arg for arg in getattr(self, "_given", []) if arg.startswith("-")
+                   and not self._negative_number_matcher.match(arg)
+                   and arg.split("=")[0] not in self._option_string_actions]
+        if unknown and message.startswith("the following arguments are required"):
+            message = (f"unrecognized arguments: {' '.join(self.hints(self, unknown))}; "
+                       f"{message.replace('the following arguments are', 'also')}")
+        super().error(message)
 
     def parse_args(self, args: Any = None, namespace: Any = None) -> argparse.Namespace:
         parsed, extra = self.parse_known_args(args, namespace)
@@ -101,14 +116,19 @@ class Parser(argparse.ArgumentParser):
         return None
 
     @staticmethod
-    def error_unknown(parser: argparse.ArgumentParser, extra: list[str]) -> None:
+    def hints(parser: argparse.ArgumentParser, extra: list[str]) -> list[str]:
+        """The unknown options among `extra`, each with the nearest real one."""
         known = [s for s in parser._option_string_actions if s.startswith("--")]
         hints = []
         for arg in extra:
             if arg.startswith("-"):
                 close = difflib.get_close_matches(arg.split("=")[0], known, n=1, cutoff=0.6)
                 hints += [f"{arg} (did you mean {close[0]}?)" if close else arg]
-        parser.error(f"unrecognized arguments: {' '.join(hints or extra)}")
+        return hints
+
+    @staticmethod
+    def error_unknown(parser: argparse.ArgumentParser, extra: list[str]) -> None:
+        parser.error(f"unrecognized arguments: {' '.join(Parser.hints(parser, extra) or extra)}")
 
 
 def finish(sub: argparse._SubParsersAction) -> None:
@@ -185,8 +205,13 @@ def without_nproc(argv: list[str]) -> list[str]:
 
 
 def print_result(result: Any) -> None:
+    """A dict as indented JSON, each list of plain values on one line (a confusion matrix's
+    rows one per line, not one number per line)."""
     if isinstance(result, dict):
-        print(json.dumps(result, indent=2, default=_json_default))
+        text = json.dumps(result, indent=2, default=_json_default)
+        print(re.sub(r"\[(\n[^\[\]{}\"]*)\]",  # json.dumps breaks lines in lists, never in strings
+                     lambda m: "[" + ", ".join(v.strip() for v in m.group(1).split(",")) + "]",
+                     text))
     else:
         print(result)
 

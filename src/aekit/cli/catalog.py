@@ -1,17 +1,22 @@
-"""Registered names by kind, for the help texts. Each kind is registered by importing the
-module that defines it; only the kinds a help text names are imported (torch, not sklearn,
-for `train --help`)."""
+"""Registered names by kind and the parts' flags, as the help texts show them, read from
+`catalog.json` beside this module: `aekit COMMAND --help` then imports neither torch nor the
+parts. The file is made from the live registry by `aekit.cli.catalog_build`, and a default-suite
+test keeps the two equal."""
 
 from __future__ import annotations
 
-import importlib
+import functools
+import json
 import string
+from pathlib import Path
+from typing import Any
 
-from aekit import registry
+CATALOG = Path(__file__).with_name("catalog.json")
 
-HOMES = {"score": "aekit.scores", "optimizer": "aekit.train.optim",
-         "device": "aekit.device"}
-"""Where each kind outside `aekit.parts` is registered."""
+
+@functools.cache
+def _catalog() -> dict[str, Any]:
+    return json.loads(CATALOG.read_text())
 
 
 def wanted(texts: list[str]) -> set[str]:
@@ -19,13 +24,13 @@ def wanted(texts: list[str]) -> set[str]:
     return {name for text in texts for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
-def import_parts() -> None:
-    """Register every model part, with its options (what `train`'s part flags are made of)."""
-    importlib.import_module("aekit.parts")
-
-
 def registered(kinds: set[str]) -> dict[str, str]:
     """Kind -> its names, comma-separated (what `{kind}` in a help text becomes)."""
-    for kind in kinds:
-        importlib.import_module(HOMES.get(kind, "aekit.parts"))
-    return {kind: ", ".join(registry.names(kind)) for kind in kinds}
+    names = _catalog()["names"]
+    return {kind: ", ".join(names.get(kind, [])) for kind in kinds}
+
+
+def part_flags() -> list[dict[str, Any]]:
+    """The parts' flags as the help lists them: group title, option strings, dest, metavar,
+    help, choices, and whether the flag takes a value."""
+    return _catalog()["part_flags"]

@@ -13,7 +13,7 @@ from aekit import metrics, presets, registry
 from aekit.cli import options as cli_options
 from aekit.config import DataConfig, ModelConfig, TrainConfig
 from aekit.detect import detection
-from aekit.detect.base import check_contamination
+from aekit.detect.base import check_contamination, check_threshold
 from aekit.detect.inputs import detect_default, detect_with_run
 from aekit.device import resolve_device
 from aekit.errors import AekitError
@@ -209,10 +209,11 @@ def detect(args: argparse.Namespace) -> dict[str, Any]:
     """Scores per sample (or per point of a long series) into --out; with 0/1 labels also
     ROC-AUC, average precision, best F1 and a figure. Without a run, the default detector is
     fitted on --train (or --data) first."""
-    if args.contamination is not None:
-        check_contamination(args.contamination, "--contamination")
-    options = {name: value for name, value in [("contamination", args.contamination),
-                                                ("threshold", args.threshold)]
+    contamination = _contamination(args.contamination)
+    check_threshold(args.threshold, "--threshold")
+    options = {name: value for name, value in [("contamination", contamination),
+                                                ("threshold", args.threshold),
+                                                ("explain", args.explain)]
                if value is not None}  # the detector's own defaults for the others
     if args.run is None:
         if args.score is not None:
@@ -235,6 +236,17 @@ def detect(args: argparse.Namespace) -> dict[str, Any]:
         result["figure"] = args.figure or str(Path(args.out).with_suffix(".png"))
         detection.figure(result["figure"], found, title)
     return result
+
+
+def _contamination(text: str | None) -> float | str | None:
+    """--contamination as a fraction or auto, checked as the detectors check it."""
+    if text is None:
+        return None
+    try:
+        value: float | str = float(text)
+    except ValueError:
+        value = text
+    return check_contamination(value, "--contamination")
 
 
 def generate(args: argparse.Namespace) -> str:

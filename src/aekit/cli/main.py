@@ -44,8 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     warnings.showwarning = warn_on_one_line
     try:
         with _ctrl_c_held() as held:
-            # parsing `train` imports the parts (and torch) for their options' flags; the
-            # commands pull in torch too (seconds)
+            # parsing `train` imports the parts (and torch) for their options' flags, its
+            # help lists them from the catalog; the commands pull in torch too (seconds)
             args = build_parser().parse_args(argv)
             from aekit.cli import commands
         if held:

@@ -81,6 +81,18 @@ def add_part_flags(group: Callable[[str], Any]) -> None:
                   typing.get_type_hints(cls)[option], "")
 
 
+def add_listed_flags(group: Callable[[str], Any], listed: list[dict[str, Any]]) -> None:
+    """The part flags as `catalog.json` lists them, for a help page: they show as the parts'
+    own flags do, without the parts (and torch) imported; parsing adds the real ones."""
+    for entry in listed:
+        options: dict[str, Any] = {"dest": entry["dest"], "help": entry["help"]}
+        if entry["takes_value"]:
+            options.update(metavar=entry["metavar"], choices=entry["choices"])
+        else:
+            options["action"] = "store_true"
+        group(entry["group"]).add_argument(*entry["flags"], **options)
+
+
 def _add_flag(where: Any, field: dataclasses.Field, kind: Any, suffix: str) -> None:
     """The field's flag: its type, help, choices and metavar from the field."""
     meta = field.metadata

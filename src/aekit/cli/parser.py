@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 from typing import Any
 
-from aekit.cli import arguments
+from aekit.cli import arguments, catalog
 from aekit.cli.arguments import CSV, NPY, ONNX, PNG
-from aekit.cli.catalog import import_parts
-from aekit.cli.options import READ_FIELDS, SECTIONS, add_flags, add_part_flags
+from aekit.cli.options import READ_FIELDS, SECTIONS, add_flags, add_listed_flags, add_part_flags
 from aekit.config import BINARIZE, DataConfig, TrainConfig
 
 
@@ -53,10 +53,10 @@ def _train(sub: Any) -> None:
         return groups[title]
 
     def part_flags() -> None:
-        import_parts()
+        importlib.import_module("aekit.parts")  # registers every part with its options
         add_part_flags(part_group)
 
-    p.add_later(part_flags)
+    p.add_later(part_flags, lambda: add_listed_flags(part_group, catalog.part_flags()))
     training = groups["training"]
     _device(training)
     training.add_argument("--nproc", type=int, metavar="N",
@@ -176,9 +176,14 @@ def _detect(sub: Any) -> None:
                    help="scores CSV: one row per sample or time point")
     how = p.add_mutually_exclusive_group()
     how.add_argument("--threshold", type=float, help="flag scores above this value")
-    how.add_argument("--contamination", type=float,
+    how.add_argument("--contamination", metavar="FRACTION|auto",
                      help="flag this fraction of the training data, in (0, 0.5] (default 0.05); "
-                          "the threshold is a quantile of the training scores kept in the run")
+                          "the threshold is a quantile of the training scores kept in the run; "
+                          "auto: median + 3 robust standard deviations (1.4826 * MAD) of the "
+                          "training scores, when the fraction is unknown")
+    p.add_argument("--explain", type=int, metavar="K",
+                   help="tables: add, per row, the K columns that contribute most to its score "
+                        "and their shares (explain_1, explain_1_share, ...)")
     p.add_argument("--score", help="with RUN, the anomaly score: {score} (default: mse; l1, l2, "
                                    "linf: reconstruction errors; code: distance of the code "
                                    "from the training codes)")

@@ -78,6 +78,25 @@ def tile(images: np.ndarray, n_cols: int, gap: int = 0, margin: int = 0, fill: f
     return canvas
 
 
+ANOMALY_CLASSES = ({"normal": 0, "anomaly": 1}, {"0": 0, "1": 1})
+"""Class sub-folder names that are anomaly labels (0 = normal, 1 = anomaly), whatever their
+sorted order; any other classes are numbered by sorted name."""
+
+
+def _anomaly_numbers(names: set[str]) -> dict[str, int] | None:
+    return next((numbers for numbers in ANOMALY_CLASSES if names == set(numbers)), None)
+
+
+def anomaly_classes(folder: Path) -> bool:
+    """Whether the folder's class sub-folders are named as anomaly labels (`ANOMALY_CLASSES`)."""
+    return _anomaly_numbers({p.name for p in folder.iterdir() if p.is_dir()}) is not None
+
+
+def _class_numbers(classes: list[Path]) -> list[int]:
+    numbers = _anomaly_numbers({p.name for p in classes})
+    return [numbers[p.name] for p in classes] if numbers else list(range(len(classes)))
+
+
 def _image_files(folder: Path) -> tuple[list[Path], list[int] | None]:
     def images_in(path: Path) -> list[Path]:
         return sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
@@ -91,10 +110,10 @@ def _image_files(folder: Path) -> tuple[list[Path], list[int] | None]:
         return direct, None
     files: list[Path] = []
     labels: list[int] = []
-    for index, sub in enumerate(classes):
+    for number, sub in zip(_class_numbers(classes), classes, strict=True):
         found = images_in(sub)
         files += found
-        labels += [index] * len(found)
+        labels += [number] * len(found)
     if not files:
         raise AekitError(f"{folder}: class sub-folders hold no {'/'.join(SUFFIXES)} images")
     return files, labels
@@ -153,10 +172,12 @@ def common_mode(modes: set[str]) -> str:
 
 
 def read_image_folder(folder: Path, image_size: int | None = None,
-                      max_bytes: float | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+                      max_bytes: float | None = None
+                      ) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
     """(N, H, W) grayscale or (N, H, W, 3) colour images (uint8; 16-bit grayscale as float32 in
-    [0, 1]), and labels or None. Every header is read first (sizes, modes) and the float32
-    size is checked before any image is decoded, so one forged header costs no memory."""
+    [0, 1]), labels or None, and each image's path relative to `folder`. Every header is read
+    first (sizes, modes) and the float32 size is checked before any image is decoded, so one
+    forged header costs no memory."""
     files, labels, mode = scan_image_folder(folder, image_size)
     if max_bytes is not None and folder_nbytes_float32(folder, image_size) > max_bytes:
         raise AekitError(f"{folder}: the images need "
@@ -164,7 +185,7 @@ def read_image_folder(folder: Path, image_size: int | None = None,
                          f"float32, more than the {max_bytes / 2**30:.2f} GiB allowed "
                          "(--max-memory); use --image-size or stream them (--stream)")
     arrays = [as_array(open_image(path), mode, image_size) for path in files]
-    return np.stack(arrays), labels
+    return np.stack(arrays), labels, [path.relative_to(folder).as_posix() for path in files]
 
 
 def scan_image_folder(folder: Path, image_size: int | None = None

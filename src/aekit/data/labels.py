@@ -1,7 +1,8 @@
 """Anomaly labels: 0 = normal, 1 = anomaly, the convention `aekit detect` and scripts rely on.
 
-Only files carry such labels (`y` in an .npz, `--label-column` in a CSV); the class labels of
-named sets (MNIST digits) and of .ts files or image folders are not anomaly labels.
+Only files carry such labels (`y` in an .npz, `--label-column` in a CSV), and image folders
+whose class sub-folders are named `normal`/`anomaly` or `0`/`1`; the class labels of named sets
+(MNIST digits), of .ts files and of other image folders are not anomaly labels.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ def anomaly_labels(data: Dataset, option: str = "--data") -> np.ndarray | None:
 
     Any other value (a class index, 2, -1, 0.5) is refused, because reading it as "anomaly"
     or "normal" would be a guess."""
-    if data.y is None or not data.name.endswith(LABELLED_SUFFIXES):
+    if data.y is None or not (data.anomaly_labels or data.name.endswith(LABELLED_SUFFIXES)):
         return None
     y = np.asarray(data.y)
     bad = np.setdiff1d(np.unique(y), [0, 1])

@@ -34,6 +34,8 @@ class Dataset:
     full_scale: float = 1.0
     features: list[str] | None = None  # a table's feature column names, in order
     encoding: Encoding | None = None  # how its text columns became numbers
+    paths: list[str] | None = None  # an image folder's files, relative to it, in sample order
+    anomaly_labels: bool = False  # y is 0 = normal / 1 = anomaly (class folders named so)
 
     def __len__(self) -> int:
         return len(self.x)
@@ -85,6 +87,7 @@ def load_source(spec: str, config: DataConfig | None = None, *, length: int | No
     if config.limit is not None:
         data.x = data.x[:config.limit]
         data.y = None if data.y is None else data.y[:config.limit]
+        data.paths = None if data.paths is None else data.paths[:config.limit]
     needed = data.x.size * 4 / 2**30
     if needed > allowed:
         raise AekitError(f"{spec}: needs {needed:.2f} GiB as float32, more than the "
@@ -111,8 +114,11 @@ def read_raw(spec: str, config: DataConfig | None = None, *,
     elif name == "synthetic-3d":
         data = _synthetic_3d(split or "train")
     elif Path(spec).is_dir():
-        x, y = images.read_image_folder(Path(spec), config.image_size, budget.max_bytes)
+        x, y, paths = images.read_image_folder(Path(spec), config.image_size,
+                                               budget.max_bytes)
         data = _as_dataset(x, y, Path(spec), "image")
+        data.paths = paths
+        data.anomaly_labels = y is not None and images.anomaly_classes(Path(spec))
     elif filetypes.is_file_source(spec):
         path = Path(spec)
         formats.regular_file(path)

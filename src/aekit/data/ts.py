@@ -37,11 +37,14 @@ def series_layout(x: np.ndarray, path: Path) -> np.ndarray:
 
 def read_ts(path: Path, pad: str = "mask", length: int | None = None
             ) -> tuple[np.ndarray, np.ndarray | None]:
-    """An aeon/sktime `.ts` file as (N, T, C) float32, and integer labels or None.
+    """An aeon/sktime `.ts` file as (N, T, C) float32, and integer labels, float targets or
+    None.
 
     Dimensions of a multivariate series are separated by ':'; with `@classLabel true` the last
-    ':' field is the label. Missing values ('?', NaN), lines that disagree on the number of
-    dimensions and time-stamped data are refused naming the line.
+    ':' field is the label, with `@targetLabel true` (a regression problem such as Tecator) a
+    float target. Missing values ('?', NaN), lines that disagree on the number of dimensions
+    and time-stamped data are refused naming the line; a header that the series contradict
+    (`@dimensions`, `@equalLength true`, `@seriesLength`) is refused naming the header.
     """
     if pad not in PADS:
         raise AekitError(f"--pad: expected one of {', '.join(PADS)}, got {pad!r}")
@@ -66,7 +69,7 @@ def read_ts(path: Path, pad: str = "mask", length: int | None = None
             in_data = key.lower() == "@data"
             continue
         fields = line.split(":")
-        if _flag(header, "@classlabel"):
+        if _flag(header, "@classlabel") or _flag(header, "@targetlabel"):
             if len(fields) < 2:
                 raise AekitError(f"{path}: line {number}: expected values:label")
             labels.append(fields.pop().strip())
@@ -78,17 +81,50 @@ def read_ts(path: Path, pad: str = "mask", length: int | None = None
         raise AekitError(f"{path}: time-stamped .ts series (@timeStamps true) are not supported")
     if not series:
         raise AekitError(f"{path}: no series after @data" if in_data else f"{path}: no @data line")
-    y = _labels(labels, header.get("@classlabel", [])) if labels else None
+    _check_header(header, series, path)
+    if labels and _flag(header, "@targetlabel"):
+        y = _targets(labels, path)
+    else:
+        y = _labels(labels, header.get("@classlabel", [])) if labels else None
     return equal_length(series, pad, length), y
+
+
+def _check_header(header: dict[str, list[str]], series: list[np.ndarray], path: Path) -> None:
+    """The header's promises against the series read: a file that lies about its shape is
+    refused rather than read as something it says it is not."""
+    dims = series[0].shape[1]
+    declared = header.get("@dimensions", [])[:1]
+    if declared and declared != [str(dims)]:
+        raise AekitError(f"{path}: @dimensions {declared[0]}: the series have {dims}")
+    lengths = sorted({len(s) for s in series})
+    if _flag(header, "@equallength") and len(lengths) > 1:
+        raise AekitError(f"{path}: @equalLength true, but the series have lengths "
+                         f"{lengths[0]} to {lengths[-1]}")
+    declared = header.get("@serieslength", [])[:1]
+    if declared and len(lengths) == 1 and declared != [str(lengths[0])]:
+        raise AekitError(f"{path}: @seriesLength {declared[0]}: the series have {lengths[0]} "
+                         "steps")
+
+
+def _targets(labels: list[str], path: Path) -> np.ndarray:
+    """A regression file's targets (`@targetLabel true`) as float32."""
+    try:
+        targets = np.array([float(v) for v in labels], np.float32)
+    except ValueError as exc:
+        raise AekitError(f"{path}: @targetLabel true: expected numeric targets ({exc})"
+                         ) from None
+    if not np.isfinite(targets).all():
+        raise AekitError(f"{path}: @targetLabel true: missing or non-finite targets")
+    return targets
 
 
 def equal_length(series: list[np.ndarray], pad: str = "mask", length: int | None = None
                  ) -> np.ndarray:
-    """(T_i, C) series as one (N, T, C) array: stacked when their lengths agree (a file of
-    another length than a model's is then refused by the shape check), else padded with NaN
-    (`mask`) or resampled (see the module)."""
+    """(T_i, C) series as one (N, T, C) array: stacked when their lengths agree and are no
+    longer than a model's `length` (a shorter file is then refused by the shape check), else
+    padded with NaN (`mask`) or resampled (see the module)."""
     lengths = {len(s) for s in series}
-    if len(lengths) == 1:
+    if len(lengths) == 1 and (length is None or max(lengths) <= length):
         return np.stack(series)
     steps = length or max(lengths)
     out = np.full((len(series), steps, series[0].shape[1]), np.nan, np.float32)

@@ -34,11 +34,32 @@ class Detection:
     index_name: str
     series: np.ndarray | None = None  # the raw series (L, C) for the figure
     channels: list[str] | None = None  # the series' channel names, for the figure's legend
+    explained: list[tuple[list[str], np.ndarray]] | None = None  # per rank: columns, shares
+
+
+def check_explain(k: int) -> None:
+    if k < 1:
+        raise AekitError(f"--explain: expected a number of columns >= 1, got {k}")
+
+
+def top_columns(shares: np.ndarray, names: list[str] | None, k: int
+                ) -> list[tuple[list[str], np.ndarray]]:
+    """For ranks 1..k, each row's column of that rank by share (named by `names`, else x0,
+    x1, ... by position) and its share."""
+    check_explain(k)
+    names = names if names is not None and len(names) == shares.shape[1] else [
+        f"x{j}" for j in range(shares.shape[1])]
+    order = np.argsort(-shares, axis=1, kind="stable")[:, :k]
+    return [([names[j] for j in order[:, rank]],
+             np.take_along_axis(shares, order[:, rank:rank + 1], 1)[:, 0])
+            for rank in range(order.shape[1])]
 
 
 def score_samples(detector: BaseDetector, x: np.ndarray, labels: np.ndarray | None,
-                  times: list[str] | None = None) -> Detection:
-    """Scores of independent samples; a CSV's time stamps (one per row) index them."""
+                  times: list[str] | None = None, explain: int | None = None,
+                  columns: list[str] | None = None) -> Detection:
+    """Scores of independent samples; a CSV's time stamps (one per row) index them. With
+    `explain` K, each row's K most contributing columns (named by `columns`)."""
     if np.isnan(x).any():  # unequal-length series, padded with NaN (their mask)
         raise AekitError("--data: series of unequal length; anomaly scores need equal lengths, "
                          "so train and detect with --pad resample")
@@ -47,7 +68,15 @@ def score_samples(detector: BaseDetector, x: np.ndarray, labels: np.ndarray | No
     return Detection(scores, (scores > detector.threshold_).astype(np.int64),
                      detector.threshold_, labels,
                      list(times) if timed else [str(i) for i in range(len(x))],
-                     "time" if timed else "index")
+                     "time" if timed else "index",
+                     explained=_explained(detector, x, explain, columns))
+
+
+def _explained(detector: BaseDetector, x: np.ndarray, k: int | None,
+               columns: list[str] | None) -> list[tuple[list[str], np.ndarray]] | None:
+    if k is None:
+        return None
+    return top_columns(detector.explain(x), columns, k)
 
 
 def score_batches(detector: BaseDetector, batches: Iterable[np.ndarray],
@@ -70,22 +99,35 @@ def score_batches(detector: BaseDetector, batches: Iterable[np.ndarray],
 
 
 def fit_and_score(data: Dataset, train: Dataset | None = None, device: str = "cpu",
-                  **params: float) -> Detection:
+                  explain: int | None = None, **params: float | str) -> Detection:
     """The default detector fitted on `train` (else on `data` itself, anomalies and all, as
     PyOD's `fit` then `decision_scores_`) and its scores of `data`'s rows; `params`:
-    contamination, threshold."""
+    contamination, threshold; `explain` K: each row's K most contributing columns."""
     labels = anomaly_labels(data)  # refuses labels other than 0/1 before any training
+    if explain is not None:
+        check_explain(explain)  # before any training
     rows = _samples(data)
     detector = AnomalyDetector(device=device, **params)
     if train is None:
         detector.fit(rows)
         return Detection(detector.decision_scores_, detector.labels_, detector.threshold_,
-                         labels, [str(i) for i in range(len(rows))], "index")
+                         labels, *sample_index(data),
+                         explained=_explained(detector, rows, explain, data.features))
     fitted_on = _samples(train)
     if fitted_on.shape[1:] != rows.shape[1:]:
         raise AekitError(f"--train: {train.name} has {_layout(fitted_on)}, --data {data.name} "
                          f"has {_layout(rows)}")
-    return score_samples(detector.fit(fitted_on), rows, labels)
+    found = score_samples(detector.fit(fitted_on), rows, labels, explain=explain,
+                          columns=data.features)
+    found.index, found.index_name = sample_index(data)
+    return found
+
+
+def sample_index(data: Dataset) -> tuple[list[str], str]:
+    """What names a sample in scores.csv: an image's path in its folder, else its number."""
+    if data.paths is not None:
+        return data.paths, "path"
+    return [str(i) for i in range(len(data.x))], "index"
 
 
 def _layout(x: np.ndarray) -> str:
@@ -116,10 +158,14 @@ def score_series(detector: BaseDetector, series: np.ndarray, labels: np.ndarray 
 
 
 def write_scores(path: str | Path, detection: Detection) -> Path:
-    """scores.csv: the index (time stamp or sample number), score and flag (1 = anomaly), and
-    the label where known, one row per sample or point in input order; written `CHUNK` rows at
-    a time, so a table scored part by part is never held as text."""
+    """scores.csv: the index (time stamp, sample number or image path), score and flag
+    (1 = anomaly), the explaining columns and their shares where asked (explain_1,
+    explain_1_share, ...), and the label where known, one row per sample or point in input
+    order; written `CHUNK` rows at a time, so a table scored part by part is never held as
+    text."""
     header = [detection.index_name, "score", "flag"]
+    for rank in range(1, len(detection.explained or ()) + 1):
+        header += [f"explain_{rank}", f"explain_{rank}_share"]
     if detection.labels is not None:
         header.append("label")
 
@@ -128,14 +174,25 @@ def write_scores(path: str | Path, detection: Detection) -> Path:
             handle.write(",".join(header) + "\n")
             for start in range(0, len(detection.scores), CHUNK):
                 part = slice(start, start + CHUNK)
-                columns = [detection.index[part], [f"{s:.9g}" for s in detection.scores[part]],
+                columns = [[_csv_field(i) for i in detection.index[part]],
+                           [f"{s:.9g}" for s in detection.scores[part]],
                            [str(f) for f in detection.flags[part]]]
+                for names, shares in detection.explained or ():
+                    columns += [[_csv_field(name) for name in names[part]],
+                                [f"{s:.4f}" for s in shares[part]]]
                 if detection.labels is not None:
                     columns.append([str(v) for v in detection.labels[part]])
                 handle.write("".join(",".join(row) + "\n"
                                      for row in zip(*columns, strict=True)))
 
     return atomic_write(path, write)
+
+
+def _csv_field(text: str) -> str:
+    """A column name as one CSV field: quoted when it holds a comma, quote or line break."""
+    if any(c in text for c in ',"\n\r'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def figure(path: str | Path, detection: Detection, title: str) -> Path:

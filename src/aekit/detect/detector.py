@@ -52,8 +52,10 @@ class AnomalyDetector(BaseDetector, AutoencoderEstimator):
         "auto" (the default detector's score, or mse for one autoencoder), or a registered
         score: mse, bce, l1, l2, linf, code, mse+code, knn, mse+knn, or elbo
         (a VAE's -ELBO).
-    contamination : float in (0, 0.5]
+    contamination : float in (0, 0.5], or "auto"
         Fraction of the training data to flag; sets the threshold as a training-score quantile.
+        "auto": median + 3 robust standard deviations of the training scores
+        (`aekit.detect.base.auto_threshold`), when the fraction is unknown.
     threshold : float or None
         An explicit threshold on the anomaly score (overrides `contamination`).
 
@@ -78,7 +80,7 @@ class AnomalyDetector(BaseDetector, AutoencoderEstimator):
                  options: dict[str, Any] | None = None, input_shape: tuple[int, ...] | None = None,
                  scaling: str = "auto", random_state: int = 0, device: str = "cpu",
                  n_jobs: int | None = None, anomaly_score: str = "auto",
-                 contamination: float = DEFAULT_CONTAMINATION,
+                 contamination: float | str = DEFAULT_CONTAMINATION,
                  threshold: float | None = None):
         AutoencoderEstimator.__init__(self, model, preset=preset, hidden=hidden, epochs=epochs,
                                       lr=lr, batch_size=batch_size, options=options,
@@ -112,3 +114,6 @@ class AnomalyDetector(BaseDetector, AutoencoderEstimator):
 
     def _scores(self, x: np.ndarray) -> np.ndarray:
         return self.detector_.anomaly_scores(x)
+
+    def _explain(self, x: np.ndarray) -> np.ndarray:
+        return self.detector_._explain(x)

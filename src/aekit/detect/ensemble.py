@@ -35,8 +35,14 @@ import torch
 from aekit.config import ModelConfig, TrainConfig
 from aekit.data.scaling import fit_scaling
 from aekit.data.sources import Dataset
-from aekit.detect.base import DEFAULT_CONTAMINATION, BaseDetector
-from aekit.metrics import element_errors, flat_codes, spread, squared_errors
+from aekit.detect.base import DEFAULT_CONTAMINATION, BaseDetector, column_shares
+from aekit.metrics import (
+    element_errors,
+    flat_codes,
+    row_element_errors,
+    spread,
+    squared_errors,
+)
 from aekit.model import Autoencoder
 from aekit.scores.neighbours import neighbour_distance, reference_rows
 from aekit.threads import Threads, from_n_jobs
@@ -203,6 +209,25 @@ def ensemble_scores(members: list[Autoencoder], x: np.ndarray, state: EnsembleSt
     return combine(np.log(views + state.offset[:, None]), state)
 
 
+def column_contributions(members: list[Autoencoder], x: np.ndarray, state: EnsembleState
+                         ) -> np.ndarray:
+    """(N, columns) shares of each scaled row's score. The views that are sums over columns
+    are split by column: a member's error view into each column's weighted squared error, the
+    centre distance into each column's log(1 + z^2). Each split, as shares of its view, is
+    weighted by that view's coefficient in `combine` (its log's weight in the score: 1 /
+    (members * member spread * view spread) for an error, CENTRE_WEIGHT / its spread for the
+    centre), summed, and made shares again. The code-distance views have no column parts and
+    are left out."""
+    stds = state.std
+    mixed = np.zeros(x.shape, np.float64)
+    for k, (model, weights) in enumerate(zip(members, state.error_weights, strict=True)):
+        weight = 1.0 / (len(members) * state.member_std[k] * stds[2 * k])
+        mixed += weight * column_shares(row_element_errors(model, x) * weights)
+    z = (x - state.centre.median) / state.centre.scale
+    mixed += CENTRE_WEIGHT / stds[-1] * column_shares(np.log1p(np.square(z)))
+    return column_shares(mixed)
+
+
 class EnsembleDetector(BaseDetector):
     """The default detector for tables (`AnomalyDetector()` on a table), sized by the rule of
     `default_plan` from the table's shape alone: each column standardised on the training
@@ -217,7 +242,8 @@ class EnsembleDetector(BaseDetector):
     """
 
     def __init__(self, *, random_state: int = 0, device: str = "cpu", n_jobs: int | None = None,
-                 contamination: float = DEFAULT_CONTAMINATION, threshold: float | None = None):
+                 contamination: float | str = DEFAULT_CONTAMINATION,
+                 threshold: float | None = None):
         super().__init__(contamination=contamination, threshold=threshold)
         self.random_state = random_state
         self.device = device
@@ -234,9 +260,15 @@ class EnsembleDetector(BaseDetector):
         self.score_state_, scores = fit_state(self.members_, scaled, self.random_state)
         return scores
 
+    def _scaled_rows(self, x: np.ndarray) -> np.ndarray:
+        return self.scaling_.apply(x.reshape(len(x), -1)).astype(np.float64)
+
     def _scores(self, x: np.ndarray) -> np.ndarray:
-        rows = self.scaling_.apply(x.reshape(len(x), -1)).astype(np.float64)
-        return ensemble_scores(self.members_, rows, self.score_state_)
+        return ensemble_scores(self.members_, self._scaled_rows(x), self.score_state_)
+
+    def _explain(self, x: np.ndarray) -> np.ndarray:
+        """The columns' shares of each row's score, as `column_contributions` defines them."""
+        return column_contributions(self.members_, self._scaled_rows(x), self.score_state_)
 
     def __getstate__(self) -> dict[str, Any]:
         """The members as config and CPU weights (their parts may hold closures)."""

@@ -26,7 +26,8 @@ DEFAULT_READING = ("data_dir", "array", "label_column", "nan_policy", "max_memor
 
 
 def detect_with_run(loaded: Run, spec: str | None, given: dict[str, Any], *, score: str,
-                    **params: float) -> tuple[detection.Detection, str]:
+                    explain: int | None = None, **params: float | str
+                    ) -> tuple[detection.Detection, str]:
     """Scores per sample, or per point of a long series cut into the run's windows; labels
     and time stamps are read when the source has the run's label and time columns. `params`:
     the detector's contamination and threshold where given."""
@@ -47,7 +48,14 @@ def detect_with_run(loaded: Run, spec: str | None, given: dict[str, Any], *, sco
         return _score_streamed(loaded, detector, reading), spec
     if window is None:
         data = load_for_run(loaded, spec, given, label_column=labels)
-        return detection.score_samples(detector, data.x, anomaly_labels(data), times), data.name
+        found = detection.score_samples(detector, data.x, anomaly_labels(data), times,
+                                        explain, data.features)
+        if data.paths is not None:
+            found.index, found.index_name = detection.sample_index(data)
+        return found, data.name
+    if explain is not None:
+        raise AekitError("--explain: a series run scores points from windows, not columns; "
+                         "--explain is for tables")
     if given.get("window") not in (None, window):
         raise AekitError(f"--window {given['window']}: the model was trained on windows of "
                          f"{window} steps")
@@ -92,7 +100,8 @@ def _check_names(train: Dataset, data: Dataset) -> None:
 
 
 def detect_default(spec: str | None, train_spec: str | None, given: dict[str, Any], *,
-                   device: str, **params: float) -> tuple[detection.Detection, str, str]:
+                   device: str, explain: int | None = None, **params: float | str
+                   ) -> tuple[detection.Detection, str, str]:
     """The default detector fitted on `train_spec` (default: `spec` itself) scores `spec`;
     `params`: its contamination and threshold where given."""
     if spec is None:
@@ -105,5 +114,5 @@ def detect_default(spec: str | None, train_spec: str | None, given: dict[str, An
         train = load_source(train_spec, options)
         data = load_source(spec, options, columns=train.features, encoding=train.encoding)
         _check_names(train, data)
-    found = detection.fit_and_score(data, train, device, **params)
+    found = detection.fit_and_score(data, train, device, explain, **params)
     return found, data.name, train.name if train else data.name

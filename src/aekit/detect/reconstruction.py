@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from aekit.detect.base import DEFAULT_CONTAMINATION, BaseDetector
+from aekit.detect.base import DEFAULT_CONTAMINATION, BaseDetector, column_shares
+from aekit.metrics import row_element_errors
 from aekit.registry import lookup
 from aekit.runs.run import Run, load_run
 from aekit.runs.train_scores import train_scores
@@ -45,7 +46,7 @@ class ReconstructionDetector(BaseDetector, AutoencoderEstimator):
                  options: dict[str, Any] | None = None, input_shape: tuple[int, ...] | None = None,
                  scaling: str = "auto", random_state: int = 0, device: str = "cpu",
                  n_jobs: int | None = None, anomaly_score: str = "mse",
-                 contamination: float = DEFAULT_CONTAMINATION,
+                 contamination: float | str = DEFAULT_CONTAMINATION,
                  threshold: float | None = None):
         AutoencoderEstimator.__init__(self, model, preset=preset, hidden=hidden, epochs=epochs,
                                       lr=lr, batch_size=batch_size, options=options,
@@ -79,6 +80,12 @@ class ReconstructionDetector(BaseDetector, AutoencoderEstimator):
         x_scaled = self._fit_autoencoder(x)
         self.score_state_ = fit_score(self.model_, x_scaled, self.anomaly_score)
         return anomaly_scores(self.model_, x_scaled, self.anomaly_score, self.score_state_)
+
+    def _explain(self, x: np.ndarray) -> np.ndarray:
+        """Each element's share of the row's squared reconstruction error (for any score:
+        the error is what the model could not rebuild), flattened to the row's values."""
+        errors = row_element_errors(self.model_, self.scaling_.apply(x).astype(np.float64))
+        return column_shares(errors)
 
     def _scores(self, x: np.ndarray) -> np.ndarray:
         return anomaly_scores(self.model_, self.scaling_.apply(x).astype(np.float64),

@@ -23,6 +23,7 @@ from aekit.data.prepare import Prepared, prepare_data, read_data
 from aekit.device import resolve_device
 from aekit.errors import AekitError
 from aekit.model import Autoencoder
+from aekit.model_size import check_model_size
 from aekit.parts.linear_path import fit_pca, has_linear_path
 from aekit.report.run_figures import held_out, to_unit, write_figures
 from aekit.runs import guards, run
@@ -67,7 +68,7 @@ def fit_run(model_config: ModelConfig, train_config: TrainConfig, data_config: D
         check_greedy(prepared.model_config, train_config.greedy)
         train_config = replace(train_config,
                                greedy_epochs=train_config.greedy_epochs or train_config.epochs)
-    guards.check_model_memory(run.skeleton(prepared.model_config, "--hidden"), "--hidden")
+    check_model_size(prepared.model_config, "--hidden")
     torch.manual_seed(train_config.seed)  # --seed fixes the initial weights too
     model = Autoencoder(prepared.model_config)  # built first: a bad option leaves --out alone
     fit_pca(model.encoder, model.decoder, pca_rows(model, prepared))  # series models
@@ -89,8 +90,7 @@ def resume_run(run_dir: str | Path, *, epochs: int | None = None, quiet: bool = 
 
     def build(setup: run.RunConfig, config: dict[str, Any], extra: list[Callback]) -> Training:
         prepared = _prepare(read_data(setup.data), setup.model, setup.train, setup.data, device)
-        guards.check_model_memory(run.skeleton(prepared.model_config, f"{run_dir}: model"),
-                                  f"{run_dir}: model")
+        check_model_size(prepared.model_config, f"{run_dir}: model")
         model = Autoencoder(prepared.model_config)  # its weights come from the checkpoint
         setup = dataclasses.replace(setup, scaling=prepared.scaling)  # fitted again, the same
         return _training(model, prepared, setup, run_dir, quiet, device, [*callbacks, *extra])

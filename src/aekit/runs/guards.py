@@ -17,13 +17,12 @@ from typing import Any
 import numpy as np
 
 from aekit.config import DataConfig, TrainConfig, replace
-from aekit.data.sources import known_sources, ram_gib
+from aekit.data.sources import known_sources
 from aekit.errors import AekitError
 from aekit.train.callbacks import Callback
 from aekit.train.optim import learning_rate
 
 RESUMABLE = ("epochs", "lr", "clip_grad")  # options a resume may change
-BYTES_PER_PARAMETER = 16  # float32 weights, gradients and two Adam moments
 
 
 def note(message: str) -> None:
@@ -44,20 +43,13 @@ def clamp_resources(train: TrainConfig, data: DataConfig) -> tuple[TrainConfig, 
     return train, data
 
 
-def check_model_memory(shapes: dict[str, list[int]], option: str) -> None:
-    """Refuse a model whose weights, gradients and optimizer state exceed 80% of the RAM,
-    found from its shapes before a byte is allocated."""
-    params = sum(math.prod(shape) for shape in shapes.values())
-    needed, limit = params * BYTES_PER_PARAMETER / 2**30, 0.8 * ram_gib()
-    if needed > limit:
-        raise AekitError(f"{option}: the model has {params:,} parameters, {needed:.2f} GiB with "
-                         f"gradients and optimizer state, more than the {limit:.2f} GiB (80% of "
-                         "this machine's memory) it may use; choose smaller sizes")
-
-
 def resume_config(stored: TrainConfig, meta: dict[str, Any], given: dict[str, Any]
                   ) -> tuple[TrainConfig, TrainConfig]:
-    """(the options in effect at the checkpoint, the options to continue with)."""
+    """(the options in effect at the checkpoint, the options to continue with). An option
+    given with the value the run already has (`--threads 1` on a one-thread run) is no
+    change, so it is accepted."""
+    unset = object()  # an option outside the training config is always a change
+    given = {k: v for k, v in given.items() if k in RESUMABLE or getattr(stored, k, unset) != v}
     unknown = sorted(set(given) - set(RESUMABLE))
     if unknown:
         names = ", ".join("--" + n.replace("_", "-") for n in unknown)

@@ -22,6 +22,7 @@ from aekit.data.scaling import Scaling
 from aekit.errors import AekitError, one_line
 from aekit.io import atomic_write_json
 from aekit.model import Autoencoder
+from aekit.model_size import skeleton
 from aekit.runs import lock
 from aekit.runs.kinds import CLASSIFIER_FORMAT, FORMAT, FORMATS, RunKind, kind_of
 from aekit.tensors import header_shapes, load_tensors, save_tensors, sha256_file
@@ -177,20 +178,6 @@ def _weights_record(config: dict[str, Any], run_dir: Path) -> dict[str, Any]:
         raise AekitError(f"{run_dir}: the run has no saved model yet (training did not finish); "
                          "resume it with aekit train --resume")
     return config["weights"]
-
-
-def skeleton(model_config: ModelConfig, where: str) -> dict[str, list[int]]:
-    """The parameter shapes `model_config` builds, found on the meta device (no memory), so a
-    crafted or mistyped size fails before anything is allocated."""
-    try:
-        with torch.device("meta"):
-            model = Autoencoder(model_config)
-    except AekitError as exc:
-        raise AekitError(f"{where}: {exc}") from None
-    except (RuntimeError, ValueError, OverflowError, TypeError, MemoryError) as exc:
-        raise AekitError(f"{where}: the model cannot be built from these sizes "
-                         f"({one_line(exc, 160)})") from None
-    return {k: list(v.shape) for k, v in model.state_dict().items()}
 
 
 def run_config(config: dict[str, Any], run_dir: Path) -> RunConfig:

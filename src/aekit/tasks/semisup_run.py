@@ -18,6 +18,7 @@ import numpy as np
 
 from aekit.config import DataConfig, ModelConfig, TrainConfig, replace
 from aekit.data.prepare import prepare_data, read_data
+from aekit.data.sources import known_sources
 from aekit.device import resolve_device
 from aekit.errors import AekitError
 from aekit.report import plots
@@ -117,4 +118,11 @@ def summary(finished: Run) -> str:
             f"unlabelled rows, {found['train_seconds']} s ({found['seconds_per_epoch']} s per "
             f"epoch); accuracy on the rows whose labels were hidden: "
             f"{found['hidden_label_accuracy']:.4f}\n"
-            f"  aekit evaluate {where} --data SOURCE:test")
+            f"  aekit evaluate {where} --data {evaluation_source(finished.data_config.source)}")
+
+
+def evaluation_source(source: str) -> str:
+    """What to evaluate a run trained on `source` with: a named set's test split, else a
+    labelled file like the training one."""
+    name = source.partition(":")[0]
+    return f"{name}:test" if f"{name}:test" in known_sources() else f"TEST_FILE (like {source})"

@@ -29,6 +29,7 @@ from aekit.data.scaling import Scaling
 from aekit.data.sources import Dataset
 from aekit.errors import AekitError
 from aekit.model import Autoencoder
+from aekit.model_size import check_model_size
 from aekit.presets import resolve
 from aekit.threads import from_n_jobs
 from aekit.train.trainer import Trainer
@@ -181,6 +182,7 @@ class AutoencoderEstimator(Estimator):
         full_scale = image_full_scale(x) if kind == "image" else 1.0  # 255 for 8-bit
         data = Dataset(x.astype(np.float32), None, "X", kind, full_scale)
         prepared = prepare_data(data, model_config, train_config, self.scaling)
+        check_model_size(prepared.model_config, "hidden")  # before a byte is allocated
         with torch.random.fork_rng(devices=[]):  # seeded without touching the caller's RNG
             torch.manual_seed(train_config.seed)
             model = Autoencoder(prepared.model_config)
