@@ -75,6 +75,7 @@ def detect_default(spec: str | None, train_spec: str | None, given: dict[str, An
         found = detection.fit_and_score_series(
             data, train, times and times[:len(data.x)], window=given.get("window"),
             stride=given.get("stride"), train_end=train_end, **params)
+        found.channels = data.features
     else:
         found = detection.fit_and_score(data, train, device, **params)
     return found, data.name, train.name if train else data.name
