@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import math
 import warnings
+from array import array
 from pathlib import Path
 
 import numpy as np
@@ -44,25 +45,29 @@ def read_csv(path: Path, label_column: str | None = None, time_column: str | Non
     """
     try:
         with path.open(newline="") as handle:
-            rows = list(csv.reader(handle))
+            rows = csv.reader(handle)
+            header = [h.strip() for h in next(rows, [])]
+            if not header:
+                raise AekitError(f"{path}: expected a header line and at least one data row")
+            features, label_at = csv_columns(path, header, label_column, time_column, columns)
+            read = array("f")  # row by row into 4 bytes a value, never a list of all rows
+            read_labels = array("d")
+            for line, row in enumerate(rows, start=2):
+                if len(row) != len(header):
+                    raise AekitError(f"{path}: line {line} has {len(row)} fields, header has "
+                                     f"{len(header)}")
+                read.extend(number(row[i], path, line, header[i]) for i in features)
+                if label_at is not None:
+                    read_labels.append(number(row[label_at], path, line, header[label_at],
+                                              missing_ok=False))
     except FileNotFoundError:
         raise AekitError(f"{path}: file not found") from None
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise AekitError(f"{path}: cannot read as CSV ({exc})") from None
-    if len(rows) < 2:
+    if len(read) == 0:
         raise AekitError(f"{path}: expected a header line and at least one data row")
-    header = [h.strip() for h in rows[0]]
-    features, label_at = csv_columns(path, header, label_column, time_column, columns)
-    values = np.empty((len(rows) - 1, len(features)), np.float32)
-    labels = np.empty(len(rows) - 1, np.float64) if label_at is not None else None
-    for r, row in enumerate(rows[1:]):
-        line = r + 2
-        if len(row) != len(header):
-            raise AekitError(f"{path}: line {line} has {len(row)} fields, header has {len(header)}")
-        for j, i in enumerate(features):
-            values[r, j] = number(row[i], path, line, header[i])
-        if labels is not None and label_at is not None:
-            labels[r] = number(row[label_at], path, line, header[label_at], missing_ok=False)
+    values = np.frombuffer(read, np.float32).reshape(-1, len(features)).copy()
+    labels = np.frombuffer(read_labels, np.float64).copy() if label_at is not None else None
     names = [header[i] for i in features]
     if label_column is None and columns is None:
         _warn_label_like(values, names, path)

@@ -54,9 +54,12 @@ def nearest_distances(queries: torch.Tensor, query_starts: np.ndarray,
         part = queries[first:first + block]
         squared = part.pow(2).sum(dim=1, keepdim=True) + reference_norms[None] \
             - 2 * part @ references.T
-        if exclusion > 0:
+        if exclusion > 0:  # the references within `exclusion` of each query's start
             at = torch.from_numpy(query_starts[first:first + block])
-            squared[(at[:, None] - reference_at[None]).abs() < exclusion] = torch.inf
+            low = torch.searchsorted(reference_at, at - exclusion, right=True)
+            high = torch.searchsorted(reference_at, at + exclusion)
+            columns = torch.arange(len(reference_at))
+            squared[(columns[None] >= low[:, None]) & (columns[None] < high[:, None])] = torch.inf
         nearest[first:first + block] = squared.min(dim=1).values
     finite = torch.isfinite(nearest)
     nearest[~finite] = nearest[finite].max() if finite.any() else 0.0

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -21,8 +22,9 @@ WINDOW_STEP = 8
 """Windows scored per window length: a window starts every length // 8 steps, so each point
 lies in about 8 of them."""
 MAX_WINDOWS = 2**15
-"""Windows per length at most, queries and references alike: a longer series has its starts
-spaced further apart, so time and memory stay bounded whatever its length."""
+"""Windows per length at most, neighbours and (until they are a window apart) windows
+scored: a longer series has its starts spaced further apart, so the cost of a step stays
+bounded whatever the series' length."""
 SERIES_MIN_WINDOWS = 3
 
 
@@ -50,11 +52,13 @@ class SeriesDetector(BaseDetector):
     For each length and two views of a window, by shape (z-normalised per channel: the Matrix
     Profile) and by level (raw values, so amplitude and offset count), a window's score is its
     distance to the nearest window of the training series that does not overlap it by more
-    than half its length. Windows start every length // 8 steps (further apart when that
-    gives more than 32,768 windows, so a series of 10 million steps costs what one of about
-    30,000 does). A point's score per length and view is the mean of the windows that cover
-    it (`aekit.data.windows.point_scores`); each is centred on its median over the training
-    series and divided by its interquartile range, and a point's score is their mean.
+    than half its length. The windows scored start every length // 8 steps (`stride`; at
+    most a window's length apart, so every point lies in one); the neighbour set is every
+    window, or 32,768 spread evenly over a longer series, so time and memory grow only
+    linearly with its length. A point's score per length and view is the mean of the windows
+    that cover it (`aekit.data.windows.point_scores`); each is centred on its median over the
+    training series and divided by its interquartile range, and a point's score is their
+    mean.
 
     `fit(X)` takes the training series (its anomalies may be in it; `train_end=N`: only its
     first N steps are normal, so neighbours come from them) and sets `decision_scores_`, one
@@ -66,7 +70,8 @@ class SeriesDetector(BaseDetector):
     window : int or None
         One window length instead of the rule above.
     stride : int or None
-        Steps between window starts instead of length // 8.
+        Steps between the starts of the windows scored instead of length // 8 (at most the
+        window's length).
     train_end : int or None
         The first `train_end` steps of the training series are normal: the neighbour set.
     contamination, threshold : as for every detector (`BaseDetector`).
@@ -108,10 +113,13 @@ class SeriesDetector(BaseDetector):
         self.lengths_ = self._lengths(reference)
         self.reference_ = reference.astype(np.float32)
         self.n_features_in_ = series.shape[1]
-        raw = self._components(series, exclude_self=True)
-        self.centres_ = [float(np.median(c)) for c in raw]
-        self.spreads_ = [_spread(c) for c in raw]
-        return self._fitted(self._combined(raw))
+        self.centres_, self.spreads_ = [], []
+        total = np.zeros(len(series))
+        for component in self._components(series, exclude_self=True):
+            self.centres_.append(float(np.median(component)))
+            self.spreads_.append(_spread(component))
+            total += (component - self.centres_[-1]) / self.spreads_[-1]
+        return self._fitted(total / len(self.centres_))
 
     def anomaly_scores(self, X: Any) -> np.ndarray:
         """One score per step of the series X, against the training series' windows."""
@@ -123,27 +131,26 @@ class SeriesDetector(BaseDetector):
         if len(series) < self.lengths_[-1]:
             raise AekitError(f"X: a series of {len(series)} steps is shorter than the "
                              f"{self.lengths_[-1]}-step window")
-        return self._combined(self._components(series, exclude_self=False))
+        total = np.zeros(len(series))
+        for component, centre, spread in zip(self._components(series, exclude_self=False),
+                                             self.centres_, self.spreads_, strict=True):
+            total += (component - centre) / spread
+        return total / len(self.centres_)
 
-    def _components(self, series: np.ndarray, exclude_self: bool) -> list[np.ndarray]:
-        """Point scores per window length and view, before normalisation."""
+    def _components(self, series: np.ndarray, exclude_self: bool) -> Iterator[np.ndarray]:
+        """Point scores per window length and view, before normalisation, one at a time (a
+        series of millions of steps holds one in memory, not six)."""
         reference = self.reference_.astype(np.float64)
-        components = []
         for length in self.lengths_:
             step = self.stride or max(1, length // WINDOW_STEP)
-            query_starts = _starts(len(series), length, step)
-            reference_starts = _starts(len(reference), length, 1)
+            query_starts = _starts(len(series), length, step, widest=length)
+            reference_starts = _starts(len(reference), length, 1, widest=len(reference))
             for view in VIEWS:
                 distances = nearest_distances(
                     window_matrix(series, length, query_starts, view), query_starts,
                     window_matrix(reference, length, reference_starts, view), reference_starts,
                     max(1, length // 2) if exclude_self else 0)
-                components.append(point_scores(distances, query_starts, length, len(series)))
-        return components
-
-    def _combined(self, components: list[np.ndarray]) -> np.ndarray:
-        return np.mean([(c - centre) / spread for c, centre, spread
-                        in zip(components, self.centres_, self.spreads_, strict=True)], axis=0)
+                yield point_scores(distances, query_starts, length, len(series))
 
 
 def _check_count(name: str, value: Any, least: int) -> int | None:
@@ -155,10 +162,12 @@ def _check_count(name: str, value: Any, least: int) -> int | None:
     return int(value)
 
 
-def _starts(length: int, window: int, step: int) -> np.ndarray:
+def _starts(length: int, window: int, step: int, widest: int) -> np.ndarray:
     """Window starts every `step` steps, spaced further where that gives more than
-    `MAX_WINDOWS`."""
-    return window_starts(length, window, max(step, -(-(length - window + 1) // MAX_WINDOWS)))
+    `MAX_WINDOWS`, but never more than `widest` apart (the window's own length for the
+    windows scored, so that every point lies in one)."""
+    spaced = max(step, -(-(length - window + 1) // MAX_WINDOWS))
+    return window_starts(length, window, min(spaced, widest))
 
 
 def _spread(scores: np.ndarray) -> float:
