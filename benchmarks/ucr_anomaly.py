@@ -9,7 +9,7 @@ seconds (fit and score, all series) beside the peers' figures on the same series
 (index.json's `peers`, as in PEERS.md).
 
     python -m benchmarks.ucr_anomaly [--limit K] [--every N] [--jobs J] [--threads 1]
-                                     [--json results.json] [--verbose]
+                                     [--results results.jsonl] [--verbose]
 """
 
 from __future__ import annotations
@@ -79,25 +79,31 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=1, help="every Nth series of the index")
     parser.add_argument("--jobs", type=int, default=1, help="series scored at once")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per job")
-    parser.add_argument("--json", type=Path, help="write the per-series results here")
+    parser.add_argument("--results", type=Path,
+                        help="a JSON-lines file: each series' figures are appended as it "
+                             "finishes, and series already in it are not scored again")
     parser.add_argument("--verbose", action="store_true", help="print each series' figures")
     args = parser.parse_args()
     entries = json.loads((args.data / "index.json").read_text())[::args.every][:args.limit]
+    done = {}
+    if args.results and args.results.exists():
+        done = {r["file"]: r for r in map(json.loads, args.results.read_text().splitlines())}
+    todo = [e for e in entries if e["file"] not in done]
     began = time.perf_counter()
     with ProcessPoolExecutor(args.jobs) as pool:
-        results = []
-        for result in pool.map(score_series, entries, [args.data] * len(entries),
-                               [args.threads] * len(entries)):
-            results.append(result)
+        for result in pool.map(score_series, todo, [args.data] * len(todo),
+                               [args.threads] * len(todo)):
+            done[result["file"]] = result
+            if args.results:
+                with args.results.open("a") as handle:
+                    handle.write(json.dumps(result) + "\n")
             if args.verbose:
                 print(f"{result['file']}: window {result['window']}, top-1 "
                       f"{int(result['top1'])}, ROC-AUC {result['roc_auc']:.3f}, AUC-PR "
                       f"{result['auc_pr']:.3f}, {result['seconds']:.1f} s", flush=True)
-    print(table(results, entries))
-    print(f"\nwall time {time.perf_counter() - began:.0f} s, {args.jobs} job(s) of "
-          f"{args.threads} thread(s)")
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=1) + "\n")
+    print(table([done[e["file"]] for e in entries], entries))
+    print(f"\nwall time {time.perf_counter() - began:.0f} s for {len(todo)} series, "
+          f"{args.jobs} job(s) of {args.threads} thread(s)")
 
 
 if __name__ == "__main__":

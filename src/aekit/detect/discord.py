@@ -52,15 +52,25 @@ def nearest_distances(queries: torch.Tensor, query_starts: np.ndarray,
     nearest = torch.empty(len(queries), dtype=torch.float32)
     for first in range(0, len(queries), block):
         part = queries[first:first + block]
-        squared = part.pow(2).sum(dim=1, keepdim=True) + reference_norms[None] \
-            - 2 * part @ references.T
-        if exclusion > 0:  # the references within `exclusion` of each query's start
+        # |r|^2 - 2 q.r in one fused product; |q|^2 is the same for a query's every reference
+        partial = torch.addmm(reference_norms[None], part, references.T, alpha=-2)
+        if exclusion > 0:
             at = torch.from_numpy(query_starts[first:first + block])
-            low = torch.searchsorted(reference_at, at - exclusion, right=True)
-            high = torch.searchsorted(reference_at, at + exclusion)
-            columns = torch.arange(len(reference_at))
-            squared[(columns[None] >= low[:, None]) & (columns[None] < high[:, None])] = torch.inf
-        nearest[first:first + block] = squared.min(dim=1).values
+            _exclude(partial, at, reference_at, exclusion)
+        nearest[first:first + block] = partial.min(dim=1).values + part.pow(2).sum(dim=1)
     finite = torch.isfinite(nearest)
     nearest[~finite] = nearest[finite].max() if finite.any() else 0.0
     return (nearest.clamp_min(0).sqrt() / np.sqrt(queries.shape[1])).numpy().astype(np.float64)
+
+
+def _exclude(partial: torch.Tensor, query_at: torch.Tensor, reference_at: torch.Tensor,
+             exclusion: int) -> None:
+    """Set to inf, in place, the columns of the references starting less than `exclusion`
+    steps from each query: both are sorted, so each zone is a run of at most `width` columns,
+    written without a mask of the whole block."""
+    low = torch.searchsorted(reference_at, query_at - exclusion, right=True)
+    high = torch.searchsorted(reference_at, query_at + exclusion)
+    width = max(1, int((high - low).max()))
+    columns = (low[:, None] + torch.arange(width)[None]).clamp_max(len(reference_at) - 1)
+    inside = (columns >= low[:, None]) & (columns < high[:, None])
+    partial.scatter_(1, columns, torch.where(inside, torch.inf, partial.gather(1, columns)))
