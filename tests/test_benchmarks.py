@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 import aekit
-from benchmarks import suite
+from benchmarks import suite, ucr_anomaly
 
 
 def test_forward_flops_count_every_dense_layer() -> None:
@@ -37,3 +38,10 @@ def test_markdown_prints_the_training_and_inference_tables() -> None:
             "| 1.10 | 1000 |") in table
     assert ("| stacked-mnist | fp32 | 60,000 | 6.0x | 600,000 | 10.0x | 11.0x | 20.0x | 25.0x "
             "| 20% | 0.03430 (+0.9%) |") in table
+
+
+def test_ucr_top1_is_a_peak_within_100_points_of_the_labelled_run() -> None:
+    scores = np.zeros(1000)
+    scores[250] = 1.0
+    assert ucr_anomaly.top1(scores, 300, 320) and ucr_anomaly.top1(scores, 100, 150)
+    assert not ucr_anomaly.top1(scores, 351, 400) and not ucr_anomaly.top1(scores, 0, 149)

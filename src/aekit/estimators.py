@@ -4,8 +4,9 @@
 `AnomalyDetector` (also under its scikit-learn name `AutoencoderOutlierDetector`) picks the
 detector for the data; its kinds `EnsembleDetector` (tables) and `ReconstructionDetector` (one
 autoencoder and a score, also `from_run` a trained run) share the base
-`aekit.detect.base.BaseDetector`. `PretrainedClassifier` and `SemiSupervisedClassifier` classify
-with few labels. The autoencoder estimators are parameterised like `aekit train` (model or preset,
+`aekit.detect.base.BaseDetector`, as does `SeriesDetector` (each point of one long series scored
+by its windows' discords). `PretrainedClassifier` and `SemiSupervisedClassifier` classify with
+few labels. The autoencoder estimators are parameterised like `aekit train` (model or preset,
 hidden sizes, training options), seeded by `random_state`, and follow the estimator contract: the
 constructor stores parameters only, fitted attributes end in `_`, unfitted use raises
 `NotFittedError`, and they pickle (weights and config, never the torch module). Pickling is the
@@ -30,6 +31,7 @@ from aekit.detect.base import BaseDetector
 from aekit.detect.detector import AnomalyDetector
 from aekit.detect.ensemble import EnsembleDetector
 from aekit.detect.reconstruction import ReconstructionDetector
+from aekit.detect.series_detector import SeriesDetector
 from aekit.metrics import encode, infer, squared_errors
 from aekit.tasks.classify import PretrainedClassifier
 from aekit.tasks.semisup import SemiSupervisedClassifier
@@ -48,6 +50,7 @@ __all__ = [
     "PretrainedClassifier",
     "ReconstructionDetector",
     "SemiSupervisedClassifier",
+    "SeriesDetector",
 ]
 
 

@@ -219,12 +219,15 @@ def detect(args: argparse.Namespace) -> dict[str, Any]:
         if args.score is not None:
             raise AekitError("--score: only with RUN; the default detector has its own score")
         found, name, train = detect_default(args.data, args.train, _given(args),
-                                            device=str(resolve_device(args.device)), **options)
+                                            device=str(resolve_device(args.device)),
+                                            train_end=args.train_end, **options)
         result = {"data": name, "train": train, "detector": "default"}
         title = f"default detector on {name}"
     else:
-        if args.train is not None:
-            raise AekitError("--train: only with no RUN (a run was trained on its own data)")
+        for flag, value in (("--train", args.train), ("--train-end", args.train_end)):
+            if value is not None:
+                raise AekitError(f"{flag}: only with no RUN (a run was trained on its own "
+                                 "data)")
         loaded = _loaded(args)
         found, name = detect_with_run(loaded, args.data, _given(args),
                                       score=args.score or "mse", **options)

@@ -172,6 +172,9 @@ def _detect(sub: Any) -> None:
     add_flags(p, DataConfig, READ_FIELDS, source="; default: the run's own training source")
     p.add_argument("--train", help="without RUN: the source to fit the default detector on "
                                    "(default: --data, whose anomalies may be in it)")
+    p.add_argument("--train-end", type=int, metavar="N",
+                   help="without RUN, on one long series: its first N points are normal (the "
+                        "neighbours every window is compared with)")
     p.add_argument("--out", required=True, type=CSV,
                    help="scores CSV: one row per sample or time point")
     how = p.add_mutually_exclusive_group()

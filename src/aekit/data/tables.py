@@ -16,8 +16,11 @@ pandas DataFrames, read into named columns of numbers or text, then narrowed to 
 from __future__ import annotations
 
 import csv
+import itertools
 import math
 import warnings
+from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,12 +60,15 @@ def delimiter(path: Path, header_line: str) -> str:
     return max(DELIMITERS, key=header_line.count)
 
 
-def _csv_rows(path: Path) -> tuple[list[list[str]], str]:
+def _csv_lines(path: Path, limit: int | None = None) -> Iterator[list[str]]:
+    """The rows of a CSV or TSV one at a time (header first, then at most `limit` data rows),
+    so a long file is never held as text."""
     try:
         with path.open(newline="") as handle:
             sep = delimiter(path, handle.readline())
             handle.seek(0)
-            return list(csv.reader(handle, delimiter=sep)), sep
+            rows = csv.reader(handle, delimiter=sep)
+            yield from rows if limit is None else itertools.islice(rows, limit + 1)
     except FileNotFoundError:
         raise AekitError(f"{path}: file not found") from None
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
@@ -86,45 +92,71 @@ def header(path: Path) -> list[str]:
 def read_text_table(path: Path, limit: int | None = None, text: frozenset[str] = frozenset()
                     ) -> Table:
     """A CSV or TSV file (first `limit` rows); `text`: columns read as text whatever they
-    hold (a run's text columns)."""
-    rows, sep = _csv_rows(path)
-    if len(rows) < 2:
-        raise AekitError(f"{path}: expected a header line and at least one data row")
-    names = [h.strip() for h in rows[0]]
-    body = rows[1:] if limit is None else rows[1:limit + 1]
-    for r, row in enumerate(body):
+    hold (a run's text columns).
+
+    Read twice, row by row: first to tell number columns from text ones, then to keep number
+    columns as 8 bytes a cell, so a series of millions of rows never exists as Python text."""
+    rows = _csv_lines(path, limit)
+    names = [h.strip() for h in next(rows, [])]
+    comma = bool(names) and delimiter(path, _first_line(path)) == ";"
+    filled = [0] * len(names)
+    bad = [0] * len(names)
+    first_bad: list[tuple[int, str] | None] = [None] * len(names)
+    count = 0
+    for count, row in enumerate(rows, start=1):
         if len(row) != len(names):
-            raise AekitError(f"{path}: line {r + 2} has {len(row)} fields, header has "
+            raise AekitError(f"{path}: line {count + 1} has {len(row)} fields, header has "
                              f"{len(names)}")
-    comma = sep == ";"
-    columns = {name: _column([row[j] for row in body], path, name, name in text, comma)
+        for j, cell in enumerate(row):
+            kind = _cell_kind(cell, comma)
+            filled[j] += kind != "missing"
+            if kind == "text":
+                bad[j] += 1
+                first_bad[j] = first_bad[j] or (count + 1, cell)
+    if not names or count == 0:
+        raise AekitError(f"{path}: expected a header line and at least one data row")
+    as_text = [name in text or 2 * bad[j] > filled[j] for j, name in enumerate(names)]
+    for j, name in enumerate(names):
+        found = first_bad[j]
+        if found is not None and not as_text[j]:
+            raise AekitError(f"{path}: line {found[0]}, column {name!r}: expected a number, "
+                             f"got {found[1][:40]!r}")
+    numbers = [array("d") for _ in names]
+    texts: list[list[str | None]] = [[] for _ in names]
+    data = _csv_lines(path, limit)
+    next(data)
+    for row in data:
+        for j, cell in enumerate(row):
+            if as_text[j]:
+                texts[j].append(None if cell.strip().lower() in MISSING else cell.strip())
+            else:
+                numbers[j].append(_number(cell, comma))
+    columns = {name: np.array(texts[j], object) if as_text[j]
+               else np.frombuffer(numbers[j], np.float64).copy()
                for j, name in enumerate(names)}
     return Table(names, columns, str(path))
 
 
-def _column(cells: list[str], path: Path, name: str, as_text: bool, comma: bool
-            ) -> np.ndarray:
-    """Numbers, unless `as_text` or most filled cells are not numbers."""
-    values = np.empty(len(cells), np.float64)
-    bad: list[int] = []
-    filled = 0
-    for r, cell in enumerate(cells):
-        try:
-            values[r] = float(cell.replace(",", ".") if comma else cell)
-            filled += 1
-        except ValueError:
-            if cell.strip().lower() in MISSING:
-                values[r] = math.nan
-            else:
-                filled += 1
-                bad.append(r)
-    if as_text or 2 * len(bad) > filled:
-        return np.array([None if c.strip().lower() in MISSING else c.strip() for c in cells],
-                        object)
-    if bad:
-        raise AekitError(f"{path}: line {bad[0] + 2}, column {name!r}: expected a number, got "
-                         f"{cells[bad[0]][:40]!r}")
-    return values
+def _first_line(path: Path) -> str:
+    with path.open(newline="") as handle:
+        return handle.readline()
+
+
+def _cell_kind(cell: str, comma: bool) -> str:
+    """"number", "missing" (a `MISSING` spelling) or "text"."""
+    try:
+        float(cell.replace(",", ".") if comma else cell)
+        return "number"
+    except ValueError:
+        return "missing" if cell.strip().lower() in MISSING else "text"
+
+
+def _number(cell: str, comma: bool) -> float:
+    """A number column's cell (its kind already checked): the value, or NaN where missing."""
+    try:
+        return float(cell.replace(",", ".") if comma else cell)
+    except ValueError:
+        return math.nan
 
 
 def number(text: str, path: Path, line: int, column: str) -> float:

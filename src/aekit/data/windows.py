@@ -3,7 +3,8 @@ and how window scores go back to points.
 
 Training cuts windows every `stride` steps (`series_windows`, or `window_count` for a series
 read lazily); detection adds one window ending at the last step (`window_starts`) so every
-point has a score, the mean of the windows that cover it (`point_scores`).
+point has a score, the mean of the windows that cover it (`point_scores`). With no window
+given, `dominant_period` finds one from the series itself.
 """
 
 from __future__ import annotations
@@ -63,3 +64,32 @@ def point_scores(window_scores: np.ndarray, starts: np.ndarray, window: int, len
     np.add.at(count, starts, 1)
     np.add.at(count, starts + window, -1)
     return np.cumsum(total)[:length] / np.cumsum(count)[:length]
+
+
+PERIOD_PREFIX = 20_000
+"""Steps of a series' start that its period is read from: the autocorrelation of a prefix costs
+the same on a series of 10 million steps as on one of 20,000."""
+SHORTEST_PERIOD = 8
+FALLBACK_PERIOD = 100
+"""The window of a series with no repeating shape (no autocorrelation peak after it turns
+negative): a common hand-picked length in the series literature."""
+
+
+def dominant_period(series: np.ndarray) -> int:
+    """The series' dominant period: the highest peak of its autocorrelation (summed over its
+    channels, on its first `PERIOD_PREFIX` steps) after the autocorrelation first drops below
+    zero, searched in [8, n // 20] (n: the prefix's length) so that at least 20 periods fit in
+    it (TSB-UAD's rule); `FALLBACK_PERIOD` (at most n // 20) when it never drops below zero."""
+    x = series.reshape(len(series), -1)[:PERIOD_PREFIX].astype(np.float64)
+    x = x - x.mean(axis=0)
+    n = len(x)
+    longest = max(SHORTEST_PERIOD, n // 20)
+    spectrum = np.fft.rfft(x, 2 * n, axis=0)
+    autocorrelation = np.fft.irfft(spectrum * np.conj(spectrum), axis=0)[:n].sum(axis=1)
+    if autocorrelation[0] <= 0:  # a constant series
+        return min(FALLBACK_PERIOD, longest)
+    below_zero = np.flatnonzero(autocorrelation[:longest] < 0)
+    if len(below_zero) == 0 or max(below_zero[0], SHORTEST_PERIOD) >= longest:
+        return min(FALLBACK_PERIOD, longest)
+    first = max(below_zero[0], SHORTEST_PERIOD)
+    return int(first + np.argmax(autocorrelation[first:longest]))

@@ -3,6 +3,7 @@ with the labels where known; written as scores.csv, a figure and a summary."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,9 +13,11 @@ import numpy as np
 from aekit import metrics
 from aekit.data.labels import anomaly_labels
 from aekit.data.sources import Dataset
+from aekit.data.time_order import time_order
 from aekit.detect.base import BaseDetector
 from aekit.detect.detector import AnomalyDetector
 from aekit.detect.series import series_scores
+from aekit.detect.series_detector import SeriesDetector
 from aekit.errors import AekitError
 from aekit.io import atomic_write
 from aekit.report import plots
@@ -30,7 +33,7 @@ class Detection:
     flags: np.ndarray
     threshold: float
     labels: np.ndarray | None
-    index: list[str]  # time stamps of a series' points, or sample numbers
+    index: list[str] | None  # time stamps of a series' points; None: sample numbers
     index_name: str
     series: np.ndarray | None = None  # the raw series (L, C) for the figure
     channels: list[str] | None = None  # the series' channel names, for the figure's legend
@@ -67,7 +70,7 @@ def score_samples(detector: BaseDetector, x: np.ndarray, labels: np.ndarray | No
     timed = times is not None and len(times) == len(x)
     return Detection(scores, (scores > detector.threshold_).astype(np.int64),
                      detector.threshold_, labels,
-                     list(times) if timed else [str(i) for i in range(len(x))],
+                     list(times) if timed else None,
                      "time" if timed else "index",
                      explained=_explained(detector, x, explain, columns))
 
@@ -95,7 +98,7 @@ def score_batches(detector: BaseDetector, batches: Iterable[np.ndarray],
         start += len(x)
     scores = np.concatenate(parts)
     return Detection(scores, (scores > detector.threshold_).astype(np.int64),
-                     detector.threshold_, labels, [str(i) for i in range(len(scores))], "index")
+                     detector.threshold_, labels, None, "index")
 
 
 def fit_and_score(data: Dataset, train: Dataset | None = None, device: str = "cpu",
@@ -123,11 +126,12 @@ def fit_and_score(data: Dataset, train: Dataset | None = None, device: str = "cp
     return found
 
 
-def sample_index(data: Dataset) -> tuple[list[str], str]:
-    """What names a sample in scores.csv: an image's path in its folder, else its number."""
+def sample_index(data: Dataset) -> tuple[list[str] | None, str]:
+    """What names a sample in scores.csv: an image's path in its folder, else its number
+    (None: written as 0, 1, 2, ...)."""
     if data.paths is not None:
         return data.paths, "path"
-    return [str(i) for i in range(len(data.x))], "index"
+    return None, "index"
 
 
 def _layout(x: np.ndarray) -> str:
@@ -151,18 +155,56 @@ def _samples(data: Dataset) -> np.ndarray:
 def score_series(detector: BaseDetector, series: np.ndarray, labels: np.ndarray | None,
                  window: int, stride: int, times: list[str] | None, name: str) -> Detection:
     """Point scores of one long series (L, C) (`series_scores`), indexed by its time stamps."""
-    scores = series_scores(detector, series, window, stride, name)
-    index = times if times is not None else [str(i) for i in range(len(series))]
+    order = None if times is None else time_order(times, "--time-column")
+    ordered = series if order is None else series[order]
+    scores = series_scores(detector, ordered, window, stride, name)
+    return _series_detection(scores, detector, labels, times, series, order)
+
+
+def fit_and_score_series(data: Dataset, train: Dataset | None, times: list[str] | None, *,
+                         window: int | None = None, stride: int | None = None,
+                         train_end: int | None = None, **params: float) -> Detection:
+    """The default series detector (`SeriesDetector`) fitted on `train` (else on `data`
+    itself, or its first `train_end` points) and its point scores of `data`, one long series
+    (T, C) in the order of its time stamps where given."""
+    labels = anomaly_labels(data)
+    order = None if times is None else time_order(times, "--time-column")
+    series = data.x.reshape(len(data.x), -1)
+    ordered = series if order is None else series[order]
+    detector = SeriesDetector(window, stride=stride, train_end=train_end, **params)
+    if train is None:
+        scores = detector.fit(ordered).decision_scores_
+    else:
+        fitted_on = train.x.reshape(len(train.x), -1)
+        if fitted_on.shape[1] != series.shape[1]:
+            raise AekitError(f"--train: {train.name} has {fitted_on.shape[1]} value columns, "
+                             f"--data {data.name} has {series.shape[1]}")
+        scores = detector.fit(fitted_on).anomaly_scores(ordered)
+    return _series_detection(scores, detector, labels, times, series, order)
+
+
+def _series_detection(scores: np.ndarray, detector: BaseDetector, labels: np.ndarray | None,
+                      times: list[str] | None, series: np.ndarray, order: np.ndarray | None
+                      ) -> Detection:
+    """Point scores found in time order, given back in the rows' own order."""
+    if order is not None:
+        warnings.warn("--time-column: the rows are not in time order; the series was scored "
+                      "in time order and the scores are written in the file's row order",
+                      stacklevel=2)
+        in_rows = np.empty_like(scores)
+        in_rows[order] = scores
+        scores = in_rows
     return Detection(scores, (scores > detector.threshold_).astype(np.int64),
-                     detector.threshold_, labels, index, "time" if times else "index", series)
+                     detector.threshold_, labels, times, "time" if times else "index", series)
+
 
 
 def write_scores(path: str | Path, detection: Detection) -> Path:
     """scores.csv: the index (time stamp, sample number or image path), score and flag
     (1 = anomaly), the explaining columns and their shares where asked (explain_1,
     explain_1_share, ...), and the label where known, one row per sample or point in input
-    order; written `CHUNK` rows at a time, so a table scored part by part is never held as
-    text."""
+    order; written `CHUNK` rows at a time, so a table or a series of millions of points
+    is never held as text."""
     header = [detection.index_name, "score", "flag"]
     for rank in range(1, len(detection.explained or ()) + 1):
         header += [f"explain_{rank}", f"explain_{rank}_share"]
@@ -170,20 +212,19 @@ def write_scores(path: str | Path, detection: Detection) -> Path:
         header.append("label")
 
     def write(tmp: Path) -> None:
-        with tmp.open("w") as handle:
+        with tmp.open("w", newline="") as handle:
             handle.write(",".join(header) + "\n")
             for start in range(0, len(detection.scores), CHUNK):
                 part = slice(start, start + CHUNK)
-                columns = [[_csv_field(i) for i in detection.index[part]],
-                           [f"{s:.9g}" for s in detection.scores[part]],
-                           [str(f) for f in detection.flags[part]]]
+                index = map(str, range(start, min(start + CHUNK, len(detection.scores)))) \
+                    if detection.index is None else map(_csv_field, detection.index[part])
+                columns = [index, (f"{s:.9g}" for s in detection.scores[part]),
+                           map(str, detection.flags[part])]
                 for names, shares in detection.explained or ():
-                    columns += [[_csv_field(name) for name in names[part]],
-                                [f"{s:.4f}" for s in shares[part]]]
+                    columns += [map(_csv_field, names[part]), (f"{s:.4f}" for s in shares[part])]
                 if detection.labels is not None:
-                    columns.append([str(v) for v in detection.labels[part]])
-                handle.write("".join(",".join(row) + "\n"
-                                     for row in zip(*columns, strict=True)))
+                    columns.append(map(str, detection.labels[part]))
+                handle.write("".join(",".join(row) + "\n" for row in zip(*columns, strict=True)))
 
     return atomic_write(path, write)
 

@@ -63,7 +63,10 @@ class AnomalyDetector(BaseDetector, AutoencoderEstimator):
     `score_samples` is its negative, `decision_function` is negative for anomalies, `predict`
     gives 1 (normal) or -1 (anomaly). As in PyOD, `decision_scores_` holds the training rows'
     scores and `labels_` their flags (1 = anomaly). Fitting needs at least 2 rows; NaN or
-    infinite values are refused. `detector_` is the fitted kind (an `EnsembleDetector` or a
+    infinite values are refused; one long series, scored per time point, is
+    `aekit.detect.series_detector.SeriesDetector`'s (scikit-learn's estimators take samples,
+    so a 1-D array is refused here rather than read as a series). `detector_` is the fitted
+    kind (an `EnsembleDetector` or a
     `ReconstructionDetector`, with its model or members); a trained run's detector is
     `ReconstructionDetector.from_run(run)`.
 

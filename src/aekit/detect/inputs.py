@@ -21,8 +21,10 @@ from aekit.runs.inputs import load_for_run, read_options
 from aekit.runs.run import Run
 
 DEFAULT_READING = ("data_dir", "array", "label_column", "nan_policy", "max_memory", "kind",
-                   "image_size", "columns", "drop_columns")
+                   "image_size", "columns", "drop_columns", "time_column")
 """The reading options the default detector takes (it has no run to inherit them from)."""
+SERIES_OPTIONS = ("window", "stride", "time_column", "train_end")
+"""Options that make the default detector's data one long series whatever its columns."""
 
 
 def detect_with_run(loaded: Run, spec: str | None, given: dict[str, Any], *, score: str,
@@ -100,12 +102,13 @@ def _check_names(train: Dataset, data: Dataset) -> None:
 
 
 def detect_default(spec: str | None, train_spec: str | None, given: dict[str, Any], *,
-                   device: str, explain: int | None = None, **params: float | str
-                   ) -> tuple[detection.Detection, str, str]:
-    """The default detector fitted on `train_spec` (default: `spec` itself) scores `spec`;
-    `params`: its contamination and threshold where given."""
+                   device: str, explain: int | None = None, train_end: int | None = None,
+                   **params: float | str) -> tuple[detection.Detection, str, str]:
+    """The default detector fitted on `train_spec` (default: `spec` itself, or its first
+    `train_end` points) scores `spec`; `params`: its contamination and threshold where given.
+    The data is one long series (`is_series`) or a table, images or series samples."""
     if spec is None:
-        raise AekitError("--data: required without RUN (the table to score)")
+        raise AekitError("--data: required without RUN (the table or series to score)")
     options = DataConfig(limit=given.get("limit"),
                          **{k: v for k, v in given.items() if k in DEFAULT_READING})
     if train_spec is None:
@@ -114,5 +117,33 @@ def detect_default(spec: str | None, train_spec: str | None, given: dict[str, An
         train = load_source(train_spec, options)
         data = load_source(spec, options, columns=train.features, encoding=train.encoding)
         _check_names(train, data)
-    found = detection.fit_and_score(data, train, device, explain, **params)
+    if is_series(data, {**given, "train_end": train_end}):
+        if explain is not None:
+            raise AekitError("--explain: a series is scored by windows of its points, not by "
+                             "columns; --explain is for tables")
+        if train is not None and train_end is not None:
+            raise AekitError("--train-end: not with --train (the first points of --data are "
+                             "the normal part; --train is another normal series)")
+        times = read_time_column(Path(spec), options.time_column)
+        found = detection.fit_and_score_series(
+            data, train, times and times[:len(data.x)], window=given.get("window"),
+            stride=given.get("stride"), train_end=train_end, **params)
+        found.channels = data.features
+    else:
+        found = detection.fit_and_score(data, train, device, explain, **params)
     return found, data.name, train.name if train else data.name
+
+
+def is_series(data: Dataset, given: dict[str, Any]) -> bool:
+    """Whether the default detector reads `data` as one long series (rows in time order):
+    when a series option is given (`SERIES_OPTIONS`), or when each row holds one value (a CSV
+    with one value column besides its label and time columns, a 1-D array); `--kind tabular`
+    keeps such data a one-feature table."""
+    if any(given.get(name) is not None for name in SERIES_OPTIONS):
+        if data.x.ndim > 2 or data.kind == "image":
+            raise AekitError(f"--data: {data.name} holds samples of shape "
+                             f"{list(data.x.shape[1:])}; --window, --stride, --time-column "
+                             "and --train-end take one long series (one row per time point)")
+        return True
+    return given.get("kind") != "tabular" and data.kind != "image" and data.x.ndim == 2 \
+        and data.x.shape[1] == 1

@@ -211,6 +211,15 @@ def series_scores(series: np.ndarray, scores: np.ndarray, flags: np.ndarray,
                                       gridspec_kw={"height_ratios": [3, 2]})
     steps, x_label = _time_axis(times, len(series))
     values = series.reshape(len(series), -1)
+    if len(values) > PLOTTED_POINTS:  # a figure is ~1,000 pixels wide: keep each bin's peaks
+        bins = -(-len(values) // (PLOTTED_POINTS // 2))
+        steps = np.repeat(steps[::bins], 2)
+        values = np.stack([_peaks(values, bins, np.minimum), _peaks(values, bins, np.maximum)],
+                          axis=1).reshape(-1, values.shape[1])
+        scores, flags = (np.repeat(_peaks(a[:, None], bins, np.maximum)[:, 0], 2)
+                         for a in (scores, flags))
+        labels = None if labels is None else np.repeat(
+            _peaks(labels[:, None], bins, np.maximum)[:, 0], 2)
     several = values.shape[1] > 1
     if several:
         values = (values - values.mean(0)) / np.where(values.std(0) > 0, values.std(0), 1)
@@ -236,6 +245,16 @@ def series_scores(series: np.ndarray, scores: np.ndarray, flags: np.ndarray,
     for ax in (top, bottom):
         ax.grid(alpha=0.3)
     return _save(fig, path)
+
+
+PLOTTED_POINTS = 20_000
+"""Points of a long series drawn at most: its lowest and highest value, score and flag per bin
+of steps, so a spike or a flagged point stays visible."""
+
+
+def _peaks(values: np.ndarray, bins: int, reduce: np.ufunc) -> np.ndarray:
+    """(N, C) values reduced over consecutive runs of `bins` rows (the last run shorter)."""
+    return reduce.reduceat(values, np.arange(0, len(values), bins), axis=0)
 
 
 def _time_axis(times: list[str] | None, n: int) -> tuple[np.ndarray, str]:
