@@ -76,6 +76,7 @@ def _ctrl_c_held() -> Iterator[list[int]]:
 
 
 def _run(commands: ModuleType, args: argparse.Namespace, argv: list[str]) -> int:
+    from aekit.cli.outputs import check_outputs
     from aekit.train import distributed
     from aekit.train.trainer import TrainingInterrupted
 
@@ -85,6 +86,7 @@ def _run(commands: ModuleType, args: argparse.Namespace, argv: list[str]) -> int
                 raise AekitError(f"--nproc: expected a number of processes >= 1, got "
                                  f"{args.nproc}")
             distributed.exec_torchrun(args.nproc, arguments.without_nproc(argv))
+        check_outputs(args)
         name = commands.HANDLERS.get(args.command, args.command.replace("-", "_"))
         result = getattr(commands, name)(args)
     except TrainingInterrupted as exc:
