@@ -26,7 +26,7 @@ SECTIONS: dict[type, str] = {ModelConfig: "model", TrainConfig: "training", Data
 its own group)."""
 
 READ_FIELDS = ("source", "data_dir", "limit", "array", "label_column", "time_column",
-               "nan_policy", "max_memory", "kind", "window", "stride", "image_size")
+               "nan_policy", "max_memory", "kind", "window", "stride", "image_size", "pad")
 """How a source is read: the data flags of every command that reads data with a run."""
 
 

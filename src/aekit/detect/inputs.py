@@ -17,7 +17,7 @@ from aekit.runs.inputs import load_for_run, read_options
 from aekit.runs.run import Run
 
 DEFAULT_READING = ("data_dir", "array", "label_column", "nan_policy", "max_memory", "kind",
-                   "image_size")
+                   "image_size", "pad")
 """The reading options the default detector takes (it has no run to inherit them from)."""
 
 
