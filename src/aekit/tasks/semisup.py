@@ -38,7 +38,7 @@ UNLABELLED = -1
 def partial_labels(y: np.ndarray, n: int, seed: int) -> np.ndarray:
     """`y` with all but `n` class-balanced rows (drawn by `seed`) set to -1: the few labels a
     user has, and every other row unlabelled."""
-    if n >= len(y):
+    if n == len(y):
         raise AekitError(f"--labels: {n} labels for {len(y)} training rows leave none "
                          "unlabelled, which semi-supervised training learns from; use fewer "
                          "--labels or more rows (--limit)")

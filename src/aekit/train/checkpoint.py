@@ -104,8 +104,9 @@ def optimizer_from_flat(optimizer: torch.optim.Optimizer, tensors: dict[str, tor
         state.setdefault(int(index), {}).update(slots)
     groups = [{**g, "betas": tuple(g["betas"])} if "betas" in g else g
               for g in info["param_groups"]]
-    own = [sorted(g) for g in optimizer.state_dict()["param_groups"]]
-    if [sorted(g) for g in groups] != own:  # torch loads any groups; the step then fails
-        raise ValueError(f"its optimizer state is not a {type(optimizer).__name__}'s (another "
-                         "optimizer wrote it)")
+    own = optimizer.state_dict()["param_groups"]
+    if len(own) != len(groups) or any(set(mine) - set(theirs)  # torch loads them; a step fails
+                                      for mine, theirs in zip(own, groups, strict=False)):
+        raise ValueError(f"its optimizer state lacks options of {type(optimizer).__name__} "
+                         "(another optimizer wrote it)")
     optimizer.load_state_dict({"state": state, "param_groups": groups})
