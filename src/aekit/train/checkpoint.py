@@ -74,6 +74,8 @@ def check_payload(meta: Any, path: Path) -> dict[str, Any]:
         raise bad("optimizer", "an object with 'param_groups' and 'scalars'")
     if not isinstance(meta.get("extra_optimizers", {}), dict):
         raise bad("extra_optimizers", "an object")
+    if not isinstance(meta.get("owner"), str | None):
+        raise bad("owner", "a run id or null")
     meta.setdefault("stopped", False)
     if not isinstance(meta["stopped"], bool):
         raise bad("stopped", "true or false")
