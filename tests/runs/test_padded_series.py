@@ -23,7 +23,8 @@ def _scores(path: Path) -> np.ndarray:
         return np.array([float(row["score"]) for row in csv.DictReader(handle)])
 
 
-@pytest.mark.parametrize("model", [["--hidden", "8,2"], ["--model", "conv1d"]])
+@pytest.mark.parametrize("model", [["--hidden", "8,2"], ["--model", "conv1d"],
+                                   ["--model", "vae", "--hidden", "8,2"]])
 def test_masked_run_trains_and_detects_with_finite_scores(
         model: list[str], data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
