@@ -159,11 +159,11 @@ GENERATIVE = ("--model vae (or --latent gaussian on any architecture), --model a
               "(or --prior gaussian|mixture)")
 
 
-@torch.no_grad()
 def _padding_as_zero(module: nn.Module, inputs: tuple[Any, ...]) -> tuple[Any, ...]:
     return (fill_padding(inputs[0]), *inputs[1:])
 
 
+@torch.no_grad()
 def _code_size(encoder: nn.Module, config: ModelConfig) -> int:
     """The code width: the last dense size, else (a conv model's flattened last feature map)
     what the built encoder makes of one probe sample."""
