@@ -369,7 +369,8 @@ def run_cases(seeds: Seeds, cases: int, seed: int, root: Path,
             os.chdir(here)
         counts[family][outcome] += 1
         if outcome not in ("ok", "refused"):
-            bad.append(f"{outcome} [{family}] {argv}")
+            bad.append(f"{outcome} [{family}] " + argv.replace(str(root), "ROOT")
+                       .replace(f"case{index}", "CASE"))
         shutil.rmtree(work, ignore_errors=True)
     return counts, bad
 
@@ -392,8 +393,8 @@ def main_cli() -> None:
             print(f"{family:<22}" + "".join(f"{counts[family][o]:>14}" for o in OUTCOMES))
         print(f"{'all':<22}" + "".join(f"{total[o]:>14}" for o in OUTCOMES))
         print(f"\n{args.cases} cases in {time.perf_counter() - started:.0f} s")
-        for line in dict.fromkeys(bad):  # each distinct failure once
-            print(line[:400])
+        for line, times in collections.Counter(bad).most_common():  # each distinct one once
+            print(f"{times:>5} x {line[:400]}")
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
