@@ -19,6 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from aekit.errors import AekitError
+
 _observers: list[Callable[[Path], None]] = []
 
 
@@ -87,6 +89,12 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     return atomic_write(path, lambda tmp: tmp.write_bytes(data))
 
 
-def atomic_write_json(path: str | Path, obj: Any) -> Path:
+def atomic_write_json(path: str | Path, obj: Any, max_bytes: int | None = None) -> Path:
+    """`obj` as indented JSON; refused, nothing written, past `max_bytes` (what its reader
+    accepts), so that no file is written that cannot be read back."""
     text = json.dumps(obj, indent=2, sort_keys=False) + "\n"
+    if max_bytes is not None and len(text) > max_bytes:
+        raise AekitError(f"{path}: would be {len(text) / 2**20:.0f} MB, more than the "
+                         f"{max_bytes / 2**20:.0f} MB aekit reads back; nothing was written "
+                         "(fewer features, or a smaller input shape)")
     return atomic_write(path, lambda tmp: tmp.write_text(text))

@@ -92,12 +92,15 @@ def squared_errors(model: Autoencoder, x: np.ndarray, weights: np.ndarray | None
     """Mean squared reconstruction error of each scaled sample, float64: the `mse` anomaly
     score, the estimators' `score` and the default detector's error view. `weights` (one per
     input element) make it a weighted mean, so that an element the model always reconstructs
-    badly does not drown the others."""
+    badly does not drown the others. The padding of unequal-length series (NaN in `x`) is no
+    element: the mean is over the recorded ones."""
+    mean = _recorded_mean(x)
     if weights is None:
-        return infer(model, x, lambda xb: _element_squares(model, xb).mean(1)).astype(np.float64)
+        return infer(model, x, lambda xb: mean(_element_squares(model, xb), 1)
+                     ).astype(np.float64)
     param = next(model.parameters())
     w = torch.as_tensor(weights.reshape(-1), dtype=param.dtype, device=param.device)
-    return infer(model, x, lambda xb: (_element_squares(model, xb) * w).mean(1)
+    return infer(model, x, lambda xb: mean(_element_squares(model, xb) * w, 1)
                  ).astype(np.float64)
 
 
@@ -107,8 +110,19 @@ def row_element_errors(model: Autoencoder, x: np.ndarray) -> np.ndarray:
 
 
 def element_errors(model: Autoencoder, x: np.ndarray) -> np.ndarray:
-    """Mean squared reconstruction error of each input element over the samples `x`, float64."""
-    return infer(model, x, lambda xb: _element_squares(model, xb)).mean(0, dtype=np.float64)
+    """Mean squared reconstruction error of each input element over the samples `x` (over
+    those where it is recorded, for padded series), float64."""
+    squares = infer(model, x, lambda xb: _element_squares(model, xb))
+    if np.isnan(x).any():
+        return np.nanmean(squares, 0, dtype=np.float64)
+    return squares.mean(0, dtype=np.float64)
+
+
+def _recorded_mean(x: np.ndarray) -> Callable[[torch.Tensor, int], torch.Tensor]:
+    """The mean that skips padding (NaN) where `x` has any, else the plain mean."""
+    if np.isnan(x).any():
+        return lambda t, dim: t.nanmean(dim)
+    return lambda t, dim: t.mean(dim)
 
 
 def spread(scores: np.ndarray, axis: int | None = None) -> np.ndarray:

@@ -19,6 +19,7 @@ from aekit.parts.adversarial import build_adversary
 from aekit.parts.blocks import activation, latent_name
 from aekit.parts.calibration import calibrate_codes, foldable
 from aekit.parts.latent import build_latent
+from aekit.parts.linear_path import fill_padding
 from aekit.parts.losses import ON_LOGITS
 from aekit.parts.noise import build_noise
 from aekit.parts.penalty import build_penalties
@@ -61,6 +62,9 @@ class Autoencoder(nn.Module):
             head = replace(config, hidden=[*config.hidden[:-1], 2 * config.hidden[-1]],
                            code_activation="none")
             self.encoder = build(head)[0]
+        # padded steps of unequal-length series (NaN) reach every encoder as 0, whichever
+        # path calls it; a hook, so that the weights' names stay those of saved runs
+        self.encoder.register_forward_pre_hook(_padding_as_zero)
         self.code_size = _code_size(self.encoder, config)
         self.adversary = build_adversary(config, self.code_size)
         self.corrupt = build_noise(config.noise)
@@ -163,6 +167,10 @@ class Autoencoder(nn.Module):
 
 GENERATIVE = ("--model vae (or --latent gaussian on any architecture), --model aae "
               "(or --prior gaussian|mixture)")
+
+
+def _padding_as_zero(module: nn.Module, inputs: tuple[Any, ...]) -> tuple[Any, ...]:
+    return (fill_padding(inputs[0]), *inputs[1:])
 
 
 @torch.no_grad()

@@ -77,6 +77,7 @@ def _ctrl_c_held() -> Iterator[list[int]]:
 
 def _run(commands: ModuleType, args: argparse.Namespace, argv: list[str]) -> int:
     from aekit import threads
+    from aekit.cli.outputs import check_outputs
     from aekit.train import distributed
     from aekit.train.trainer import TrainingInterrupted
 
@@ -86,6 +87,7 @@ def _run(commands: ModuleType, args: argparse.Namespace, argv: list[str]) -> int
                 raise AekitError(f"--nproc: expected a number of processes >= 1, got "
                                  f"{args.nproc}")
             distributed.exec_torchrun(args.nproc, arguments.without_nproc(argv))
+        check_outputs(args)
         name = commands.HANDLERS.get(args.command, args.command.replace("-", "_"))
         with threads.requested(getattr(args, "threads", None)):
             result = getattr(commands, name)(args)

@@ -27,7 +27,7 @@ its own group)."""
 
 READ_FIELDS = ("source", "data_dir", "limit", "array", "label_column", "time_column",
                "nan_policy", "max_memory", "kind", "window", "stride", "image_size", "columns",
-               "drop_columns")
+               "drop_columns", "pad")
 """How a source is read: the data flags of every command that reads data with a run."""
 
 

@@ -93,7 +93,11 @@ def prepare_data(data: Dataset, model_config: ModelConfig, train_config: TrainCo
     if model_config.loss == "bce" and (train.min() < 0 or train.max() > 1):
         raise AekitError("--loss: bce needs data in [0, 1] (images); this data is standardised, "
                          "use --loss mse")
-    if model_config.loss == "mse" and np.isnan(train).any():  # padded series: mask the loss
+    if np.isnan(train).any():  # padded series: mask the loss
+        if model_config.loss not in ("mse", "masked_mse"):
+            raise AekitError(f"--loss: {model_config.loss} would read the padding of "
+                             f"{data.name}'s unequal-length series; use --loss mse (which "
+                             "skips it) or --pad resample")
         model_config = replace(model_config, loss="masked_mse")
     if model_config.output == "auto":
         model_config = replace(model_config,

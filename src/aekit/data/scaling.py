@@ -37,7 +37,11 @@ class Scaling:
         return self.undo(z) / self.full_scale
 
     def to_dict(self) -> dict[str, Any]:
-        return {"offset": self.offset.tolist(), "scale": self.scale.tolist()}
+        """Offset and scale as the smallest arrays they are broadcast from, and the shape they
+        are broadcast to: a series' scaling is per channel, repeated over its steps, and a
+        long series would otherwise fill config.json with millions of repeats."""
+        return {"offset": _compact(self.offset).tolist(), "scale": _compact(self.scale).tolist(),
+                "shape": list(self.offset.shape)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Scaling:
@@ -45,13 +49,25 @@ class Scaling:
             with np.errstate(over="ignore"):  # a value past float32 becomes inf, refused below
                 offset = np.asarray(data["offset"], np.float32)
                 scale = np.asarray(data["scale"], np.float32)
-        except (KeyError, TypeError, ValueError) as exc:
+            if "shape" in data:  # written compact (see to_dict); older runs hold full arrays
+                shape = tuple(int(n) for n in data["shape"])
+                offset, scale = (np.broadcast_to(a, shape) for a in (offset, scale))
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
             raise AekitError(f"config.json: data.scaling is malformed ({exc})") from None
         if offset.shape != scale.shape or not (scale > 0).all() \
                 or not np.isfinite(offset).all() or not np.isfinite(scale).all():
             raise AekitError("config.json: data.scaling needs finite offset and scale of one "
                              "shape, scale > 0")
         return cls(offset, scale)
+
+
+def _compact(values: np.ndarray) -> np.ndarray:
+    """`values` with every axis along which it does not change cut to length 1."""
+    for axis in range(values.ndim):
+        first = values.take([0], axis)
+        if values.shape[axis] > 1 and (values == first).all():
+            values = first
+    return values
 
 
 def resolve(how: str, kind: str, output: str) -> str:

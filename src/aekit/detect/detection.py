@@ -63,9 +63,6 @@ def score_samples(detector: BaseDetector, x: np.ndarray, labels: np.ndarray | No
                   columns: list[str] | None = None) -> Detection:
     """Scores of independent samples; a CSV's time stamps (one per row) index them. With
     `explain` K, each row's K most contributing columns (named by `columns`)."""
-    if np.isnan(x).any():  # unequal-length series, padded with NaN (their mask)
-        raise AekitError("--data: series of unequal length; anomaly scores need equal lengths, "
-                         "so train and detect with --pad resample")
     scores = detector.anomaly_scores(x)
     timed = times is not None and len(times) == len(x)
     return Detection(scores, (scores > detector.threshold_).astype(np.int64),
@@ -144,6 +141,10 @@ def _samples(data: Dataset) -> np.ndarray:
     """Images as (N, channels, height, width) in [0, 1], so the detector picks its image
     default, kept in float32 (a copy of MNIST's 60,000 images is 190 MB); any other samples as
     rows of a float64 table (a window's values flattened)."""
+    if np.isnan(data.x).any():  # unequal-length series, padded with NaN (their mask)
+        raise AekitError(f"--data: {data.name} holds series of unequal length; the default "
+                         "detector needs equal lengths: pass --pad resample, or train a run, "
+                         "which skips the padding")
     if len(data.x) < 2:
         raise AekitError(f"--data: {data.name} has {len(data.x)} row; the detector needs at "
                          "least 2 rows to fit")

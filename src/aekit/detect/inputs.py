@@ -21,7 +21,7 @@ from aekit.runs.inputs import load_for_run, read_options
 from aekit.runs.run import Run
 
 DEFAULT_READING = ("data_dir", "array", "label_column", "nan_policy", "max_memory", "kind",
-                   "image_size", "columns", "drop_columns", "time_column")
+                   "image_size", "columns", "drop_columns", "time_column", "pad")
 """The reading options the default detector takes (it has no run to inherit them from)."""
 SERIES_OPTIONS = ("window", "stride", "time_column", "train_end")
 """Options that make the default detector's data one long series whatever its columns."""

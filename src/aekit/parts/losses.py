@@ -72,3 +72,13 @@ def gaussian_nll(logits: torch.Tensor, recon: torch.Tensor, target: torch.Tensor
     still reports a true likelihood."""
     squared = (recon - target).pow(2).flatten(1)
     return squared.sum(1) + squared.shape[1] * _HALF_LOG_PI
+
+
+@register("nll", "masked_mse")
+def masked_gaussian_nll(logits: torch.Tensor, recon: torch.Tensor, target: torch.Tensor
+                        ) -> torch.Tensor:
+    """`gaussian_nll` over the recorded elements only (NaN in the target is padding, see
+    `masked_mse`): the likelihood of what was recorded, for a VAE on padded series."""
+    observed = ~target.isnan().flatten(1)
+    squared = (recon - target.nan_to_num()).pow(2).flatten(1) * observed
+    return squared.sum(1) + observed.sum(1) * _HALF_LOG_PI

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from aekit.io import atomic_write
-from aekit.runs.lock import locked
+from aekit.runs.lock import MANIFEST, locked
 from aekit.runs.run import read_config, read_metrics
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -105,10 +105,12 @@ def render(run_dir: Path, config: dict[str, Any], metrics: dict[str, Any]) -> st
 
 
 def figure_paths(run_dir: Path) -> list[Path]:
-    """Every PNG in the run (but checkpoints and TensorBoard logs): known figures first."""
+    """Every PNG in the run (but checkpoints, TensorBoard logs and any run moved inside it,
+    whose figures are its own report's): known figures first."""
     found = [p for p in run_dir.rglob("*.png")
              if not any(part.startswith(".") for part in p.relative_to(run_dir).parts)
-             and p.relative_to(run_dir).parts[0] not in SKIPPED_DIRS]
+             and p.relative_to(run_dir).parts[0] not in SKIPPED_DIRS
+             and not _in_nested_run(p, run_dir)]
     order = list(KNOWN_FIGURES)
 
     def key(path: Path) -> tuple[int, str]:
@@ -116,6 +118,15 @@ def figure_paths(run_dir: Path) -> list[Path]:
         return rank, str(path.relative_to(run_dir))
 
     return sorted(found, key=key)
+
+
+def _in_nested_run(path: Path, run_dir: Path) -> bool:
+    folder = path.parent
+    while folder != run_dir:
+        if (folder / MANIFEST).is_file():
+            return True
+        folder = folder.parent
+    return False
 
 
 def _figures(run_dir: Path) -> str:

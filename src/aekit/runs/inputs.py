@@ -70,11 +70,12 @@ def scaled(loaded: Run, spec: str | None, given: dict[str, Any]
     return data, loaded.scaling.apply(data.x)
 
 
-def labelled(loaded: Run, spec: str | None, given: dict[str, Any], option: str
-             ) -> tuple[np.ndarray, np.ndarray]:
-    """Labelled data for a classifier (default: the training source's test split), scaled."""
+def labelled(loaded: Run, spec: str | None, given: dict[str, Any], option: str,
+             limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Labelled data for a classifier (default: the training source's test split), scaled; its
+    first `limit` samples (a --limit in `given` is the training data's, not this one's)."""
     spec = spec or test_split(loaded.data_config.source)
-    data = load_for_run(loaded, spec, {**given, "limit": None}, option)
+    data = load_for_run(loaded, spec, {**given, "limit": limit}, option)
     if data.y is None:
         raise AekitError(f"{option}: {data.name} has no labels")
     return loaded.scaling.apply(data.x), data.y

@@ -50,6 +50,8 @@ def locked(run_dir: str | Path, overwrite: bool | None = None) -> Iterator[Path]
     run_dir = Path(run_dir)
     if overwrite is not None and run_dir.exists() and not run_dir.is_dir():
         raise AekitError(f"--out: {run_dir} exists and is not a directory")
+    if overwrite is not None:
+        check_not_nested(run_dir)
     with _hold(run_dir):
         if overwrite is not None:
             clear(run_dir, overwrite)
@@ -108,6 +110,16 @@ def _holder(fd: int) -> str:
             return text
         time.sleep(0.01)
     return ""
+
+
+def check_not_nested(run_dir: Path) -> None:
+    """A new run may not go inside another run: `--overwrite` of the outer one would leave it
+    alone while its report showed the inner one's figures, and each would hold the other's
+    files."""
+    for parent in Path(run_dir).resolve().parents:
+        if (parent / MANIFEST).is_file():
+            raise AekitError(f"--out: {run_dir} is inside the run {parent}; write the new run "
+                             "beside it, not in it")
 
 
 def check_links(run_dir: Path) -> None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import stat
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +34,17 @@ MAX_JSON_BYTES = 64 * 2**20
 @dataclass(frozen=True)
 class RunConfig:
     """What config.json records of how a run was made, whatever its kind: the model, training
-    and data options, the scaling fitted on the training split, and the preset named."""
+    and data options, the scaling fitted on the training split, and the preset named; and the
+    run's identity, drawn once for a new run and written into its checkpoints too, so that a
+    resume knows a checkpoint copied in from another run (None: a run made before runs had
+    one)."""
 
     model: ModelConfig
     train: TrainConfig
     data: DataConfig
     scaling: Scaling
     preset: str | None = None
+    run_id: str | None = field(default_factory=lambda: uuid.uuid4().hex, compare=False)
 
 
 @dataclass(repr=False)
@@ -77,7 +82,8 @@ class Run:
 def write_config(out: Path, kind: RunKind, setup: RunConfig,
                  weights: dict[str, Any] | None = None, **details: Any) -> None:
     """config.json: the run's kind, `details` of that kind (a classifier's classes), `setup`,
-    and the weights' record (None until training has finished)."""
+    and the weights' record (None until training has finished). One that `read_config` would
+    refuse as too large is not written: a new run then stops before training."""
     atomic_write_json(out / "config.json", {
         "format": kind.format,
         "kind": kind.name,
@@ -85,12 +91,13 @@ def write_config(out: Path, kind: RunKind, setup: RunConfig,
         "aekit_version": aekit.__version__,
         "torch_version": torch.__version__,
         "preset": setup.preset,
+        "run_id": setup.run_id,
         "model": to_dict(setup.model),
         "train": to_dict(setup.train),
         "data": to_dict(setup.data),
         "scaling": setup.scaling.to_dict(),
         "weights": weights,
-    })
+    }, max_bytes=MAX_JSON_BYTES)
 
 
 def save_weights(out: Path, model: torch.nn.Module) -> dict[str, Any]:
@@ -188,7 +195,8 @@ def run_config(config: dict[str, Any], run_dir: Path) -> RunConfig:
                               from_dict(DataConfig, config.get("data", {}), "data"))
     except AekitError as exc:
         raise AekitError(f"{run_dir / 'config.json'}: {exc}") from None
-    return RunConfig(model, train, data, scaling_of(config, run_dir), _preset(config, run_dir))
+    return RunConfig(model, train, data, scaling_of(config, run_dir), _preset(config, run_dir),
+                     _named(config, run_dir, "run_id"))
 
 
 def load_run(run_dir: str | Path, device: str | torch.device = "cpu") -> Run:
@@ -235,10 +243,15 @@ def scaling_of(config: dict[str, Any], run_dir: Path) -> Scaling:
 
 
 def _preset(config: dict[str, Any], run_dir: Path) -> str | None:
-    preset = config.get("preset")
-    if preset is not None and not isinstance(preset, str):
-        raise AekitError(f"{run_dir / 'config.json'}: 'preset' must be a name or null")
-    return preset
+    return _named(config, run_dir, "preset")
+
+
+def _named(config: dict[str, Any], run_dir: Path, key: str) -> str | None:
+    """A string entry of config.json that may be null or absent."""
+    value = config.get(key)
+    if value is not None and not isinstance(value, str):
+        raise AekitError(f"{run_dir / 'config.json'}: {key!r} must be a name or null")
+    return value
 
 
 def load(run_dir: str | Path, device: str | torch.device = "cpu") -> Autoencoder:

@@ -71,6 +71,7 @@ def start_run(out: str | Path, training: Training, overwrite: bool) -> Run:
     with _writing(Path(out), overwrite) as out:
         if distributed.is_main():  # first, so an interrupted run can be resumed
             write_config(out, training.kind, training.setup, None, **training.details)
+        training.trainer.owner = training.setup.run_id
         started = time.perf_counter()
         if training.pretrain is not None:
             training.pretrain()
@@ -100,6 +101,9 @@ def resume_training(run_dir: str | Path, kind: RunKind, given: dict[str, Any],
             raise AekitError(f"--resume: {run_dir} has no checkpoint to resume from "
                              f"({checkpoint} is missing)")
         meta = ckpt.read_checkpoint_meta(checkpoint)
+        if meta.get("owner") != setup.run_id:
+            raise AekitError(f"--resume: {checkpoint} was written by another run, not "
+                             f"{run_dir}; resume the run it came from, or start again")
         base, wanted = guards.resume_config(train_config, meta, given)
         guards.check_not_finished(run_dir, bool(config.get("weights")), meta["epoch"],
                                   planned_epochs(wanted, setup.model), meta["stopped"])
@@ -107,6 +111,7 @@ def resume_training(run_dir: str | Path, kind: RunKind, given: dict[str, Any],
         training = build(setup, config,
                          [guards.RecordChange(guards.describe_changes(base, wanted))])
         restore(training.trainer, checkpoint, base)
+        training.trainer.owner = setup.run_id
         return _train(run_dir, training, time.perf_counter())
 
 

@@ -25,10 +25,23 @@ REFERENCE_CODES = 10_000  # training codes the neighbour distance is measured ag
 
 
 def neighbour_distance(reference: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """Mean distance of each code to its 2nd to (NEIGHBOURS + 1)th nearest reference codes."""
+    """Mean distance of each code to its 2nd to (NEIGHBOURS + 1)th nearest reference codes.
+
+    The search runs over the distinct reference codes, each with its count: a tree search
+    prunes nothing among codes at one distance, so a constant input (a stuck sensor: every
+    code the same) made it visit every reference code for every query. Expanding each
+    distinct neighbour's distance by its count gives the same distances as the plain search.
+    """
     k = min(NEIGHBOURS + 1, len(reference))
-    distances = NearestNeighbors(n_neighbors=k).fit(reference).kneighbors(codes)[0]
-    return distances[:, 1:].mean(1) if k > 1 else distances[:, 0]
+    distinct, counts = np.unique(reference, axis=0, return_counts=True)
+    nearest = min(k, len(distinct))  # k distinct codes always hold k codes with their repeats
+    distances, which = NearestNeighbors(n_neighbors=nearest).fit(distinct).kneighbors(codes)
+    repeats = counts[which]  # (queries, nearest): how many reference codes each one stands for
+    ranks = np.arange(k)
+    ends = np.cumsum(repeats, axis=1)  # the k nearest codes: rank r is the first distinct
+    slot = (ranks[None, :, None] < ends[:, None, :]).argmax(2)  # neighbour whose count covers it
+    expanded = np.take_along_axis(distances, slot, axis=1)
+    return expanded[:, 1:].mean(1) if k > 1 else expanded[:, 0]
 
 
 def reference_rows(n_rows: int, seed: int = 0) -> np.ndarray:

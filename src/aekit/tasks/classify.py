@@ -178,6 +178,15 @@ def few_labels(y: np.ndarray, n: int, seed: int) -> np.ndarray:
                          "give at least one label per class")
     if n == len(y):
         return np.arange(n)
+    found, counts = np.unique(y, return_counts=True)
+    if (counts < 2).any():
+        raise AekitError(f"--labels: {n} of {len(y)} rows cannot be drawn stratified by "
+                         f"class: a single row in class {', '.join(map(str, found[counts < 2]))};"
+                         " use more rows (--limit) or label every row")
+    if len(y) - n < len(classes):
+        raise AekitError(f"--labels: {n} of {len(y)} rows leave {len(y) - n} unlabelled, fewer "
+                         f"than the {len(classes)} classes a stratified draw needs; use fewer "
+                         "--labels or more rows (--limit)")
     index, _ = train_test_split(np.arange(len(y)), train_size=n, stratify=y, random_state=seed)
     return np.sort(index)
 

@@ -29,7 +29,7 @@ def classifier_metrics(run_dir: str | Path, spec: str | None, given: dict[str, A
     also drawn into the run's figures."""
     semisup = run_kind(run_dir) is SEMISUPERVISED
     clf = (SemiSupervisedClassifier if semisup else PretrainedClassifier).from_run(run_dir)
-    x, y = labelled(load_run(run_dir), spec, given, "--data")
+    x, y = labelled(load_run(run_dir), spec, given, "--data", given.get("limit"))
     with locked(run_dir):
         matrix = confusion_figure(clf, x, y, Path(run_dir) / "figures" / "confusion.png")
     return {"run": str(run_dir), "n": len(y), "accuracy": float(clf.score(x, y)),

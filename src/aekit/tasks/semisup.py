@@ -38,6 +38,10 @@ UNLABELLED = -1
 def partial_labels(y: np.ndarray, n: int, seed: int) -> np.ndarray:
     """`y` with all but `n` class-balanced rows (drawn by `seed`) set to -1: the few labels a
     user has, and every other row unlabelled."""
+    if n == len(y):
+        raise AekitError(f"--labels: {n} labels for {len(y)} training rows leave none "
+                         "unlabelled, which semi-supervised training learns from; use fewer "
+                         "--labels or more rows (--limit)")
     keep = few_labels(y, n, seed)
     y_partial = np.full(len(y), UNLABELLED, dtype=np.int64)
     y_partial[keep] = np.unique(y, return_inverse=True)[1][keep]

@@ -74,6 +74,8 @@ def check_payload(meta: Any, path: Path) -> dict[str, Any]:
         raise bad("optimizer", "an object with 'param_groups' and 'scalars'")
     if not isinstance(meta.get("extra_optimizers", {}), dict):
         raise bad("extra_optimizers", "an object")
+    if not isinstance(meta.get("owner"), str | None):
+        raise bad("owner", "a run id or null")
     meta.setdefault("stopped", False)
     if not isinstance(meta["stopped"], bool):
         raise bad("stopped", "true or false")
@@ -104,4 +106,9 @@ def optimizer_from_flat(optimizer: torch.optim.Optimizer, tensors: dict[str, tor
         state.setdefault(int(index), {}).update(slots)
     groups = [{**g, "betas": tuple(g["betas"])} if "betas" in g else g
               for g in info["param_groups"]]
+    own = optimizer.state_dict()["param_groups"]
+    if len(own) != len(groups) or any(set(mine) - set(theirs)  # torch loads them; a step fails
+                                      for mine, theirs in zip(own, groups, strict=False)):
+        raise ValueError(f"its optimizer state lacks options of {type(optimizer).__name__} "
+                         "(another optimizer wrote it)")
     optimizer.load_state_dict({"state": state, "param_groups": groups})

@@ -27,6 +27,7 @@ from aekit.data.images import image_full_scale
 from aekit.data.prepare import prepare_data
 from aekit.data.scaling import Scaling
 from aekit.data.sources import Dataset
+from aekit.data.ts import gaps
 from aekit.errors import AekitError
 from aekit.model import Autoencoder
 from aekit.model_size import check_model_size
@@ -58,7 +59,8 @@ class Estimator(BaseEstimator):
         nd = getattr(X, "ndim", 2) > 2  # an image or series array; sparse matrices are 2-D
         sample_shape = tuple(X.shape[1:]) if nd else None
         X = validate_data(self, np.reshape(np.asarray(X), (len(X), -1)) if nd else X,
-                          reset=reset, dtype=(np.float64, np.float32))
+                          reset=reset, dtype=(np.float64, np.float32),
+                          ensure_all_finite="allow-nan" if _padded_series(X) else True)
         if reset:
             sample = tuple(input_shape or sample_shape or (X.shape[1],))
             if math.prod(sample) != X.shape[1]:
@@ -86,6 +88,13 @@ class Estimator(BaseEstimator):
 def _is_frame(X: Any) -> bool:
     """A pandas DataFrame (duck-typed: pandas is optional)."""
     return hasattr(X, "columns") and hasattr(X, "dtypes") and hasattr(X, "index")
+
+
+def _padded_series(X: Any) -> bool:
+    """Whether X is (N, T, C) series whose only NaN are the padding of unequal lengths (the
+    mask no model, loss or score reads), not missing values."""
+    return getattr(X, "ndim", 0) == 3 and np.issubdtype(X.dtype, np.floating) \
+        and bool(np.isnan(X).any()) and not gaps(X).any()
 
 
 class AutoencoderEstimator(Estimator):

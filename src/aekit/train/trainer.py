@@ -75,6 +75,7 @@ class Trainer:
         self._partial_loss = 0.0
         self.history: list[dict[str, Any]] = []
         self.stop = False
+        self.owner: str | None = None  # the run whose checkpoints these are, written into them
         self._signal: str | None = None
         self.threads: Threads | None = None  # what the last `fit` trained with
 
@@ -218,7 +219,7 @@ class Trainer:
         tensors["rng.torch"] = torch.get_rng_state()
         meta = {"epoch": self.epoch, "step": self.step, "partial_loss": self._partial_loss,
                 "history": self.history, "optimizer": optim_info, "extra_optimizers": extra_info,
-                "stopped": self.stop, "target": {"epochs": self.config.epochs,
+                "stopped": self.stop, "owner": self.owner, "target": {"epochs": self.config.epochs,
                                                  "lr": self.config.lr,
                                                  "clip_grad": self.config.clip_grad}}
         return ckpt.save_checkpoint_file(path, tensors, meta)
