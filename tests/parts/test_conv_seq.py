@@ -81,7 +81,7 @@ def test_tanh_output_stores_symmetric_scaling(tmp_path: Path) -> None:
     scaled = result.scaling.apply(aekit.load_source("digits", limit=300).x)
     assert scaled.min() == -1.0 and scaled.max() == 1.0
     config = json.loads((tmp_path / "run" / "config.json").read_text())
-    assert config["scaling"] == {"offset": 8.0, "scale": 8.0}
+    assert config["scaling"] == {"offset": 8.0, "scale": 8.0, "shape": []}
 
 
 SERIES_MODELS = {

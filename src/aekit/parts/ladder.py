@@ -186,9 +186,11 @@ class LadderNetwork(nn.Module):
         batch, never shift the unlabelled rows' normalisation, and the running statistics
         used at inference come from the unlabelled rows, which look like the data to predict.
         """
-        if not self.training:
+        if not self.training:  # unlabelled rows (y = -1) add nothing to the loss
             logits = self.ae.encode(x)
-            loss = F.cross_entropy(logits, y) if y is not None else logits.new_zeros(())
+            known = y >= 0 if y is not None else None
+            loss = F.cross_entropy(logits[known], y[known]) \
+                if known is not None and bool(known.any()) else logits.new_zeros(())
             return LadderOutput(loss, logits, {"cross_entropy": loss})
         h = x.flatten(1)
         known = y >= 0 if y is not None else torch.zeros(len(h), dtype=torch.bool,
