@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import resource
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -136,8 +137,26 @@ def read_raw(spec: str, config: DataConfig | None = None, *,
     return data
 
 
+CGROUP_LIMITS = ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")
+
+
 def ram_gib() -> float:
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    """The memory this process may use, in GiB: the least of the machine's RAM, its
+    address-space limit (`ulimit -v`) and its control group's limit. Checked against the RAM
+    alone, a model that fits the machine passed, and a capped process (a container, a batch
+    job) then failed in the allocator mid-training."""
+    limits = [os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")]
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft != resource.RLIM_INFINITY:
+        limits.append(soft)
+    for path in CGROUP_LIMITS:
+        try:
+            text = Path(path).read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit():
+            limits.append(int(text))
+    return min(limits) / 2**30
 
 
 def _check_float32_range(data: Dataset, spec: str) -> None:
