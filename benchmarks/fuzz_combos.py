@@ -93,6 +93,7 @@ def make_seeds(folder: Path, data_dir: Path = DATA_DIR) -> Seeds:
                                y[80:130], [*names, "extra"]),
         "imgs.npy": folder / "imgs.npy", "data.npz": folder / "data.npz",
         "series.ts": folder / "series.ts", "ecg.csv": folder / "ecg.csv",
+        "ecg_t.csv": folder / "ecg_t.csv",
     }
     np.save(files["imgs.npy"], load_digits().images[:60].astype(np.float32))
     np.savez(files["data.npz"], x=x[80:130], y=y[80:130])
@@ -101,6 +102,10 @@ def make_seeds(folder: Path, data_dir: Path = DATA_DIR) -> Seeds:
     files["series.ts"].write_text("\n".join(ts[:at + 31]) + "\n")
     ecg = (data_dir / "timeseries" / "ecg-diff-count-3_TEST.csv").read_text().splitlines()
     files["ecg.csv"].write_text("\n".join(ecg[:401]) + "\n")
+    # the same points, newest first, under a time column no default recognises: --time-column
+    # then decides both which column is time and the order the points are windowed in
+    files["ecg_t.csv"].write_text("\n".join([ecg[0].replace("timestamp", "t", 1),
+                                             *reversed(ecg[1:401])]) + "\n")
     runs = {}
     for name, data, extra in (("table", "train.csv", ["--label-column", "label"]),
                               ("table2", "train.csv", ["--label-column", "label", "--seed", "1"]),
@@ -267,7 +272,8 @@ def _ignored_choices(seeds: Seeds) -> list[tuple[list[str], list[str], str]]:
         (["detect", *table_data], ["--contamination", "0.3"], "s.csv"),
         (["detect", *table_data], ["--threshold", "0"], "s.csv"),
         (["detect", *table_data], ["--train", str(f["train.csv"])], "s.csv"),
-        (["detect", *series], ["--time-column", "timestamp"], "s.csv"),
+        (["detect", "--data", str(f["ecg_t.csv"]), "--label-column", "is_anomaly"],
+         ["--time-column", "t"], "s.csv"),
         (["detect", *series], ["--window", "16"], "s.csv"),
         (["detect", *series, "--window", "16"], ["--stride", "4"], "s.csv"),
         (["detect", "--data", str(f["series.ts"])], ["--pad", "resample", "--limit", "10"],

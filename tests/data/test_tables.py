@@ -218,3 +218,18 @@ def test_a_parquet_larger_than_max_memory_is_scored_by_row_group(
     trained = aekit.load_run(streamed_run).data_config
     assert trained.encoding == aekit.load_run(run).data_config.encoding
     assert trained.columns == aekit.load_run(run).data_config.columns
+
+
+def test_a_run_trained_on_a_table_refuses_an_array_without_names(
+        pima: pd.DataFrame, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Columns are matched by name with a run too: an array has none to match, so its columns
+    would be scored by position against the table's."""
+    numbers = pima[[*NAMES, "outcome"]]
+    run = _run(numbers, tmp_path)
+    np.savez(tmp_path / "arrays.npz", X=numbers[NAMES].to_numpy(), y=numbers["outcome"])
+    capsys.readouterr()
+    assert main(["detect", str(run), "--data", str(tmp_path / "arrays.npz"), "--out",
+                 str(tmp_path / "s.csv")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "arrays.npz" in err and "by name" in err
+    assert not (tmp_path / "s.csv").exists()

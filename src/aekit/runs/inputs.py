@@ -55,6 +55,11 @@ def load_for_run(loaded: Run, spec: str | None, given: dict[str, Any], option: s
     spec = spec or loaded.data_config.source
     data = load_source(spec, read_options(loaded, given), length=model_length(loaded),
                        **overrides)
+    trained_on = loaded.data_config.columns
+    if trained_on is not None and data.features is None:
+        raise AekitError(f"{option}: {data.name} has no column names; the model was trained on "
+                         f"the table columns {', '.join(trained_on)}, matched by name (give a "
+                         "table with those columns)")
     check_shape(loaded.scaling, data.x, data.name)
     expected = loaded.model_config.input_shape
     if tuple(data.x.shape[1:]) != expected:
