@@ -158,3 +158,24 @@ def test_a_constant_series_scores_finite(data_dir) -> None:
     assert np.isfinite(detector.decision_scores_).all()
     with pytest.raises(AekitError, match="NaN or infinite"):
         SeriesDetector().fit(np.array([1.0, np.nan] * 500))
+
+
+def test_a_series_run_scores_rows_in_time_order(tmp_path, data_dir) -> None:
+    """With a run too, shuffled rows with a time column are windowed in time order: each row
+    gets the score it has in the sorted file."""
+    series, labels = _series(data_dir, BLEEDING)
+    series, labels = series[:3000], labels[:3000]
+    rows = [f"{i},{series[i]:.17g},{int(labels[i])}\n" for i in range(len(series))]
+    ordered, shuffled = tmp_path / "ordered.csv", tmp_path / "shuffled.csv"
+    ordered.write_text("t,value,label\n" + "".join(rows))
+    order = np.random.default_rng(0).permutation(len(rows))
+    shuffled.write_text("t,value,label\n" + "".join(rows[i] for i in order))
+    run = tmp_path / "run"
+    assert main(["train", "--model", "conv1d", "--data", str(ordered), "--time-column", "t",
+                 "--label-column", "label", "--window", "32", "--stride", "8", "--epochs", "1",
+                 "--threads", "1", "--quiet", "--out", str(run)]) == 0
+    outs = tmp_path / "a.csv", tmp_path / "b.csv"
+    assert main(["detect", str(run), "--data", str(ordered), "--out", str(outs[0])]) == 0
+    with pytest.warns(UserWarning, match="not in time order"):
+        assert main(["detect", str(run), "--data", str(shuffled), "--out", str(outs[1])]) == 0
+    np.testing.assert_allclose(_scores(outs[1])[1], _scores(outs[0])[1][order], rtol=1e-6)
